@@ -1,0 +1,250 @@
+"""Event contracts (SPEC §2): every message on a guard topic, validated strictly.
+
+Every model forbids unknown fields so that a misspelt optional field is reported instead of being
+silently dropped, and every error names the offending field.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from guard_contracts.enums import (
+    EXPORT_FORMATS,
+    AnomalyType,
+    BudgetType,
+    CallStatus,
+    CommandResolutionMethod,
+    ExportFormat,
+    ExportKind,
+    KillswitchAction,
+    Severity,
+    TriggerType,
+)
+
+MAX_USD = Decimal(1_000_000)
+_MICRO = Decimal("0.000001")
+MAX_EVIDENCE_BYTES = 64 * 1024
+TENANT_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+
+TenantId = Annotated[str, StringConstraints(pattern=TENANT_ID_PATTERN)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+LongText = Annotated[str, StringConstraints(max_length=4096)]
+NonNegativeInt = Annotated[int, Field(ge=0, strict=True)]
+
+
+def _parse_usd(value: object, *, allow_negative: bool) -> Decimal:
+    """Accept a decimal string or a JSON number; reject bools, non-finite, out of range and > 6 dp."""
+    if isinstance(value, bool):
+        raise ValueError("must be a decimal string or number, not a boolean")
+    if isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, float):
+        amount = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            amount = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not a decimal number") from None
+    else:
+        raise ValueError("must be a decimal string or number")
+    if not amount.is_finite():
+        raise ValueError("must be finite")
+    if not allow_negative and amount < 0:
+        raise ValueError("must be ≥ 0")
+    if abs(amount) > MAX_USD:
+        raise ValueError("must be ≤ 1,000,000")
+    exact = amount.quantize(_MICRO)
+    if exact != amount:
+        raise ValueError("has more than 6 decimals")
+    return exact
+
+
+def _usd(value: object) -> Decimal:
+    return _parse_usd(value, allow_negative=False)
+
+
+def _signed_usd(value: object) -> Decimal:
+    return _parse_usd(value, allow_negative=True)
+
+
+_as_str = PlainSerializer(lambda d: format(d.normalize(), "f"), return_type=str, when_used="json")
+
+#: A non-negative USD amount with at most 6 decimals, serialised as a decimal string.
+Usd = Annotated[Decimal, BeforeValidator(_usd), _as_str]
+#: A USD amount that may be negative (a credit), same precision rules.
+SignedUsd = Annotated[Decimal, BeforeValidator(_signed_usd), _as_str]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class EventBase(_Strict):
+    """Fields carried by every event (SPEC §2)."""
+
+    event_id: uuid.UUID
+    schema_version: Annotated[int, Field(ge=1, strict=True)] = 1
+    tenant_id: TenantId
+    occurred_at: AwareDatetime
+
+    @field_validator("occurred_at", mode="before")
+    @classmethod
+    def _rfc3339_only(cls, value: object) -> object:
+        # Pydantic accepts unix timestamps; SPEC asks for RFC 3339 strings with an offset.
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError("must be an RFC 3339 timestamp with an offset, not a number")
+        return value
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _to_utc(cls, value: datetime) -> datetime:
+        return value.astimezone(UTC)
+
+
+class CostRecorded(EventBase):
+    event_type: Literal["cost.recorded"] = "cost.recorded"
+    run_id: ShortText | None = None
+    step_index: NonNegativeInt | None = None
+    agent_id: ShortText | None = None
+    user_id: ShortText | None = None
+    feature_tag: ShortText | None = None
+    model: ShortText
+    provider: ShortText | None = None
+    input_tokens: NonNegativeInt
+    output_tokens: NonNegativeInt
+    cost_usd: Usd
+    duration_ms: NonNegativeInt | None = None
+    status: CallStatus | None = None
+
+
+class KillswitchTriggered(EventBase):
+    event_type: Literal["killswitch.triggered"] = "killswitch.triggered"
+    killswitch_id: ShortText
+    trigger_type: TriggerType
+    action: KillswitchAction
+    run_id: ShortText | None = None
+    agent_id: ShortText | None = None
+    policy_id: ShortText | None = None
+    rule: LongText | None = None
+    reason: LongText | None = None
+    actor_id: ShortText | None = None
+    calls_affected: NonNegativeInt = 1
+    cost_delta_usd: SignedUsd | None = None
+    error_rate: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
+    severity: Severity | None = None
+    evidence: dict[str, Any] | None = None
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence_size(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+            if size > MAX_EVIDENCE_BYTES:
+                raise ValueError(f"is {size} bytes; at most {MAX_EVIDENCE_BYTES} allowed")
+        return value
+
+
+class KillswitchReleased(EventBase):
+    event_type: Literal["killswitch.released"] = "killswitch.released"
+    killswitch_id: ShortText
+    actor_id: ShortText | None = None
+    reason: LongText | None = None
+
+
+class BudgetSet(EventBase):
+    event_type: Literal["budget.set"] = "budget.set"
+    budget_type: BudgetType
+    entity_id: ShortText
+    daily_limit_usd: Usd | None = None
+    monthly_limit_usd: Usd | None = None
+    warn_threshold_pct: Annotated[int, Field(ge=1, le=100, strict=True)] = 80
+    hard_limit_enabled: Annotated[bool, Field(strict=True)]
+
+
+class _IncidentCommand(EventBase):
+    incident_id: uuid.UUID
+    actor_id: ShortText
+    notes: LongText | None = None
+
+
+class IncidentAcknowledge(_IncidentCommand):
+    event_type: Literal["incident.acknowledge"] = "incident.acknowledge"
+
+
+class IncidentResolve(_IncidentCommand):
+    event_type: Literal["incident.resolve"] = "incident.resolve"
+    resolution_method: CommandResolutionMethod | None = None
+
+
+class CostAnomalyDetected(EventBase):
+    event_type: Literal["cost.anomaly_detected"] = "cost.anomaly_detected"
+    anomaly_type: AnomalyType
+    entity_type: ShortText
+    entity_id: ShortText
+    current_usd: Usd
+    expected_usd: Usd
+    deviation_pct: Annotated[Decimal, Field(allow_inf_nan=False)] | None = None
+    threshold: Annotated[Decimal, Field(allow_inf_nan=False)]
+    severity: Severity
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+
+    @field_validator("window_start", "window_end")
+    @classmethod
+    def _window_utc(cls, value: datetime) -> datetime:
+        return value.astimezone(UTC)
+
+    @model_validator(mode="after")
+    def _window_ordered(self) -> CostAnomalyDetected:
+        if self.window_end < self.window_start:
+            raise ValueError("window_end must not be before window_start")
+        return self
+
+
+class ExportRequested(EventBase):
+    event_type: Literal["export.requested"] = "export.requested"
+    export_id: uuid.UUID
+    incident_id: uuid.UUID
+    kind: ExportKind
+    format: ExportFormat
+    requested_by: ShortText
+    export_reason: LongText | None = None
+    prepared_for: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _format_fits_kind(self) -> ExportRequested:
+        allowed = EXPORT_FORMATS[self.kind]
+        if self.format not in allowed:
+            names = ", ".join(sorted(allowed))
+            raise ValueError(f"format {self.format} is not available for {self.kind}; use {names}")
+        return self
+
+
+#: The namespace for deterministic anomaly event ids.
+ANOMALY_NAMESPACE = uuid.UUID("6f1d3f55-3c0e-4a6c-9d8e-2a7f4f0b9c11")
+
+
+def anomaly_event_id(
+    tenant_id: str, anomaly_type: AnomalyType, entity_type: str, entity_id: str, period: str
+) -> uuid.UUID:
+    """Same (tenant, type, entity, period) → same id, so re-detection never duplicates (SPEC §2)."""
+    name = "\x1f".join((tenant_id, anomaly_type.value, entity_type, entity_id, period))
+    return uuid.uuid5(ANOMALY_NAMESPACE, name)

@@ -1,0 +1,44 @@
+"""Exact money: USD as Decimal on the wire, integer micro-dollars in storage (SPEC §2)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+MICROS_PER_USD = 1_000_000
+_MICRO = Decimal("0.000001")
+
+
+def usd_to_micros(usd: Decimal) -> int:
+    """Exact conversion; the contracts already reject more than 6 decimals."""
+    micros = usd * MICROS_PER_USD
+    if micros != micros.to_integral_value():
+        raise ValueError(f"{usd} has more than 6 decimals")
+    return int(micros)
+
+
+def micros_to_usd(micros: int) -> Decimal:
+    return (Decimal(micros) / MICROS_PER_USD).quantize(_MICRO)
+
+
+def micros_to_cents(micros: int) -> int:
+    """Cents = exact USD × 100, rounded half up once (SPEC §11)."""
+    return int((Decimal(micros) / 10_000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def round_usd(value: Decimal, places: str = "0.01") -> Decimal:
+    """Round once, at the edge, half up."""
+    return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def micros_to_usd_2dp(micros: int) -> Decimal:
+    return round_usd(Decimal(micros) / MICROS_PER_USD, "0.01")
+
+
+__all__ = [
+    "MICROS_PER_USD",
+    "micros_to_cents",
+    "micros_to_usd",
+    "micros_to_usd_2dp",
+    "round_usd",
+    "usd_to_micros",
+]

@@ -1,0 +1,60 @@
+"""Events the services publish about their own results (SPEC §1)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from guard_contracts.enums import ExportFormat, ExportKind, ExportStatus, TimelineEntryType
+from guard_contracts.incidents import IncidentDetail
+
+INCIDENT_CHANGE_NAMESPACE = uuid.UUID("0b8f4a1e-5d7c-4e2b-8a61-3c9e7d2f5a40")
+
+
+class _Output(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    event_id: uuid.UUID
+    schema_version: int = 1
+    tenant_id: str
+    occurred_at: datetime
+
+
+class IncidentChanged(_Output):
+    """One timeline entry of one incident, with the incident as it stands after it."""
+
+    event_type: Literal["incident.changed"] = "incident.changed"
+    change_type: TimelineEntryType
+    sequence: int
+    incident: IncidentDetail
+    data: dict[str, Any]
+
+    @staticmethod
+    def id_for(incident_id: uuid.UUID, sequence: int) -> uuid.UUID:
+        """Deterministic, so a re-published change is recognisable downstream."""
+        return uuid.uuid5(INCIDENT_CHANGE_NAMESPACE, f"{incident_id}:{sequence}")
+
+
+class ExportResult(_Output):
+    event_type: Literal["export.result"] = "export.result"
+    export_id: uuid.UUID
+    incident_id: uuid.UUID
+    kind: ExportKind
+    format: ExportFormat
+    status: ExportStatus
+    sha256: str | None = None
+    size_bytes: int | None = None
+    error: str | None = None
+
+
+class AnalyticsSnapshotCompleted(_Output):
+    """Announces that a rollup snapshot advanced (SPEC §4: the console sees complete snapshots)."""
+
+    event_type: Literal["analytics.snapshot_completed"] = "analytics.snapshot_completed"
+    snapshot: str
+    watermark: datetime
+    rows_changed: int
+    details: dict[str, Any] = {}

@@ -1,0 +1,31 @@
+"""L7: every table, imported here so ``Base.metadata`` knows them all."""
+
+from guard_storage.models.analytics import AnalyticsWatermark, CostRollupDaily, CostRollupHourly
+from guard_storage.models.base import Base
+from guard_storage.models.exports import ExportJob
+from guard_storage.models.ingest import (
+    Budget,
+    CostAnomaly,
+    CostEvent,
+    Incident,
+    IncidentEvent,
+    KillswitchEvent,
+    OutboxMessage,
+    ProcessedEvent,
+)
+
+__all__ = [
+    "AnalyticsWatermark",
+    "Base",
+    "Budget",
+    "CostAnomaly",
+    "CostEvent",
+    "CostRollupDaily",
+    "CostRollupHourly",
+    "ExportJob",
+    "Incident",
+    "IncidentEvent",
+    "KillswitchEvent",
+    "OutboxMessage",
+    "ProcessedEvent",
+]

@@ -1,0 +1,44 @@
+"""Tables written by the exporter service (SPEC §9)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Index, LargeBinary, String, Text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from guard_storage.models.base import Base
+
+TENANT = String(64)
+
+
+class ExportJob(Base):
+    """One export request and, once rendered, its artifact."""
+
+    __tablename__ = "export_jobs"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending','rendering','completed','failed')", name="status"),
+        Index("ix_export_jobs_tenant_incident", "tenant_id", "incident_id"),
+    )
+
+    export_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    incident_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    kind: Mapped[str] = mapped_column(String(32))
+    format: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))
+    requested_by: Mapped[str] = mapped_column(String(256))
+    export_reason: Mapped[str | None] = mapped_column(Text)
+    prepared_for: Mapped[str | None] = mapped_column(String(256))
+    requested_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(server_default="0")
+    error: Mapped[str | None] = mapped_column(Text)
+    content_type: Mapped[str | None] = mapped_column(String(128))
+    filename: Mapped[str | None] = mapped_column(String(256))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size_bytes: Mapped[int | None]
+    artifact: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    completed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]

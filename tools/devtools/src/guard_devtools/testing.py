@@ -1,0 +1,160 @@
+"""Pytest fixtures for integration tests against the real Kafka and PostgreSQL.
+
+Where the servers come from, in order:
+1. ``KAFKA_BOOTSTRAP_SERVERS`` / ``DATABASE_URL`` when set (CI and users with their own servers);
+2. testcontainers, when a Docker engine answers;
+3. the project's own ``scripts/infra`` (local Kafka and PostgreSQL, no Docker).
+
+Isolation: every test session gets its own database (migrated to head), and ``topics`` gives a test
+module its own uniquely named topics, so tests never see each other's messages.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import pytest
+import pytest_asyncio
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from guard_contracts.topics import Topics
+from guard_storage.db import to_async_url, to_asyncpg_dsn
+
+
+@dataclass(frozen=True)
+class Servers:
+    kafka_bootstrap: str
+    database_url: str  # the server's maintenance database; tests get their own
+
+
+def _docker_available() -> bool:
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        docker.from_env(timeout=3).ping()
+    except Exception:
+        return False
+    return True
+
+
+def _from_testcontainers(stack: ExitStack) -> Servers:
+    from testcontainers.kafka import KafkaContainer  # type: ignore[import-untyped]
+    from testcontainers.postgres import PostgresContainer  # type: ignore[import-untyped]
+
+    kafka = stack.enter_context(KafkaContainer("apache/kafka:4.1.1").with_kraft())
+    postgres = stack.enter_context(PostgresContainer("postgres:16", driver="asyncpg"))
+    return Servers(kafka.get_bootstrap_server(), postgres.get_connection_url())
+
+
+def _resolve_servers(stack: ExitStack) -> Servers:
+    kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    database = os.environ.get("DATABASE_URL")
+    if kafka and database:
+        return Servers(kafka, database)
+    if _docker_available():
+        return _from_testcontainers(stack)
+    from guard_devtools.infra import ensure_up
+
+    endpoints = ensure_up()
+    return Servers(kafka or endpoints.kafka_bootstrap, database or endpoints.database_url)
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[Servers]:
+    with ExitStack() as stack:
+        yield _resolve_servers(stack)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(servers: Servers) -> str:
+    return servers.kafka_bootstrap
+
+
+def _with_database(url: str, name: str) -> str:
+    base, _, _ = to_async_url(url).rpartition("/")
+    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def database_url(servers: Servers) -> Iterator[str]:
+    """A fresh database for this test session, migrated to head, dropped afterwards."""
+    import asyncio
+
+    from guard_storage.migrate import upgrade
+
+    name = f"guard_test_{uuid.uuid4().hex[:12]}"
+    admin_dsn = to_asyncpg_dsn(servers.database_url)
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(admin_dsn)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    url = _with_database(servers.database_url, name)
+    upgrade(url)
+    try:
+        yield url
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def db(database_url: str) -> AsyncIterator[asyncpg.Connection[Any]]:
+    """A plain asyncpg connection to the test database, for arranging and asserting."""
+    conn = await asyncpg.connect(to_asyncpg_dsn(database_url))
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+async def create_topics(bootstrap: str, topics: Topics, partitions: int = 2) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        new = [
+            NewTopic(
+                name,
+                num_partitions=partitions,
+                replication_factor=1,
+                topic_configs={"cleanup.policy": "compact"} if name == topics.budgets else {},
+            )
+            for name in topics.all()
+        ]
+        await admin.create_topics(new)
+    finally:
+        await admin.close()
+
+
+def unique_topics(prefix: str = "t") -> Topics:
+    suffix = uuid.uuid4().hex[:10]
+    defaults = Topics()
+    return Topics(
+        **{
+            field: f"{getattr(defaults, field)}.{prefix}-{suffix}"
+            for field in Topics.__dataclass_fields__
+        }
+    )
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
+async def topics(kafka_bootstrap: str) -> Topics:
+    """Uniquely named topics for one test module, created on the real broker."""
+    names = unique_topics()
+    await create_topics(kafka_bootstrap, names)
+    return names
+
+
+@pytest.fixture
+def tenant_id() -> str:
+    """A tenant no other test uses."""
+    return f"tenant-{uuid.uuid4().hex[:12]}"
