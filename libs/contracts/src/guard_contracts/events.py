@@ -91,6 +91,10 @@ _as_str = PlainSerializer(lambda d: format(d.normalize(), "f"), return_type=str,
 Usd = Annotated[Decimal, BeforeValidator(_usd), _as_str]
 #: A USD amount that may be negative (a credit), same precision rules.
 SignedUsd = Annotated[Decimal, BeforeValidator(_signed_usd), _as_str]
+#: An exact USD amount in a read model, shown to the console as a JSON number (≤ 6 decimals).
+UsdNumber = Annotated[
+    Decimal, PlainSerializer(lambda d: float(d), return_type=float, when_used="json")
+]
 
 
 class _Strict(BaseModel):

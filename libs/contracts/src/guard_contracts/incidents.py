@@ -16,7 +16,7 @@ from guard_contracts.enums import (
     SourceType,
     TriggerType,
 )
-from guard_contracts.events import SignedUsd
+from guard_contracts.events import UsdNumber
 
 
 class IncidentSummary(BaseModel):
@@ -37,7 +37,7 @@ class IncidentSummary(BaseModel):
     llm_run_id: str | None
     calls_affected: int
     event_count: int
-    cost_impact_usd: SignedUsd
+    cost_impact_usd: UsdNumber
     created_at: datetime
     last_event_at: datetime
     resolved_at: datetime | None
