@@ -1,0 +1,70 @@
+"""Money conversions and the timeline hash chain."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from guard_contracts.chain import link_hash, verify_chain
+from guard_contracts.money import micros_to_cents, micros_to_usd, usd_to_micros
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_micros_round_trip(micros: int) -> None:
+    assert usd_to_micros(micros_to_usd(micros)) == micros
+
+
+@pytest.mark.parametrize(
+    ("micros", "cents"), [(0, 0), (4_999, 0), (5_000, 1), (14_999, 1), (15_000, 2), (1_234_567, 123)]
+)
+def test_cents_round_half_up_once(micros: int, cents: int) -> None:
+    assert micros_to_cents(micros) == cents
+
+
+def test_usd_with_more_than_six_decimals_is_refused() -> None:
+    with pytest.raises(ValueError, match="6 decimals"):
+        usd_to_micros(Decimal("0.0000001"))
+
+
+def _chain(entries: list[dict[str, object]]) -> list[tuple[dict[str, object], str | None, str]]:
+    links: list[tuple[dict[str, object], str | None, str]] = []
+    prev: str | None = None
+    for entry in entries:
+        digest = link_hash(prev, entry)
+        links.append((entry, prev, digest))
+        prev = digest
+    return links
+
+
+ENTRIES: list[dict[str, object]] = [
+    {"sequence": i, "entry_type": "event_attached", "data": {"calls": i}} for i in range(1, 6)
+]
+
+
+def test_intact_chain_verifies() -> None:
+    verdict = verify_chain(_chain(ENTRIES))
+    assert verdict.verified
+    assert verdict.event_count == 5
+    assert verdict.root_hash == _chain(ENTRIES)[-1][2]
+
+
+def test_an_edited_entry_breaks_the_chain_where_it_was_edited() -> None:
+    links = _chain(ENTRIES)
+    entry, prev, digest = links[2]
+    links[2] = ({**entry, "data": {"calls": 999}}, prev, digest)
+    verdict = verify_chain(links)
+    assert not verdict.verified
+    assert verdict.first_broken_sequence == 3
+
+
+def test_a_removed_entry_breaks_the_chain() -> None:
+    links = _chain(ENTRIES)
+    del links[1]
+    assert not verify_chain(links).verified
+
+
+def test_hash_ignores_key_order() -> None:
+    assert link_hash(None, {"a": 1, "b": 2}) == link_hash(None, {"b": 2, "a": 1})
