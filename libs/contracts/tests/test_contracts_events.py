@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from guard_contracts.enums import AnomalyType
 from guard_contracts.events import (
     CostAnomalyDetected,
     CostRecorded,
@@ -19,7 +20,6 @@ from guard_contracts.events import (
     KillswitchTriggered,
     anomaly_event_id,
 )
-from guard_contracts.enums import AnomalyType
 from guard_contracts.wire import (
     ContractViolation,
     DlqReason,
