@@ -1,0 +1,13 @@
+# One image for all four services; docker-compose.yml picks the command.
+FROM python:3.11-slim AS base
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy
+RUN pip install --no-cache-dir uv==0.13.8
+WORKDIR /app
+COPY pyproject.toml uv.lock ./
+COPY libs ./libs
+COPY services ./services
+COPY tools ./tools
+RUN uv sync --frozen --all-packages --no-dev
+ENV PATH="/app/.venv/bin:$PATH"
+RUN useradd --system --uid 10001 guard
+USER guard
