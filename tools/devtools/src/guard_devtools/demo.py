@@ -50,7 +50,7 @@ def cost_events(tenant: str, start: datetime, hours: int) -> list[dict[str, Any]
                     "cost.recorded",
                     tenant,
                     at,
-                    f"{hour}-{call}",
+                    f"{start:%Y%m%d}-{hour}-{call}",
                     run_id=f"run-{hour % 6}",
                     step_index=call,
                     agent_id=f"agent-{hour % 3}",
@@ -162,7 +162,9 @@ async def publish(bootstrap: str, topics: Topics, now: datetime) -> dict[str, in
             ("budget", topics.budgets),
         ):
             for event in events[kind]:
-                await producer.send(topic, json.dumps(event).encode(), key=event["tenant_id"].encode())
+                await producer.send(
+                    topic, json.dumps(event).encode(), key=event["tenant_id"].encode()
+                )
             counts[topic] = len(events[kind])
         await producer.flush()
     finally:

@@ -35,7 +35,7 @@ class Servers:
 
 def _docker_available() -> bool:
     try:
-        import docker  # type: ignore[import-untyped]
+        import docker
 
         docker.from_env(timeout=3).ping()
     except Exception:
@@ -44,8 +44,8 @@ def _docker_available() -> bool:
 
 
 def _from_testcontainers(stack: ExitStack) -> Servers:
-    from testcontainers.kafka import KafkaContainer  # type: ignore[import-untyped]
-    from testcontainers.postgres import PostgresContainer  # type: ignore[import-untyped]
+    from testcontainers.kafka import KafkaContainer
+    from testcontainers.postgres import PostgresContainer
 
     kafka = stack.enter_context(KafkaContainer("apache/kafka:4.1.1").with_kraft())
     postgres = stack.enter_context(PostgresContainer("postgres:16", driver="asyncpg"))
