@@ -1,0 +1,56 @@
+"""The per-incident tamper-evident chain (SPEC §3), built with guard_contracts.chain."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from guard_contracts.chain import link_hash
+from guard_contracts.enums import TimelineEntryType
+from guard_ingest.engines.model import Incident, TimelineEntry
+
+
+def chain_entry(
+    sequence: int,
+    entry_type: TimelineEntryType,
+    occurred_at: datetime,
+    source_event_id: uuid.UUID | None,
+    data: dict[str, Any],
+) -> dict[str, Any]:
+    """Exactly what is hashed; readers rebuild it from the stored columns to verify."""
+    return {
+        "sequence": sequence,
+        "entry_type": entry_type.value,
+        "occurred_at": occurred_at.isoformat(),
+        "source_event_id": str(source_event_id) if source_event_id else None,
+        "data": data,
+    }
+
+
+def append(
+    incident: Incident,
+    entry_type: TimelineEntryType,
+    occurred_at: datetime,
+    source_event_id: uuid.UUID | None,
+    data: dict[str, Any],
+) -> TimelineEntry:
+    """Extend the incident's chain by one entry and advance its head."""
+    sequence = incident.timeline_length + 1
+    prev = incident.timeline_head
+    digest = link_hash(prev, chain_entry(sequence, entry_type, occurred_at, source_event_id, data))
+    incident.timeline_length = sequence
+    incident.timeline_head = digest
+    incident.updated_at = max(incident.updated_at, occurred_at)
+    return TimelineEntry(
+        incident_id=incident.incident_id,
+        tenant_id=incident.tenant_id,
+        sequence=sequence,
+        entry_type=entry_type,
+        occurred_at=occurred_at,
+        source_event_id=source_event_id,
+        data=data,
+        prev_hash=prev,
+        hash=digest,
+        incident=incident.snapshot(),
+    )
