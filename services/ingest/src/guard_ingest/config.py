@@ -1,1 +1,58 @@
-"""Settings (placeholder until the service is built)."""
+"""Ingest settings: env prefix GUARD_INGEST_, plus the shared KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL."""
+
+from __future__ import annotations
+
+from guard_runtime.settings import InfraSettings
+from pydantic_settings import SettingsConfigDict
+
+from guard_contracts.topics import Topics
+
+_DEFAULT = Topics()
+
+
+class IngestSettings(InfraSettings):
+    model_config = SettingsConfigDict(env_prefix="GUARD_INGEST_", extra="ignore")
+
+    group_id: str = "guard-ingest"
+    client_id: str = "guard-ingest"
+    topic_cost_events: str = _DEFAULT.cost_events
+    topic_killswitch_events: str = _DEFAULT.killswitch_events
+    topic_budgets: str = _DEFAULT.budgets
+    topic_incident_commands: str = _DEFAULT.incident_commands
+    topic_cost_anomalies: str = _DEFAULT.cost_anomalies
+    topic_incident_changes: str = _DEFAULT.incident_changes
+    topic_dlq: str = _DEFAULT.dlq
+
+    #: Records per batch: cost events are bulk-copied, incident events go through the engine.
+    cost_max_records: int = 5000
+    incident_max_records: int = 1000
+    batch_timeout_ms: int = 200
+    #: Seconds FastStream waits for the batch in hand on shutdown.
+    graceful_timeout_s: float = 30.0
+    #: Seconds to wait before a failed batch (e.g. database down) is re-delivered.
+    retry_backoff_s: float = 1.0
+
+    max_message_bytes: int = 256 * 1024
+    clock_skew_s: float = 300.0
+
+    group_window_s: float = 300.0
+    idle_timeout_s: float = 900.0
+    anomaly_idle_timeout_s: float = 86_400.0
+    flood_cap_per_hour: int = 20
+
+    auto_resolve_interval_s: float = 30.0
+    auto_resolve_batch: int = 500
+    outbox_interval_s: float = 1.0
+    outbox_batch: int = 1000
+    db_pool_size: int = 6
+
+    def topics(self) -> Topics:
+        return Topics(
+            cost_events=self.topic_cost_events,
+            killswitch_events=self.topic_killswitch_events,
+            budgets=self.topic_budgets,
+            incident_commands=self.topic_incident_commands,
+            cost_anomalies=self.topic_cost_anomalies,
+            incident_changes=self.topic_incident_changes,
+            dlq=self.topic_dlq,
+        )

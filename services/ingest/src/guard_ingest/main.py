@@ -1,1 +1,48 @@
-"""Composition root (placeholder until the service is built)."""
+"""Composition root: settings -> service -> subscribers -> FastStream app beside the ops app.
+
+``python -m guard_ingest`` or the ``guard-ingest`` console script runs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from faststream import FastStream
+from faststream.kafka import KafkaBroker
+from guard_runtime.logging import configure_logging
+from guard_runtime.ops import create_ops_app, run_with_ops
+
+from guard_ingest.adapters.service import IngestService
+from guard_ingest.config import IngestSettings
+from guard_ingest.entrypoints.consumers import register
+
+
+def create_app(settings: IngestSettings | None = None) -> tuple[FastStream, IngestService]:
+    settings = settings or IngestSettings()
+    service = IngestService(settings)
+    broker = KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=settings.client_id,
+        graceful_timeout=settings.graceful_timeout_s,
+        logger=logging.getLogger("guard_ingest.broker"),
+    )
+    register(broker, service, settings)
+    app = FastStream(broker, logger=logging.getLogger("guard_ingest.app"))
+    # Start the pool and producers before the subscribers; stop them only after the broker has
+    # finished the batch in hand (after_shutdown runs after broker.stop()).
+    app.on_startup(service.start)
+    app.after_shutdown(service.stop)
+    return app, service
+
+
+async def serve(settings: IngestSettings | None = None) -> None:
+    settings = settings or IngestSettings()
+    configure_logging("guard-ingest", settings.log_level)
+    app, service = create_app(settings)
+    ops = create_ops_app("guard-ingest", service.ready)
+    await run_with_ops(app, ops, host=settings.ops_host, port=settings.ops_port)
+
+
+def run() -> None:
+    asyncio.run(serve())

@@ -43,7 +43,7 @@ def build_events(ops: list[tuple[str, int, int, int]]) -> list[Any]:
             events.append(triggered(seconds, tenant=tenant, killswitch_id=ks, agent_id=f"a{variant}",
                                     calls_affected=variant * 7, **eid))  # fmt: skip
         elif kind == "rel" and killswitches:
-            owner, ks = killswitches[variant % len(killswitches)]
+            _owner, ks = killswitches[variant % len(killswitches)]
             events.append(released(ks, seconds, tenant=tenant, **eid))
         elif kind == "anom":
             sev = ["low", "medium", "high", "critical"][variant]

@@ -70,7 +70,8 @@ def test_explicit_severity_overrides_initial() -> None:
     incident = b.get(
         b.triggered(triggered(0, trigger_type="budget_breach", severity="low")).incident_id
     )  # type: ignore[arg-type]
-    assert incident is not None and incident.severity is Severity.LOW
+    assert incident is not None
+    assert incident.severity is Severity.LOW
 
 
 @pytest.mark.parametrize(
@@ -85,7 +86,8 @@ def test_explicit_severity_overrides_initial() -> None:
 def test_cause_type(fields: dict[str, str], cause: CauseType) -> None:
     b = book()
     incident = b.get(b.triggered(triggered(0, **fields)).incident_id)  # type: ignore[arg-type]
-    assert incident is not None and incident.cause_type is cause
+    assert incident is not None
+    assert incident.cause_type is cause
 
 
 def test_sliding_window_groups_and_splits() -> None:
@@ -99,7 +101,8 @@ def test_sliding_window_groups_and_splits() -> None:
     incident = b.get(first)
     assert incident is not None
     assert incident.event_count == 4
-    assert incident.first_event_at == at(0) and incident.last_event_at == at(600)
+    assert incident.first_event_at == at(0)
+    assert incident.last_event_at == at(600)
 
 
 def test_different_fingerprint_or_tenant_opens_separately() -> None:
@@ -155,7 +158,8 @@ def test_flood_cap_routes_to_one_overflow_incident_per_tenant_hour() -> None:
     assert len(overflow_ids) == 1
     overflow = b.get(overflow_ids.pop())  # type: ignore[arg-type]
     assert overflow is not None
-    assert overflow.is_overflow and overflow.event_count == 5
+    assert overflow.is_overflow
+    assert overflow.event_count == 5
     assert overflow.severity is Severity.CRITICAL  # escalates like any other: 250 calls
     # the next clock hour starts a fresh count
     assert not b.get(b.triggered(triggered(3600, agent_id="new")).incident_id).is_overflow  # type: ignore[arg-type, union-attr]
@@ -165,7 +169,8 @@ def test_flood_cap_counts_seeded_incidents() -> None:
     hour = at(0).replace(minute=0)
     b = IncidentBook(CONFIG, opened_per_hour={("t1", hour): 20})
     incident = b.get(b.triggered(triggered(0)).incident_id)  # type: ignore[arg-type]
-    assert incident is not None and incident.is_overflow
+    assert incident is not None
+    assert incident.is_overflow
     assert incident.severity is Severity.HIGH
 
 
@@ -177,13 +182,16 @@ def test_acknowledge_then_resolve_and_repeats() -> None:
     assert b.acknowledge(ack(iid, 11)).kind is OutcomeKind.NOOP
     incident = b.get(iid)
     assert incident is not None
-    assert incident.acked_at == at(10) and incident.acked_by == "alice"
+    assert incident.acked_at == at(10)
+    assert incident.acked_by == "alice"
     assert b.resolve(resolve(iid, 20, resolution_method="rollback")).kind is OutcomeKind.APPLIED
     assert incident.resolution_method is ResolutionMethod.ROLLBACK
-    assert incident.resolved_at == at(20) and incident.resolved_by == "bob"
+    assert incident.resolved_at == at(20)
+    assert incident.resolved_by == "bob"
     assert b.resolve(resolve(iid, 21)).kind is OutcomeKind.NOOP
     rejected = b.acknowledge(ack(iid, 22))
-    assert rejected.kind is OutcomeKind.REJECTED and rejected.code is DlqReason.ILLEGAL_TRANSITION
+    assert rejected.kind is OutcomeKind.REJECTED
+    assert rejected.code is DlqReason.ILLEGAL_TRANSITION
 
 
 def test_resolve_defaults_to_manual_and_skips_ack() -> None:
@@ -221,9 +229,11 @@ def test_killswitch_released_resolves_its_incident() -> None:
     iid = b.triggered(event).incident_id
     outcome = b.released(released(event.killswitch_id, 50, actor_id="carol"))
     incident = b.get(iid)  # type: ignore[arg-type]
-    assert outcome.kind is OutcomeKind.APPLIED and incident is not None
+    assert outcome.kind is OutcomeKind.APPLIED
+    assert incident is not None
     assert incident.resolution_method is ResolutionMethod.RELEASED
-    assert incident.resolved_at == at(50) and incident.resolved_by == "carol"
+    assert incident.resolved_at == at(50)
+    assert incident.resolved_by == "carol"
     assert b.released(released(event.killswitch_id, 60)).kind is OutcomeKind.NOOP
     assert b.released(released("nope", 60)).code is DlqReason.UNKNOWN_KILLSWITCH
 
@@ -266,20 +276,24 @@ def test_cost_anomaly_incidents() -> None:
     iid = b.anomaly(anomaly(0)).incident_id
     incident = b.get(iid)  # type: ignore[arg-type]
     assert incident is not None
-    assert incident.category.value == "COST_ANOMALY" and incident.cause_type is CauseType.SYSTEM
+    assert incident.category.value == "COST_ANOMALY"
+    assert incident.cause_type is CauseType.SYSTEM
     assert incident.cost_impact_micros == 50_500_000
     # a re-detection hours later (well within 24 h idle) attaches
     assert b.anomaly(anomaly(7200, severity="critical")).incident_id == iid
-    assert incident.severity is Severity.CRITICAL and incident.event_count == 2
+    assert incident.severity is Severity.CRITICAL
+    assert incident.event_count == 2
     # more than 24 h idle: resolved automatically, the next detection opens a recurrence
     again = b.anomaly(anomaly(7200 + 86401)).incident_id
-    assert again != iid and b.get(again).recurrence_of == iid  # type: ignore[arg-type, union-attr]
+    assert again != iid
+    assert b.get(again).recurrence_of == iid
 
 
 def test_expected_above_current_gives_zero_impact() -> None:
     b = book()
     incident = b.get(b.anomaly(anomaly(0, current_usd="5", expected_usd="9")).incident_id)  # type: ignore[arg-type]
-    assert incident is not None and incident.cost_impact_micros == 0
+    assert incident is not None
+    assert incident.cost_impact_micros == 0
 
 
 def test_timeline_is_a_verifiable_chain_per_incident() -> None:
@@ -294,7 +308,8 @@ def test_timeline_is_a_verifiable_chain_per_incident() -> None:
         for e in b.entries if e.incident_id == iid
     ]  # fmt: skip
     verdict = verify_chain(links)
-    assert verdict.verified and verdict.event_count == 4
+    assert verdict.verified
+    assert verdict.event_count == 4
     assert verdict.root_hash == b.get(iid).timeline_head  # type: ignore[arg-type, union-attr]
     assert [e.sequence for e in b.entries] == [1, 2, 3, 4]
 

@@ -1,0 +1,3 @@
+from guard_ingest.main import run
+
+run()

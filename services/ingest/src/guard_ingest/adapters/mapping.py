@@ -1,0 +1,153 @@
+"""Between database rows, contract events and the engine's dataclasses."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from guard_contracts.enums import (
+    Category,
+    CauseType,
+    LifecycleState,
+    ResolutionMethod,
+    Severity,
+    SourceType,
+    TriggerType,
+)
+from guard_contracts.events import (
+    BudgetSet,
+    CostAnomalyDetected,
+    CostRecorded,
+    KillswitchReleased,
+    KillswitchTriggered,
+)
+from guard_contracts.incidents import IncidentDetail
+from guard_contracts.money import micros_to_usd, usd_to_micros
+from guard_contracts.outputs import IncidentChanged
+from guard_ingest.drivers.incidents import INCIDENT_COLUMNS
+from guard_ingest.engines.model import Incident, TimelineEntry
+
+_ENUMS: dict[str, Any] = {
+    "lifecycle_state": LifecycleState,
+    "severity": Severity,
+    "category": Category,
+    "cause_type": CauseType,
+    "source_type": SourceType,
+    "trigger_type": TriggerType,
+    "resolution_method": ResolutionMethod,
+}
+
+
+def incident_from_row(row: dict[str, Any]) -> Incident:
+    values = {k: (_ENUMS[k](v) if k in _ENUMS and v is not None else v) for k, v in row.items()}
+    return Incident(**values)
+
+
+def incident_to_row(incident: Incident) -> tuple[Any, ...]:
+    return tuple(_plain(getattr(incident, c)) for c in INCIDENT_COLUMNS)
+
+
+def _plain(value: Any) -> Any:
+    return value.value if hasattr(value, "value") and not isinstance(value, uuid.UUID) else value
+
+
+def timeline_row(entry: TimelineEntry) -> tuple[Any, ...]:
+    return (
+        entry.incident_id, entry.sequence, entry.tenant_id, entry.entry_type.value,
+        entry.occurred_at, entry.source_event_id, entry.data, entry.prev_hash, entry.hash,
+    )  # fmt: skip
+
+
+def incident_detail(incident: Incident) -> IncidentDetail:
+    return IncidentDetail(
+        incident_id=incident.incident_id,
+        tenant_id=incident.tenant_id,
+        lifecycle_state=incident.lifecycle_state,
+        severity=incident.severity,
+        category=incident.category,
+        cause_type=incident.cause_type,
+        title=incident.title,
+        trigger_type=incident.trigger_type,
+        policy_id=incident.policy_id,
+        affected_agent_id=incident.affected_agent_id,
+        llm_run_id=incident.llm_run_id,
+        calls_affected=incident.calls_affected,
+        event_count=incident.event_count,
+        cost_impact_usd=micros_to_usd(incident.cost_impact_micros),
+        created_at=incident.created_at,
+        last_event_at=incident.last_event_at,
+        resolved_at=incident.resolved_at,
+        is_synthetic=incident.is_synthetic,
+        description=incident.description,
+        source_type=incident.source_type,
+        fingerprint=incident.fingerprint,
+        error_code=incident.error_code,
+        error_message=incident.error_message,
+        first_event_at=incident.first_event_at,
+        acked_at=incident.acked_at,
+        acked_by=incident.acked_by,
+        resolved_by=incident.resolved_by,
+        resolution_method=incident.resolution_method,
+        recurrence_of=incident.recurrence_of,
+        updated_at=incident.updated_at,
+    )
+
+
+def change_message(entry: TimelineEntry, topic: str) -> tuple[str, bytes, bytes]:
+    """One outbox row: (topic, key = tenant_id, IncidentChanged JSON)."""
+    change = IncidentChanged(
+        event_id=IncidentChanged.id_for(entry.incident_id, entry.sequence),
+        tenant_id=entry.tenant_id,
+        occurred_at=entry.occurred_at,
+        change_type=entry.entry_type,
+        sequence=entry.sequence,
+        incident=incident_detail(entry.incident),
+        data=entry.data,
+    )
+    # Every field is kept (no exclude_none) so readers can parse IncidentDetail strictly.
+    return topic, entry.tenant_id.encode(), change.model_dump_json().encode()
+
+
+def cost_row(e: CostRecorded) -> tuple[Any, ...]:
+    return (
+        e.tenant_id, e.event_id, e.occurred_at, e.run_id, e.step_index, e.agent_id, e.user_id,
+        e.feature_tag, e.model, e.provider, e.input_tokens, e.output_tokens,
+        usd_to_micros(e.cost_usd), e.duration_ms, e.status.value if e.status else None,
+    )  # fmt: skip
+
+
+def killswitch_row(
+    e: KillswitchTriggered | KillswitchReleased, incident_id: uuid.UUID | None, raw: bytes
+) -> tuple[Any, ...]:
+    if isinstance(e, KillswitchReleased):
+        return (
+            e.tenant_id, e.event_id, e.event_type, e.occurred_at, e.killswitch_id, None, None,
+            None, None, None, None, e.reason, e.actor_id, 0, None, None, None, None,
+            incident_id, raw,
+        )  # fmt: skip
+    return (
+        e.tenant_id, e.event_id, e.event_type, e.occurred_at, e.killswitch_id,
+        e.trigger_type.value, e.action.value, e.run_id, e.agent_id, e.policy_id, e.rule,
+        e.reason, e.actor_id, e.calls_affected,
+        usd_to_micros(e.cost_delta_usd) if e.cost_delta_usd is not None else None,
+        e.error_rate, e.severity.value if e.severity else None,
+        e.evidence,
+        incident_id, raw,
+    )  # fmt: skip
+
+
+def anomaly_row(e: CostAnomalyDetected, incident_id: uuid.UUID | None) -> tuple[Any, ...]:
+    return (
+        e.tenant_id, e.event_id, e.anomaly_type.value, e.entity_type, e.entity_id,
+        usd_to_micros(e.current_usd), usd_to_micros(e.expected_usd), e.deviation_pct,
+        e.threshold, e.severity.value, e.window_start, e.window_end, e.occurred_at, incident_id,
+    )  # fmt: skip
+
+
+def budget_row(e: BudgetSet) -> tuple[Any, ...]:
+    return (
+        e.tenant_id, e.budget_type.value, e.entity_id,
+        usd_to_micros(e.daily_limit_usd) if e.daily_limit_usd is not None else None,
+        usd_to_micros(e.monthly_limit_usd) if e.monthly_limit_usd is not None else None,
+        e.warn_threshold_pct, e.hard_limit_enabled, e.event_id, e.occurred_at,
+    )  # fmt: skip

@@ -1,0 +1,199 @@
+"""The ingest use cases the entrypoints call: apply a batch, sweep idle incidents, relay changes.
+
+The edge owns the transaction: each method opens exactly one and commits it before returning.
+Dead letters are published after the commit and before the caller acks the batch, so a crash
+re-delivers rather than loses them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+from guard_runtime.dlq import DeadLetter, DlqPublisher
+
+from guard_contracts.events import CostRecorded
+from guard_ingest.adapters import mapping
+from guard_ingest.adapters.decoding import DecodePolicy, decode_records
+from guard_ingest.adapters.incident_batch import apply_incident_batch, write_book
+from guard_ingest.adapters.metrics import (
+    APPLIED,
+    AUTO_RESOLVED,
+    BATCH_SECONDS,
+    BATCH_SIZE,
+    DEAD_LETTERED,
+    DUPLICATES,
+    OUTBOX_PUBLISHED,
+)
+from guard_ingest.config import IngestSettings
+from guard_ingest.drivers import incidents as incident_store
+from guard_ingest.drivers import outbox
+from guard_ingest.drivers import raw_events as raw_store
+from guard_ingest.drivers.pool import create_pool, ping
+from guard_ingest.engines.book import IncidentBook
+from guard_ingest.engines.model import EngineConfig
+
+log = logging.getLogger(__name__)
+Records = Sequence[ConsumerRecord[Any, Any]]
+
+
+def engine_config(settings: IngestSettings) -> EngineConfig:
+    return EngineConfig(
+        group_window=timedelta(seconds=settings.group_window_s),
+        idle_timeout=timedelta(seconds=settings.idle_timeout_s),
+        anomaly_idle_timeout=timedelta(seconds=settings.anomaly_idle_timeout_s),
+        flood_cap_per_hour=settings.flood_cap_per_hour,
+    )
+
+
+class IngestService:
+    def __init__(self, settings: IngestSettings) -> None:
+        self.settings = settings
+        self.topics = settings.topics()
+        self.engine = engine_config(settings)
+        t = self.topics
+        self.policy = DecodePolicy(
+            max_bytes=settings.max_message_bytes,
+            clock_skew=timedelta(seconds=settings.clock_skew_s),
+            allowed={
+                t.cost_events: frozenset({"cost.recorded"}),
+                t.killswitch_events: frozenset({"killswitch.triggered", "killswitch.released"}),
+                t.budgets: frozenset({"budget.set"}),
+                t.incident_commands: frozenset({"incident.acknowledge", "incident.resolve"}),
+                t.cost_anomalies: frozenset({"cost.anomaly_detected"}),
+            },
+        )
+        self._pool: asyncpg.Pool[Any] | None = None
+        self._dlq = DlqPublisher(settings.kafka_bootstrap_servers, t.dlq,
+                                 client_id=f"{settings.client_id}-dlq")  # fmt: skip
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            client_id=f"{settings.client_id}-changes",
+            acks="all",
+            enable_idempotence=True,
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+        self._outbox_nudge = asyncio.Event()
+
+    @property
+    def pool(self) -> asyncpg.Pool[Any]:
+        assert self._pool is not None, "IngestService.start() first"
+        return self._pool
+
+    async def start(self) -> None:
+        self._pool = await create_pool(self.settings.database_url, self.settings.db_pool_size)
+        await self._dlq.start()
+        await self._producer.start()
+        self._tasks = [
+            asyncio.create_task(self._every(self.settings.auto_resolve_interval_s,
+                                            self.auto_resolve_once), name="auto-resolve"),
+            asyncio.create_task(self._relay_loop(), name="outbox-relay"),
+        ]  # fmt: skip
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        with contextlib.suppress(Exception):
+            await self.relay_outbox_once()  # flush what the last batches produced
+        await self._producer.stop()
+        await self._dlq.stop()
+        if self._pool is not None:
+            await self._pool.close()
+
+    async def ready(self) -> bool:
+        return self._pool is not None and await ping(self._pool)
+
+    # -- batches -----------------------------------------------------------------------------
+
+    async def apply_cost_batch(self, records: Records) -> None:
+        started = time.perf_counter()
+        decoded = decode_records(records, self.policy, datetime.now(UTC))
+        rows = [mapping.cost_row(e) for _, e in decoded.events if isinstance(e, CostRecorded)]
+        async with self.pool.acquire() as conn, conn.transaction():
+            inserted = await raw_store.insert_cost_events(conn, rows)
+        APPLIED.labels("cost.recorded").inc(inserted)
+        DUPLICATES.labels("cost.recorded").inc(len(rows) - inserted)
+        await self._dead_letter(decoded.dead)
+        self._observe("cost", records, started)
+
+    async def apply_incident_batch(self, records: Records) -> None:
+        started = time.perf_counter()
+        decoded = decode_records(records, self.policy, datetime.now(UTC))
+        async with self.pool.acquire() as conn, conn.transaction():
+            rejected = await apply_incident_batch(conn, decoded.events, self.topics, self.engine)
+        self._outbox_nudge.set()
+        await self._dead_letter(decoded.dead + rejected)
+        self._observe("incidents", records, started)
+
+    async def _dead_letter(self, letters: list[DeadLetter]) -> None:
+        if not letters:
+            return
+        await self._dlq.publish(letters)
+        for letter in letters:
+            DEAD_LETTERED.labels(letter.source_topic, letter.code).inc()
+            log.warning("dead-lettered", extra={"source_topic": letter.source_topic,
+                        "partition": letter.source_partition, "offset": letter.source_offset,
+                        "code": letter.code, "reason": letter.message})  # fmt: skip
+
+    @staticmethod
+    def _observe(subscriber: str, records: Records, started: float) -> None:
+        BATCH_SECONDS.labels(subscriber).observe(time.perf_counter() - started)
+        BATCH_SIZE.labels(subscriber).observe(len(records))
+
+    # -- periodic work -----------------------------------------------------------------------
+
+    async def auto_resolve_once(self, now: datetime | None = None) -> int:
+        """Resolve idle incidents; SKIP LOCKED lets several replicas sweep side by side."""
+        now = now or datetime.now(UTC)
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await incident_store.lock_idle(
+                conn, now - self.engine.idle_timeout, now - self.engine.anomaly_idle_timeout,
+                self.settings.auto_resolve_batch,
+            )  # fmt: skip
+            book = IncidentBook(self.engine, [mapping.incident_from_row(r) for r in rows])
+            resolved = book.auto_resolve_due(now)
+            await write_book(conn, book, self.topics.incident_changes)
+        if resolved:
+            AUTO_RESOLVED.inc(len(resolved))
+            self._outbox_nudge.set()
+        return len(resolved)
+
+    async def relay_outbox_once(self) -> int:
+        published = 0
+        while sent := await outbox.relay(self.pool, self._producer, self.settings.outbox_batch):
+            published += sent
+            OUTBOX_PUBLISHED.inc(sent)
+        return published
+
+    async def _relay_loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._outbox_nudge.wait(), self.settings.outbox_interval_s)
+            self._outbox_nudge.clear()
+            await self._guarded(self.relay_outbox_once)
+
+    async def _every(self, seconds: float, job: Any) -> None:
+        while True:
+            await self._guarded(job)
+            await asyncio.sleep(seconds)
+
+    @staticmethod
+    async def _guarded(job: Any) -> None:
+        # A periodic job must outlive a failed run (database restart, broker hiccup).
+        try:
+            await job()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("periodic job failed", extra={"job": getattr(job, "__name__", "?")})
+            await asyncio.sleep(1)

@@ -1,0 +1,149 @@
+"""Incidents, their timeline, anomalies and budgets: locked loads and bulk writes.
+
+A batch locks every incident it may touch in one ``FOR UPDATE`` in incident_id order, so a command
+consumer and a killswitch consumer never both change one incident and never deadlock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+INCIDENT_COLUMNS = (
+    "incident_id", "tenant_id", "lifecycle_state", "severity", "category", "cause_type", "title",
+    "description", "source_type", "fingerprint", "llm_run_id", "affected_agent_id", "policy_id",
+    "trigger_type", "calls_affected", "event_count", "cost_impact_micros", "error_code",
+    "error_message", "created_at", "first_event_at", "last_event_at", "acked_at", "acked_by",
+    "resolved_at", "resolved_by", "resolution_method", "recurrence_of", "is_synthetic",
+    "contained_at", "timeline_length", "timeline_head", "updated_at",
+)  # fmt: skip
+TIMELINE_COLUMNS = (
+    "incident_id", "sequence", "tenant_id", "entry_type", "occurred_at", "source_event_id",
+    "data", "prev_hash", "hash",
+)  # fmt: skip
+ANOMALY_COLUMNS = (
+    "tenant_id", "event_id", "anomaly_type", "entity_type", "entity_id", "current_micros",
+    "expected_micros", "deviation_pct", "threshold", "severity", "window_start", "window_end",
+    "detected_at", "incident_id",
+)  # fmt: skip
+BUDGET_COLUMNS = (
+    "tenant_id", "budget_type", "entity_id", "daily_limit_micros", "monthly_limit_micros",
+    "warn_threshold_pct", "hard_limit_enabled", "event_id", "occurred_at",
+)  # fmt: skip
+OVERFLOW_LIKE = "rate_limit_overflow|%"
+
+_SELECT = f"SELECT {', '.join('i.' + c for c in INCIDENT_COLUMNS)} FROM incidents i"
+_UPSERT = (
+    f"INSERT INTO incidents ({', '.join(INCIDENT_COLUMNS)}) "
+    f"VALUES ({', '.join(f'${n}' for n in range(1, len(INCIDENT_COLUMNS) + 1))}) "
+    "ON CONFLICT (incident_id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in INCIDENT_COLUMNS[1:])
+)
+
+
+async def ids_by_fingerprint(
+    conn: asyncpg.Connection[Any], keys: Sequence[tuple[str, str]]
+) -> list[uuid.UUID]:
+    """The open incidents of each (tenant, fingerprint), plus its latest incident in any state.
+
+    Not locked here: callers lock every id of a batch at once with :func:`lock_by_id`. Only the
+    consumer of a tenant's partition creates incidents for it, so none can appear in between.
+    """
+    if not keys:
+        return []
+    rows = await conn.fetch(
+        "SELECT i.incident_id FROM incidents i "
+        "JOIN unnest($1::text[], $2::text[]) AS k(tenant_id, fingerprint) "
+        "ON i.tenant_id = k.tenant_id AND i.fingerprint = k.fingerprint "
+        "WHERE i.lifecycle_state <> 'RESOLVED' OR i.incident_id = ("
+        "  SELECT j.incident_id FROM incidents j WHERE j.tenant_id = k.tenant_id "
+        "  AND j.fingerprint = k.fingerprint ORDER BY j.created_at DESC, j.incident_id DESC "
+        "  LIMIT 1)",
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+    )
+    return [r["incident_id"] for r in rows]
+
+
+async def lock_by_id(
+    conn: asyncpg.Connection[Any], incident_ids: Sequence[uuid.UUID]
+) -> list[dict[str, Any]]:
+    if not incident_ids:
+        return []
+    rows = await conn.fetch(
+        f"{_SELECT} WHERE i.incident_id = ANY($1::uuid[]) ORDER BY i.incident_id FOR UPDATE",
+        list(incident_ids),
+    )
+    return [dict(r) for r in rows]
+
+
+async def lock_idle(
+    conn: asyncpg.Connection[Any],
+    killswitch_before: datetime,
+    anomaly_before: datetime,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Open incidents idle past their timeout; SKIP LOCKED so replicas share the sweep."""
+    rows = await conn.fetch(
+        f"{_SELECT} WHERE i.lifecycle_state <> 'RESOLVED' AND ("
+        "  (i.source_type = 'cost_anomaly' AND i.last_event_at < $2) OR "
+        "  (i.source_type <> 'cost_anomaly' AND i.last_event_at < $1)) "
+        "ORDER BY i.last_event_at LIMIT $3 FOR UPDATE SKIP LOCKED",
+        killswitch_before,
+        anomaly_before,
+        limit,
+    )
+    return [dict(r) for r in rows]
+
+
+async def opened_per_hour(
+    conn: asyncpg.Connection[Any], keys: Sequence[tuple[str, datetime]]
+) -> dict[tuple[str, datetime], int]:
+    """Incidents opened from killswitch events per (tenant, UTC hour), overflow excluded."""
+    if not keys:
+        return {}
+    rows = await conn.fetch(
+        "SELECT k.tenant_id, k.hour, count(i.incident_id) AS n "
+        "FROM unnest($1::text[], $2::timestamptz[]) AS k(tenant_id, hour) "
+        "JOIN incidents i ON i.tenant_id = k.tenant_id AND i.created_at >= k.hour "
+        "AND i.created_at < k.hour + interval '1 hour' AND i.source_type = 'killswitch' "
+        "AND i.fingerprint NOT LIKE $3 GROUP BY k.tenant_id, k.hour",
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+        OVERFLOW_LIKE,
+    )
+    return {(r["tenant_id"], r["hour"]): int(r["n"]) for r in rows}
+
+
+async def upsert_incidents(conn: asyncpg.Connection[Any], rows: Sequence[tuple[Any, ...]]) -> None:
+    if rows:
+        await conn.executemany(_UPSERT, rows)
+
+
+async def insert_timeline(conn: asyncpg.Connection[Any], rows: Sequence[tuple[Any, ...]]) -> None:
+    # A (incident_id, sequence) clash means another writer forked the chain: fail the batch.
+    if rows:
+        await conn.copy_records_to_table("incident_events", records=rows, columns=TIMELINE_COLUMNS)
+
+
+async def insert_anomalies(conn: asyncpg.Connection[Any], rows: Sequence[tuple[Any, ...]]) -> None:
+    if rows:
+        await conn.copy_records_to_table("cost_anomalies", records=rows, columns=ANOMALY_COLUMNS)
+
+
+async def upsert_budgets(conn: asyncpg.Connection[Any], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Keep the latest ``budget.set`` per (tenant, type, entity) by event time."""
+    if not rows:
+        return
+    placeholders = ", ".join(f"${n}" for n in range(1, len(BUDGET_COLUMNS) + 1))
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in BUDGET_COLUMNS[3:])
+    await conn.executemany(
+        f"INSERT INTO budgets ({', '.join(BUDGET_COLUMNS)}) VALUES ({placeholders}) "
+        f"ON CONFLICT (tenant_id, budget_type, entity_id) DO UPDATE SET {updates}, "
+        "updated_at = now() WHERE budgets.occurred_at <= EXCLUDED.occurred_at",
+        rows,
+    )

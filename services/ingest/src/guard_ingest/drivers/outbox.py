@@ -1,0 +1,42 @@
+"""The transactional outbox: rows written with the batch, published after it commits."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+
+#: One relay at a time keeps each incident's changes in order on the topic.
+_RELAY_LOCK = 0x6775617264_01  # "guard" 01
+
+
+async def add(conn: asyncpg.Connection[Any], rows: Sequence[tuple[str, bytes, bytes]]) -> None:
+    if rows:
+        await conn.copy_records_to_table(
+            "outbox", records=rows, columns=("topic", "key", "payload")
+        )
+
+
+async def relay(pool: asyncpg.Pool[Any], producer: AIOKafkaProducer, limit: int) -> int:
+    """Publish up to ``limit`` pending rows in id order and delete them once acknowledged.
+
+    A crash between the broker's ack and the delete re-publishes; IncidentChanged carries a
+    deterministic event_id so consumers drop the repeat.
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", _RELAY_LOCK):
+            return 0
+        rows = await conn.fetch(
+            "SELECT id, topic, key, payload FROM outbox ORDER BY id LIMIT $1", limit
+        )
+        if not rows:
+            return 0
+        pending = [await producer.send(r["topic"], value=r["payload"], key=r["key"]) for r in rows]
+        await asyncio.gather(*pending)
+        await conn.execute(
+            "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
+        )
+        return len(rows)

@@ -1,0 +1,89 @@
+"""Raw inbound events: cost events (bulk COPY), killswitch events, the idempotency ledger."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+COST_COLUMNS = (
+    "tenant_id", "event_id", "occurred_at", "run_id", "step_index", "agent_id", "user_id",
+    "feature_tag", "model", "provider", "input_tokens", "output_tokens", "cost_micros",
+    "duration_ms", "status",
+)  # fmt: skip
+KILLSWITCH_COLUMNS = (
+    "tenant_id", "event_id", "event_type", "occurred_at", "killswitch_id", "trigger_type",
+    "action", "run_id", "agent_id", "policy_id", "rule", "reason", "actor_id", "calls_affected",
+    "cost_delta_micros", "error_rate", "severity", "evidence", "incident_id", "raw",
+)  # fmt: skip
+PROCESSED_COLUMNS = ("tenant_id", "event_id", "event_type", "occurred_at", "outcome")
+
+_MOVE_COST = (
+    f"INSERT INTO cost_events ({', '.join(COST_COLUMNS)}) "
+    f"SELECT {', '.join(COST_COLUMNS)} FROM cost_events_stage ON CONFLICT DO NOTHING"
+)
+
+Key = tuple[str, uuid.UUID]
+
+
+async def insert_cost_events(conn: asyncpg.Connection[Any], rows: Sequence[tuple[Any, ...]]) -> int:
+    """COPY into the staging table, then move; returns how many rows were new."""
+    if not rows:
+        return 0
+    await conn.copy_records_to_table("cost_events_stage", records=rows, columns=COST_COLUMNS)
+    status = await conn.execute(_MOVE_COST)
+    return int(status.rsplit(" ", 1)[1])
+
+
+async def existing_keys(conn: asyncpg.Connection[Any], table: str, keys: Sequence[Key]) -> set[Key]:
+    """Which (tenant_id, event_id) pairs ``table`` already holds."""
+    if not keys:
+        return set()
+    assert table in {"killswitch_events", "processed_events", "cost_anomalies"}
+    rows = await conn.fetch(
+        f"SELECT t.tenant_id, t.event_id FROM {table} t "
+        "JOIN unnest($1::text[], $2::uuid[]) AS k(tenant_id, event_id) "
+        "ON t.tenant_id = k.tenant_id AND t.event_id = k.event_id",
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+    )
+    return {(r["tenant_id"], r["event_id"]) for r in rows}
+
+
+async def insert_killswitch_events(
+    conn: asyncpg.Connection[Any], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    # Plain COPY, no ON CONFLICT: duplicates were filtered under the incident locks; a racing
+    # replica's duplicate fails the batch, which is then retried and sees it as a duplicate.
+    if rows:
+        await conn.copy_records_to_table(
+            "killswitch_events", records=rows, columns=KILLSWITCH_COLUMNS
+        )
+
+
+async def insert_processed(conn: asyncpg.Connection[Any], rows: Sequence[tuple[Any, ...]]) -> None:
+    if rows:
+        await conn.copy_records_to_table(
+            "processed_events", records=rows, columns=PROCESSED_COLUMNS
+        )
+
+
+async def killswitch_index(
+    conn: asyncpg.Connection[Any], keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], uuid.UUID]:
+    """(tenant, killswitch_id) -> incident of its latest ``killswitch.triggered``."""
+    if not keys:
+        return {}
+    rows = await conn.fetch(
+        "SELECT DISTINCT ON (e.tenant_id, e.killswitch_id) e.tenant_id, e.killswitch_id, "
+        "e.incident_id FROM killswitch_events e "
+        "JOIN unnest($1::text[], $2::text[]) AS k(tenant_id, killswitch_id) "
+        "ON e.tenant_id = k.tenant_id AND e.killswitch_id = k.killswitch_id "
+        "WHERE e.event_type = 'killswitch.triggered' AND e.incident_id IS NOT NULL "
+        "ORDER BY e.tenant_id, e.killswitch_id, e.seq DESC",
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+    )
+    return {(r["tenant_id"], r["killswitch_id"]): r["incident_id"] for r in rows}

@@ -1,0 +1,89 @@
+"""Kafka batch subscribers (L2): hand the raw records to the ingest service, then ack.
+
+Ack policy NACK_ON_ERROR: offsets are committed only after the handler returned, i.e. after the
+batch's transaction committed and its dead letters were acknowledged by the broker; on an error
+the consumer rewinds to the batch's first offsets and the batch is delivered again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
+
+from guard_contracts.topics import Topics
+from guard_ingest.adapters.metrics import observe_lag
+from guard_ingest.config import IngestSettings
+
+log = logging.getLogger(__name__)
+Records = Sequence[ConsumerRecord[Any, Any]]
+
+
+class BatchSink(Protocol):
+    """What the subscribers need from the service (main wires in ``IngestService``)."""
+
+    topics: Topics
+
+    async def apply_cost_batch(self, records: Records) -> None: ...
+
+    async def apply_incident_batch(self, records: Records) -> None: ...
+
+
+async def keep_raw(message: StreamMessage[Any]) -> Any:
+    """Skip FastStream's JSON decoding: the contracts decode (and dead-letter) each record."""
+    return message.body
+
+
+def _records(message: KafkaMessage) -> Records:
+    raw = message.raw_message
+    return raw if isinstance(raw, tuple) else (raw,)
+
+
+async def _handle(
+    apply: Callable[[Records], Awaitable[None]], message: KafkaMessage, backoff_s: float
+) -> None:
+    records = _records(message)
+    try:
+        await apply(records)
+    except Exception:
+        log.exception("batch failed; it will be re-delivered", extra={"records": len(records)})
+        await asyncio.sleep(backoff_s)  # don't spin against a database that is down
+        raise
+    consumer = getattr(message, "consumer", None)
+    observe_lag(consumer if isinstance(consumer, AIOKafkaConsumer) else None, records)
+
+
+def register(broker: KafkaBroker, service: BatchSink, settings: IngestSettings) -> None:
+    common: dict[str, Any] = {
+        "group_id": settings.group_id,
+        "batch": True,
+        "batch_timeout_ms": settings.batch_timeout_ms,
+        "ack_policy": AckPolicy.NACK_ON_ERROR,
+        "auto_offset_reset": "earliest",
+        "decoder": keep_raw,
+    }
+    topics = service.topics
+
+    @broker.subscriber(topics.cost_events, max_records=settings.cost_max_records, **common)  # type: ignore[untyped-decorator]
+    async def on_cost_events(body: list[bytes], message: KafkaMessage) -> None:
+        await _handle(service.apply_cost_batch, message, settings.retry_backoff_s)
+
+    # One subscriber for every topic that can touch an incident: with equal partition counts the
+    # range assignor gives a tenant's partitions of all four topics to the same consumer.
+    @broker.subscriber(  # type: ignore[untyped-decorator]
+        topics.killswitch_events,
+        topics.cost_anomalies,
+        topics.incident_commands,
+        topics.budgets,
+        max_records=settings.incident_max_records,
+        **common,
+    )
+    async def on_incident_events(body: list[bytes], message: KafkaMessage) -> None:
+        await _handle(service.apply_incident_batch, message, settings.retry_backoff_s)
