@@ -1,0 +1,109 @@
+"""Bearer JWT verification (SPEC §5): HS256 secret, or RS256 with a PEM key or a JWKS file."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from guard_api.adapters.errors import Forbidden, NotAuthenticated
+from guard_api.config import Environment, Settings
+from guard_contracts.events import TENANT_ID_PATTERN
+
+_TENANT = re.compile(TENANT_ID_PATTERN)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller: its tenant (every query is filtered by it) and its subject."""
+
+    tenant_id: str
+    subject: str
+
+
+class TokenVerifier:
+    def __init__(self, settings: Settings) -> None:
+        self._audience = settings.jwt_audience
+        self._leeway = settings.jwt_leeway_seconds
+        self._jwks: jwt.PyJWKSet | None = None
+        self._key: Any
+        if settings.jwt_jwks_file is not None:
+            self._jwks = jwt.PyJWKSet.from_dict(json.loads(settings.jwt_jwks_file.read_text()))
+            self._algorithm = "RS256"
+        elif settings.jwt_public_key_file is not None:
+            self._key = settings.jwt_public_key_file.read_text()
+            self._algorithm = "RS256"
+        else:
+            self._key = settings.jwt_secret.get_secret_value()
+            self._algorithm = "HS256"
+
+    def verify(self, authorization: str | None) -> Principal:
+        token = _bearer(authorization)
+        claims = self._decode(token)
+        tenant = claims.get("tenant_id", claims.get("org_id"))
+        if tenant is None or tenant == "":
+            raise Forbidden("tenant_required", "the token carries no tenant_id (or org_id) claim")
+        if not isinstance(tenant, str) or not _TENANT.fullmatch(tenant):
+            raise Forbidden("tenant_required", "the token's tenant claim is not a valid tenant id")
+        return Principal(tenant_id=tenant, subject=claims["sub"].strip())
+
+    def _decode(self, token: str) -> dict[str, Any]:
+        try:
+            key = self._signing_key(token)
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[self._algorithm],
+                audience=self._audience,
+                leeway=self._leeway,
+                options={"require": ["exp", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise NotAuthenticated("token_expired", "the token has expired") from None
+        except jwt.InvalidSignatureError:
+            raise NotAuthenticated("invalid_token", "the token signature does not verify") from None
+        except jwt.DecodeError:
+            raise NotAuthenticated("not_authenticated", "the bearer token is malformed") from None
+        except jwt.InvalidAudienceError:
+            raise NotAuthenticated(
+                "invalid_token", f"the token audience is not {self._audience}"
+            ) from None
+        except jwt.InvalidTokenError as exc:
+            raise NotAuthenticated("invalid_token", f"the token is not valid: {exc}") from None
+        subject = claims.get("sub")
+        # The subject becomes the command's actor_id, which is 1-256 characters.
+        if not isinstance(subject, str) or not 1 <= len(subject.strip()) <= 256:
+            raise NotAuthenticated(
+                "invalid_token", "the token subject (sub) must be 1-256 characters"
+            )
+        return claims
+
+    def _signing_key(self, token: str) -> Any:
+        if self._jwks is None:
+            return self._key
+        kid = jwt.get_unverified_header(token).get("kid")
+        for candidate in self._jwks.keys:
+            if kid is None or candidate.key_id == kid:
+                return candidate.key
+        raise jwt.InvalidSignatureError(f"no key with kid {kid!r} in the JWKS")
+
+
+def _bearer(authorization: str | None) -> str:
+    if not authorization:
+        raise NotAuthenticated("not_authenticated", "an Authorization: Bearer token is required")
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise NotAuthenticated(
+            "not_authenticated", "the Authorization header must be 'Bearer <token>'"
+        )
+    return token
+
+
+def require_preflight(environment: Environment) -> None:
+    """Evidence and proof are preflight data: refused in production, after authentication."""
+    if not environment.serves_preflight_data:
+        raise Forbidden("preflight_only", "evidence and proof are only served in preflight")

@@ -1,0 +1,125 @@
+"""Incident lists and detail (SPEC §6): tenant scoping, filters_applied, pagination."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from guard_api.adapters.errors import NotFound
+from guard_api.adapters.mapping import detail, summary
+from guard_api.adapters.ports import ListQuery
+from guard_api.drivers.incidents import IncidentFilter, IncidentRepository
+from guard_api.engines.pagination import page
+from guard_api.engines.sorting import order_terms
+from guard_contracts.api.common import (
+    HistoricalIncidentList,
+    IncidentList,
+    Pagination,
+    RunIncidents,
+)
+from guard_contracts.api.query import Topic
+from guard_contracts.enums import LifecycleState
+from guard_contracts.incidents import IncidentDetail
+
+OPEN_STATES = (LifecycleState.ACTIVE.value, LifecycleState.ACKED.value)
+RESOLVED_STATES = (LifecycleState.RESOLVED.value,)
+#: /by-run answers without paging; a run holding more incidents than this shows the newest.
+MAX_RUN_INCIDENTS = 500
+
+
+_FILTER_FIELDS = (
+    "severity",
+    "category",
+    "cause_type",
+    "is_synthetic",
+    "created_after",
+    "created_before",
+    "resolved_after",
+    "resolved_before",
+)
+
+
+def _applied(tenant_id: str, query: ListQuery, **extra: Any) -> dict[str, Any]:
+    applied: dict[str, Any] = {"tenant_id": tenant_id}
+    for name in _FILTER_FIELDS:
+        value = getattr(query, name)
+        if value is not None:
+            applied[name] = value.isoformat() if isinstance(value, datetime) else value
+    applied.update({k: v for k, v in extra.items() if v is not None})
+    return applied
+
+
+def _filter(tenant_id: str, query: ListQuery, states: tuple[str, ...]) -> IncidentFilter:
+    return IncidentFilter(
+        tenant_id=tenant_id,
+        states=states,
+        **{name: getattr(query, name) for name in _FILTER_FIELDS},
+    )
+
+
+class IncidentQueries:
+    def __init__(self, repository: IncidentRepository) -> None:
+        self._repo = repository
+
+    async def _list(
+        self, where: IncidentFilter, query: ListQuery, applied: dict[str, Any]
+    ) -> IncidentList:
+        rows, total = await self._repo.page(
+            where, order_terms(query.sort_by, query.sort_order), query.limit, query.offset
+        )
+        meta = page(total, query.offset, query.limit, len(rows))
+        return IncidentList(
+            items=[summary(r) for r in rows],
+            total=total,
+            has_more=meta.has_more,
+            filters_applied=applied,
+            pagination=Pagination(
+                limit=meta.limit, offset=meta.offset, next_offset=meta.next_offset
+            ),
+        )
+
+    async def list_all(
+        self, tenant_id: str, query: ListQuery, topic: Topic | None, state: LifecycleState | None
+    ) -> IncidentList:
+        """The deprecated catch-all list: ``topic`` wins over ``lifecycle_state``."""
+        states: tuple[str, ...]
+        if topic is not None:
+            states = OPEN_STATES if topic is Topic.ACTIVE else RESOLVED_STATES
+            applied = _applied(tenant_id, query, topic=topic.value)
+        else:
+            states = (state.value,) if state is not None else ()
+            applied = _applied(tenant_id, query, lifecycle_state=state.value if state else None)
+        return await self._list(_filter(tenant_id, query, states), query, applied)
+
+    async def active(self, tenant_id: str, query: ListQuery) -> IncidentList:
+        applied = _applied(tenant_id, query, topic=Topic.ACTIVE.value)
+        return await self._list(_filter(tenant_id, query, OPEN_STATES), query, applied)
+
+    async def resolved(self, tenant_id: str, query: ListQuery) -> IncidentList:
+        applied = _applied(tenant_id, query, topic=Topic.RESOLVED.value)
+        return await self._list(_filter(tenant_id, query, RESOLVED_STATES), query, applied)
+
+    async def historical(
+        self, tenant_id: str, query: ListQuery, retention_days: int, now: datetime | None = None
+    ) -> HistoricalIncidentList:
+        """Resolved incidents whose resolved_at is older than now − retention_days."""
+        cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
+        query = replace(query, resolved_before=cutoff)
+        applied = _applied(
+            tenant_id, query, topic=Topic.RESOLVED.value, retention_days=retention_days
+        )
+        listed = await self._list(_filter(tenant_id, query, RESOLVED_STATES), query, applied)
+        return HistoricalIncidentList(**dict(listed), cutoff_date=cutoff)
+
+    async def by_run(self, tenant_id: str, run_id: str) -> RunIncidents:
+        rows, total = await self._repo.by_run(tenant_id, run_id, MAX_RUN_INCIDENTS)
+        return RunIncidents(run_id=run_id, incidents=[summary(r) for r in rows], total=total)
+
+    async def detail(self, tenant_id: str, incident_id: UUID) -> IncidentDetail:
+        row = await self._repo.get(tenant_id, incident_id)
+        if row is None:
+            # Another tenant's incident answers exactly like a missing one (SPEC §5).
+            raise NotFound("incident")
+        return detail(row)

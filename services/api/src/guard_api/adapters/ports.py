@@ -1,0 +1,105 @@
+"""What the HTTP edge may see of the adapters: plain request types and protocols.
+
+Entrypoints import only this module, ``auth`` and ``errors``, never the adapters that reach
+drivers or engines (import-linter forbids even indirect imports); ``main`` wires the
+implementations (``adapters.gateway.Gateway``) into ``app.state.gateway``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from guard_api.adapters.auth import Principal, TokenVerifier
+from guard_api.config import Settings
+from guard_contracts.api.common import (
+    CommandAccepted,
+    HistoricalIncidentList,
+    IncidentList,
+    RunIncidents,
+)
+from guard_contracts.api.evidence import Evidence, Proof
+from guard_contracts.api.learnings import Learnings
+from guard_contracts.api.query import SortField, SortOrder, Topic
+from guard_contracts.enums import CommandResolutionMethod, LifecycleState
+from guard_contracts.incidents import IncidentDetail
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """Everything a list endpoint was asked, already validated by the HTTP edge."""
+
+    sort_by: SortField
+    sort_order: SortOrder
+    limit: int
+    offset: int
+    severity: str | None = None
+    category: str | None = None
+    cause_type: str | None = None
+    is_synthetic: bool | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    resolved_after: datetime | None = None
+    resolved_before: datetime | None = None
+
+
+class IncidentReads(Protocol):
+    async def list_all(
+        self, tenant_id: str, query: ListQuery, topic: Topic | None, state: LifecycleState | None
+    ) -> IncidentList: ...
+    async def active(self, tenant_id: str, query: ListQuery) -> IncidentList: ...
+    async def resolved(self, tenant_id: str, query: ListQuery) -> IncidentList: ...
+    async def historical(
+        self, tenant_id: str, query: ListQuery, retention_days: int
+    ) -> HistoricalIncidentList: ...
+    async def by_run(self, tenant_id: str, run_id: str) -> RunIncidents: ...
+    async def detail(self, tenant_id: str, incident_id: uuid.UUID) -> IncidentDetail: ...
+
+
+class IncidentCommandsPort(Protocol):
+    async def acknowledge(
+        self, principal: Principal, incident_id: uuid.UUID, notes: str | None
+    ) -> CommandAccepted: ...
+    async def resolve(
+        self,
+        principal: Principal,
+        incident_id: uuid.UUID,
+        notes: str | None,
+        method: CommandResolutionMethod | None,
+    ) -> CommandAccepted: ...
+
+
+class EvidenceReads(Protocol):
+    async def evidence(self, tenant_id: str, incident_id: uuid.UUID) -> Evidence: ...
+    async def proof(self, tenant_id: str, incident_id: uuid.UUID) -> Proof: ...
+
+
+class LearningsReads(Protocol):
+    async def learnings(self, tenant_id: str, incident_id: uuid.UUID) -> Learnings: ...
+
+
+class RequestScopePort(Protocol):
+    """One request's use cases, sharing one database connection."""
+
+    @property
+    def connection(self) -> Any: ...
+    @property
+    def incidents(self) -> IncidentReads: ...
+    @property
+    def commands(self) -> IncidentCommandsPort: ...
+    @property
+    def evidence(self) -> EvidenceReads: ...
+    @property
+    def learnings(self) -> LearningsReads: ...
+
+
+class GatewayPort(Protocol):
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def verifier(self) -> TokenVerifier: ...
+    def scope(self) -> AbstractAsyncContextManager[RequestScopePort]: ...
+    async def ready(self) -> None: ...

@@ -1,0 +1,75 @@
+"""One error shape for every failure: ``{"error": {"code", "message", "field"}}``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from guard_api.adapters.errors import ApiError
+from guard_contracts.api.common import ErrorBody, ErrorDetail
+
+log = logging.getLogger(__name__)
+
+_DESCRIPTIONS = {
+    400: "Bad request.",
+    401: "`not_authenticated` (no or malformed token), `invalid_token` (bad signature, audience "
+    "or claims) or `token_expired`.",
+    403: "`tenant_required` (valid token without a tenant), `tenant_mismatch` or `preflight_only`.",
+    404: "`not_found`: missing, or another tenant's (the two are indistinguishable).",
+    409: "`illegal_transition`: the incident's state does not allow the command.",
+    422: "`validation_error`: a parameter or body field is invalid; `field` names it.",
+    503: "`unavailable`: a dependency (database or Kafka) did not answer.",
+}
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 406: "not_acceptable"}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error answers of a route (always 401/403/422 for auth'd routes)."""
+    return {s: {"model": ErrorBody, "description": _DESCRIPTIONS[s]} for s in statuses}
+
+
+def _body(
+    status: int, code: str, message: str, field: str | None = None, **headers: str
+) -> JSONResponse:
+    detail = ErrorBody(error=ErrorDetail(code=code, message=message, field=field))
+    return JSONResponse(detail.model_dump(), status_code=status, headers=headers or None)
+
+
+async def _api_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    headers = {"WWW-Authenticate": 'Bearer realm="guard"'} if exc.status == 401 else {}
+    return _body(exc.status, exc.code, exc.message, exc.field, **headers)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    loc = tuple(str(p) for p in first.get("loc", ()))
+    # ("query", "limit") names "limit"; a whole-body error ("body",) names "body".
+    field = ".".join(loc[1:]) or (loc[0] if loc else None)
+    message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
+    return _body(422, "validation_error", f"{field}: {message}" if field else message, field)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    return _body(exc.status_code, code, str(exc.detail), None, **(exc.headers or {}))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", extra={"path": request.url.path})
+    return _body(500, "internal_error", "an unexpected error occurred")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
