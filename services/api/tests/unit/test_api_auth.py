@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from pydantic import ValidationError
+
+from guard_api.adapters.auth import TokenVerifier, require_preflight
+from guard_api.adapters.errors import ApiError
+from guard_api.config import DEV_JWT_SECRET, Environment, Settings
+
+SECRET = "unit-test-secret-0123456789abcdefghij"
+
+
+def claims(**overrides: Any) -> dict[str, Any]:
+    base = {"sub": "alice", "aud": "console", "exp": int(time.time()) + 60, "tenant_id": "acme"}
+    base.update(overrides)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def hs(payload: dict[str, Any], secret: str = SECRET) -> str:
+    return f"Bearer {jwt.encode(payload, secret, algorithm='HS256')}"
+
+
+def code_of(verifier: TokenVerifier, header: str | None) -> tuple[int, str]:
+    with pytest.raises(ApiError) as raised:
+        verifier.verify(header)
+    return raised.value.status, raised.value.code
+
+
+@pytest.fixture
+def verifier() -> TokenVerifier:
+    return TokenVerifier(Settings(jwt_secret=SECRET, environment=Environment.PREFLIGHT))
+
+
+def test_valid_token_gives_tenant_and_subject(verifier: TokenVerifier) -> None:
+    principal = verifier.verify(hs(claims()))
+    assert (principal.tenant_id, principal.subject) == ("acme", "alice")
+
+
+def test_org_id_is_an_alias_of_tenant_id(verifier: TokenVerifier) -> None:
+    assert verifier.verify(hs(claims(tenant_id=None, org_id="globex"))).tenant_id == "globex"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, (401, "not_authenticated")),
+        ("", (401, "not_authenticated")),
+        ("Basic abc", (401, "not_authenticated")),
+        ("Bearer ", (401, "not_authenticated")),
+        ("Bearer not.a.jwt", (401, "not_authenticated")),
+        (hs(claims(), secret="another-secret-0123456789abcdefghijk"), (401, "invalid_token")),
+        (hs(claims(aud="billing")), (401, "invalid_token")),
+        (hs(claims(sub=None)), (401, "invalid_token")),
+        (hs(claims(exp=None)), (401, "invalid_token")),
+        (hs(claims(exp=int(time.time()) - 10)), (401, "token_expired")),
+        (hs(claims(tenant_id=None)), (403, "tenant_required")),
+        (hs(claims(tenant_id="")), (403, "tenant_required")),
+        (hs(claims(tenant_id="no spaces allowed")), (403, "tenant_required")),
+    ],
+)
+def test_failures_have_the_exact_codes(
+    verifier: TokenVerifier, header: str | None, expected: tuple[int, str]
+) -> None:
+    assert code_of(verifier, header) == expected
+
+
+def test_a_none_algorithm_token_is_refused(verifier: TokenVerifier) -> None:
+    token = jwt.encode(claims(), None, algorithm="none")
+    assert code_of(verifier, f"Bearer {token}") == (401, "invalid_token")
+
+
+def _rsa() -> tuple[Any, bytes]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return key, public
+
+
+def test_rs256_with_a_pem_public_key(tmp_path: Path) -> None:
+    key, public = _rsa()
+    (tmp_path / "key.pem").write_bytes(public)
+    settings = Settings(environment="production", jwt_public_key_file=tmp_path / "key.pem")
+    verifier = TokenVerifier(settings)
+    token = jwt.encode(claims(), key, algorithm="RS256")
+    assert verifier.verify(f"Bearer {token}").tenant_id == "acme"
+    # An HS256 token signed with the public key text (algorithm confusion) is refused.
+    forged = jwt.encode(claims(), "x" * 40, algorithm="HS256")
+    assert code_of(verifier, f"Bearer {forged}") == (401, "invalid_token")
+
+
+def test_rs256_with_a_jwks_file_picks_the_key_by_kid(tmp_path: Path) -> None:
+    key, _ = _rsa()
+    other, _ = _rsa()
+    jwks = {"keys": []}
+    for kid, private in (("k1", key), ("k2", other)):
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
+        jwks["keys"].append({**jwk, "kid": kid, "alg": "RS256", "use": "sig"})
+    (tmp_path / "jwks.json").write_text(json.dumps(jwks))
+    verifier = TokenVerifier(Settings(jwt_jwks_file=tmp_path / "jwks.json"))
+    good = jwt.encode(claims(), other, algorithm="RS256", headers={"kid": "k2"})
+    assert verifier.verify(f"Bearer {good}").subject == "alice"
+    wrong_kid = jwt.encode(claims(), other, algorithm="RS256", headers={"kid": "k1"})
+    assert code_of(verifier, f"Bearer {wrong_kid}") == (401, "invalid_token")
+    unknown = jwt.encode(claims(), other, algorithm="RS256", headers={"kid": "k9"})
+    assert code_of(verifier, f"Bearer {unknown}") == (401, "invalid_token")
+
+
+@pytest.mark.parametrize("environment", ["preflight", "production"])
+def test_settings_refuse_the_default_secret_outside_development(environment: str) -> None:
+    with pytest.raises(ValidationError, match="JWT_SECRET"):
+        Settings(environment=environment)
+    assert Settings(environment="development").jwt_secret.get_secret_value() == DEV_JWT_SECRET
+
+
+def test_settings_read_the_prefixed_and_shared_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://shared/db")
+    monkeypatch.setenv("GUARD_API_KAFKA_BOOTSTRAP_SERVERS", "broker:9092")
+    monkeypatch.setenv("GUARD_API_TOPIC_INCIDENT_COMMANDS", "cmds")
+    settings = Settings()
+    assert settings.database_url == "postgresql://shared/db"
+    assert settings.kafka_bootstrap_servers == "broker:9092"
+    assert settings.topics.incident_commands == "cmds"
+
+
+def test_preflight_data_is_refused_only_in_production() -> None:
+    require_preflight(Environment.PREFLIGHT)
+    require_preflight(Environment.DEVELOPMENT)
+    with pytest.raises(ApiError) as raised:
+        require_preflight(Environment.PRODUCTION)
+    assert (raised.value.status, raised.value.code) == (403, "preflight_only")
