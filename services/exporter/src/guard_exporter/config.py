@@ -1,1 +1,56 @@
-"""Settings (placeholder until the service is built)."""
+"""Settings of the exporter service; environment prefix ``GUARD_EXPORTER_``.
+
+``KAFKA_BOOTSTRAP_SERVERS`` and ``DATABASE_URL`` are honoured un-prefixed too (guard_runtime).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from guard_runtime.settings import InfraSettings
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from guard_contracts.topics import DEFAULT_TOPICS, Topics
+from guard_contracts.wire import DEFAULT_MAX_MESSAGE_BYTES
+
+
+class Settings(InfraSettings):
+    model_config = SettingsConfigDict(env_prefix="GUARD_EXPORTER_", extra="ignore")
+
+    environment: Literal["development", "preflight", "production"] = "development"
+    group_id: str = "guard-exporter"
+    export_requests_topic: str = DEFAULT_TOPICS.export_requests
+    export_results_topic: str = DEFAULT_TOPICS.export_results
+    dlq_topic: str = DEFAULT_TOPICS.dlq
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    #: Ed25519 private key: PKCS#8 PEM, or the base64 of the 32-byte raw seed. Outside development
+    #: one of ``signing_key`` / ``signing_key_file`` is required.
+    signing_key: SecretStr | None = None
+    signing_key_file: Path | None = None
+    #: Store artifacts as files here instead of in ``export_jobs.artifact``.
+    artifact_dir: Path | None = None
+    #: A job that crashed the exporter this many times is marked failed instead of re-rendered.
+    max_attempts: int = Field(default=3, ge=1)
+    #: Pause before a message whose processing hit an infrastructure error is redelivered.
+    retry_backoff_seconds: float = Field(default=2.0, ge=0)
+    #: Upper bound on billed steps read into one export, to bound memory.
+    max_run_steps: int = Field(default=200_000, ge=1)
+    ops_port: int = 8083
+
+    @model_validator(mode="after")
+    def _key_outside_development(self) -> Settings:
+        if self.environment != "development" and not (self.signing_key or self.signing_key_file):
+            raise ValueError(
+                "GUARD_EXPORTER_SIGNING_KEY or GUARD_EXPORTER_SIGNING_KEY_FILE is required "
+                f"in {self.environment}; the built-in development key is refused there"
+            )
+        return self
+
+    def topics(self) -> Topics:
+        return Topics(
+            export_requests=self.export_requests_topic,
+            export_results=self.export_results_topic,
+            dlq=self.dlq_topic,
+        )

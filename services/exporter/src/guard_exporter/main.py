@@ -1,1 +1,46 @@
-"""Composition root (placeholder until the service is built)."""
+"""Composition root: ``python -m guard_exporter`` runs the export consumer and the ops app."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from faststream import FastStream
+from faststream.kafka import KafkaBroker
+from guard_runtime.logging import configure_logging
+from guard_runtime.ops import run_with_ops
+
+from guard_exporter.adapters.service import ExporterParts, build_parts
+from guard_exporter.config import Settings
+from guard_exporter.entrypoints.consumer import register_export_consumer
+from guard_exporter.entrypoints.ops import exporter_ops_app
+
+
+def create_app(settings: Settings) -> tuple[FastStream, KafkaBroker, ExporterParts]:
+    broker = KafkaBroker(settings.kafka_bootstrap_servers, client_id="guard-exporter")
+    parts = build_parts(settings, broker)
+    register_export_consumer(
+        broker,
+        topic=settings.export_requests_topic,
+        group_id=settings.group_id,
+        processor=parts.processor,
+    )
+    app = FastStream(broker, on_startup=[parts.start], after_shutdown=[parts.stop])
+    return app, broker, parts
+
+
+async def serve(settings: Settings) -> None:
+    app, _, parts = create_app(settings)
+    await run_with_ops(
+        app,
+        exporter_ops_app(parts.ready),
+        host=settings.ops_host,
+        port=settings.ops_port,
+        log_level=logging.getLevelName(settings.log_level),
+    )
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging("exporter", settings.log_level)
+    asyncio.run(serve(settings))

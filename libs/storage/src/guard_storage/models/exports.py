@@ -9,13 +9,18 @@ from sqlalchemy import CheckConstraint, Index, LargeBinary, String, Text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from guard_storage.models.base import Base
+from guard_storage.models.base import Base, created_at_column
 
 TENANT = String(64)
 
 
 class ExportJob(Base):
-    """One export request and, once rendered, its artifact."""
+    """One export request and, once rendered, its artifact.
+
+    The artifact lives in ``artifact`` (Postgres) or, when the exporter is configured with an
+    artifact directory, in the file ``artifact_path``; ``sha256`` and ``size_bytes`` describe it
+    either way.
+    """
 
     __tablename__ = "export_jobs"
     __table_args__ = (
@@ -40,5 +45,23 @@ class ExportJob(Base):
     sha256: Mapped[str | None] = mapped_column(String(64))
     size_bytes: Mapped[int | None]
     artifact: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    artifact_path: Mapped[str | None] = mapped_column(Text)
+    #: Which signing key signed the artifact's evidence bundle (see ``export_signing_keys``).
+    signing_key_id: Mapped[str | None] = mapped_column(String(16))
     completed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+class ExportSigningKey(Base):
+    """Public halves of the Ed25519 keys the exporter has signed bundles with (for verifiers).
+
+    The exporter registers its key at start-up; the API serves these, so a verifier never needs
+    the exporter's configuration, and bundles signed before a key rotation stay verifiable.
+    """
+
+    __tablename__ = "export_signing_keys"
+
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(16))
+    public_key_pem: Mapped[str] = mapped_column(Text)
+    registered_at: Mapped[datetime] = created_at_column()

@@ -34,14 +34,24 @@ def upgrade() -> None:
     sa.Column('sha256', sa.String(length=64), nullable=True),
     sa.Column('size_bytes', sa.BigInteger(), nullable=True),
     sa.Column('artifact', sa.LargeBinary(), nullable=True),
+    sa.Column('artifact_path', sa.Text(), nullable=True),
+    sa.Column('signing_key_id', sa.String(length=16), nullable=True),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('pending','rendering','completed','failed')", name=op.f('ck_export_jobs_status')),
     sa.PrimaryKeyConstraint('export_id', name=op.f('pk_export_jobs'))
     )
     op.create_index('ix_export_jobs_tenant_incident', 'export_jobs', ['tenant_id', 'incident_id'], unique=False)
+    op.create_table('export_signing_keys',
+    sa.Column('key_id', sa.String(length=16), nullable=False),
+    sa.Column('algorithm', sa.String(length=16), nullable=False),
+    sa.Column('public_key_pem', sa.Text(), nullable=False),
+    sa.Column('registered_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.PrimaryKeyConstraint('key_id', name=op.f('pk_export_signing_keys'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('export_signing_keys')
     op.drop_index('ix_export_jobs_tenant_incident', table_name='export_jobs')
     op.drop_table('export_jobs')

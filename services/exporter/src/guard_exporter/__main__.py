@@ -1,0 +1,3 @@
+from guard_exporter.main import main
+
+main()

@@ -1,0 +1,31 @@
+"""Where artifacts live: in ``export_jobs.artifact`` (default) or as files in a directory."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from pathlib import Path
+
+
+class ArtifactDirectory:
+    """Files named ``<tenant>/<export_id>``; written to a temporary name and renamed, so a reader
+    never sees half a file."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+
+    async def write(self, tenant_id: str, export_id: uuid.UUID, content: bytes) -> str:
+        return await asyncio.to_thread(self._write, tenant_id, export_id, content)
+
+    def _write(self, tenant_id: str, export_id: uuid.UUID, content: bytes) -> str:
+        folder = self._root / tenant_id
+        folder.mkdir(parents=True, exist_ok=True)
+        final = folder / str(export_id)
+        partial = folder / f".{export_id}.partial"
+        with partial.open("wb") as out:
+            out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
+        partial.replace(final)
+        return str(final.resolve())

@@ -1,0 +1,155 @@
+"""The signed evidence bundle (SPEC §9): four data files, a manifest of their SHA-256, Ed25519.
+
+The bundle hash is ``sha256`` of the lines ``"<sha256>  <name>\\n"`` of the data files in manifest
+order — the output of ``sha256sum incident.json timeline.json events.jsonl run_steps.jsonl`` — so an
+auditor can recompute it with shell tools. It covers only incident data (not who asked or when), so
+every export of the same incident state has the same bundle hash; the SOC2 attestation quotes it.
+
+Determinism: sorted keys, fixed file order, fixed ZIP timestamps and attributes, and Ed25519
+signatures are deterministic (RFC 8032), so the same request rendered twice gives identical bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from guard_contracts.chain import ALGORITHM, canonical_json, verify_chain
+from guard_exporter.engines.records import ExportSpec, IncidentData
+from guard_exporter.engines.serialize import (
+    chain_entry,
+    event_view,
+    incident_view,
+    iso,
+    run_step_view,
+    timeline_view,
+)
+
+BUNDLE_FORMAT = "guard.evidence-bundle.v1"
+MANIFEST = "manifest.json"
+INCIDENT = "incident.json"
+TIMELINE = "timeline.json"
+EVENTS = "events.jsonl"
+RUN_STEPS = "run_steps.jsonl"
+DATA_FILES = (INCIDENT, TIMELINE, EVENTS, RUN_STEPS)
+#: ZIP stores DOS times, which start in 1980; a constant keeps the archive reproducible.
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_JSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
+
+
+def encode_file(name: str, content: Any) -> bytes:
+    """The exact bytes of a bundle file: pretty JSON for ``.json``, one compact object a line for
+    ``.jsonl``. ``verify`` re-encodes a JSON bundle's sections with this same function."""
+    if name.endswith(".jsonl"):
+        return b"".join(orjson.dumps(line, option=orjson.OPT_SORT_KEYS) + b"\n" for line in content)
+    return orjson.dumps(content, option=_JSON_OPTIONS) + b"\n"
+
+
+def key_id(public_key: Ed25519PublicKey) -> str:
+    """A short, stable name for a public key: the first 16 hex digits of SHA-256 of its raw bytes."""
+    return hashlib.sha256(raw_public_key(public_key)).hexdigest()[:16]
+
+
+def raw_public_key(public_key: Ed25519PublicKey) -> bytes:
+    return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def bundle_hash(files: Sequence[Mapping[str, Any]]) -> str:
+    listing = "".join(f"{f['sha256']}  {f['name']}\n" for f in files)
+    return hashlib.sha256(listing.encode()).hexdigest()
+
+
+def signed_part(manifest: Mapping[str, Any]) -> bytes:
+    """The bytes the signature covers: the canonical JSON of the manifest without its signature."""
+    return canonical_json({k: v for k, v in manifest.items() if k != "signature"})
+
+
+def bundle_contents(data: IncidentData) -> dict[str, Any]:
+    """The four data files as JSON-safe values, in bundle order."""
+    verdict = verify_chain((chain_entry(r), r.prev_hash, r.hash) for r in data.timeline)
+    incident = incident_view(data.incident)
+    incident["timeline_integrity"] = {
+        "verification_status": "VERIFIED" if verdict.verified else "TAMPERED",
+        "algorithm": ALGORITHM,
+        "root_hash": verdict.root_hash,
+        "event_count": verdict.event_count,
+        "first_broken_sequence": verdict.first_broken_sequence,
+    }
+    return {
+        INCIDENT: incident,
+        TIMELINE: [timeline_view(r) for r in data.timeline],
+        EVENTS: [event_view(e) for e in data.events],
+        RUN_STEPS: [run_step_view(s) for s in data.run_steps],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Bundle:
+    files: dict[str, bytes]  # data files, in bundle order
+    manifest: dict[str, Any]
+    contents: dict[str, Any]
+
+    @property
+    def bundle_sha256(self) -> str:
+        return str(self.manifest["bundle_sha256"])
+
+
+def build_bundle(spec: ExportSpec, data: IncidentData, key: Ed25519PrivateKey) -> Bundle:
+    contents = bundle_contents(data)
+    files = {name: encode_file(name, contents[name]) for name in DATA_FILES}
+    listing = [
+        {"name": name, "sha256": hashlib.sha256(body).hexdigest(), "size_bytes": len(body)}
+        for name, body in files.items()
+    ]
+    manifest: dict[str, Any] = {
+        "format": BUNDLE_FORMAT,
+        "export_id": str(spec.export_id),
+        "tenant_id": spec.tenant_id,
+        "incident_id": str(spec.incident_id),
+        "requested_by": spec.requested_by,
+        "requested_at": iso(spec.requested_at),
+        "export_reason": spec.export_reason,
+        "prepared_for": spec.prepared_for,
+        "files": listing,
+        "bundle_sha256": bundle_hash(listing),
+    }
+    public = key.public_key()
+    manifest["signature"] = {
+        "algorithm": "Ed25519",
+        "key_id": key_id(public),
+        "public_key": base64.b64encode(raw_public_key(public)).decode(),
+        "signed": "canonical JSON of this manifest without the signature field",
+        "value": base64.b64encode(key.sign(signed_part(manifest))).decode(),
+    }
+    return Bundle(files, manifest, contents)
+
+
+def zip_bundle(bundle: Bundle) -> bytes:
+    out = io.BytesIO()
+    members = [*bundle.files.items(), (MANIFEST, encode_file(MANIFEST, bundle.manifest))]
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, body in members:
+            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # Unix, whatever the host, so the bytes do not depend on it
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, body, compresslevel=6)
+    return out.getvalue()
+
+
+def json_bundle(bundle: Bundle) -> bytes:
+    """One JSON document: the manifest and each file's content (re-encodable byte for byte)."""
+    return encode_file("bundle.json", {"manifest": bundle.manifest, "files": bundle.contents})
+
+
+#: Renders a bundle in a format; keyed by the export format's value.
+BUNDLE_WRITERS: dict[str, Callable[[Bundle], bytes]] = {"zip": zip_bundle, "json": json_bundle}

@@ -1,0 +1,156 @@
+"""Plain data the renderers work on. Adapters build these from driver rows (SPEC §3, §9)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from guard_contracts.enums import ExportFormat, ExportKind
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSpec:
+    """What to render: one ``export.requested``. ``requested_at`` stamps the artifact."""
+
+    export_id: uuid.UUID
+    tenant_id: str
+    incident_id: uuid.UUID
+    kind: ExportKind
+    format: ExportFormat
+    requested_by: str
+    requested_at: datetime
+    export_reason: str | None = None
+    prepared_for: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRecord:
+    """Every SPEC §3 field, money in micro-dollars, plus the timeline head and containment time."""
+
+    incident_id: uuid.UUID
+    tenant_id: str
+    lifecycle_state: str
+    severity: str
+    category: str
+    cause_type: str
+    title: str
+    description: str
+    source_type: str
+    fingerprint: str
+    llm_run_id: str | None
+    affected_agent_id: str | None
+    policy_id: str | None
+    trigger_type: str | None
+    calls_affected: int
+    event_count: int
+    cost_impact_micros: int
+    error_code: str | None
+    error_message: str | None
+    created_at: datetime
+    first_event_at: datetime
+    last_event_at: datetime
+    acked_at: datetime | None
+    acked_by: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution_method: str | None
+    recurrence_of: uuid.UUID | None
+    is_synthetic: bool
+    contained_at: datetime | None
+    timeline_length: int
+    timeline_head: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    sequence: int
+    entry_type: str
+    occurred_at: datetime
+    source_event_id: uuid.UUID | None
+    data: dict[str, Any]
+    prev_hash: str | None
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceEvent:
+    """A killswitch event attached to the incident; ``raw`` is the payload as received."""
+
+    event_id: uuid.UUID
+    event_type: str
+    occurred_at: datetime
+    killswitch_id: str
+    trigger_type: str | None
+    action: str | None
+    run_id: str | None
+    agent_id: str | None
+    policy_id: str | None
+    rule: str | None
+    reason: str | None
+    actor_id: str | None
+    calls_affected: int
+    cost_delta_micros: int | None
+    error_rate: Decimal | None
+    severity: str | None
+    raw: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class RunStep:
+    """One billed model call of an affected run."""
+
+    event_id: uuid.UUID
+    occurred_at: datetime
+    run_id: str | None
+    step_index: int | None
+    agent_id: str | None
+    model: str
+    provider: str | None
+    input_tokens: int
+    output_tokens: int
+    cost_micros: int
+    duration_ms: int | None
+    status: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarIncident:
+    """A resolved incident of the same tenant, for learnings (SPEC §7.6)."""
+
+    incident_id: uuid.UUID
+    fingerprint: str
+    category: str
+    resolution_method: str | None
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DailySpend:
+    day: date
+    cost_micros: int
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentData:
+    """Everything an export of one incident reads, loaded in one read-only snapshot."""
+
+    incident: IncidentRecord
+    timeline: tuple[TimelineRow, ...]
+    events: tuple[SourceEvent, ...]
+    run_steps: tuple[RunStep, ...]
+    similar: tuple[SimilarIncident, ...] = ()
+    daily_spend: tuple[DailySpend, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    content: bytes
+    content_type: str
+    filename: str
+    sha256: str
+    size_bytes: int

@@ -1,0 +1,140 @@
+"""JSON-safe views of the records: money as exact decimal strings, times as ISO 8601 strings.
+
+Everything in a bundle is a string, an int, a bool, null, a list or an object, so parsing a bundle
+and encoding it again gives the very same bytes (that is what lets ``verify`` check a JSON bundle).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from guard_contracts.money import micros_to_usd
+from guard_exporter.engines.records import IncidentRecord, RunStep, SourceEvent, TimelineRow
+
+
+def usd_text(micros: int | None) -> str | None:
+    """Exact USD as a decimal string without trailing zeros (``12.5``, ``0``)."""
+    if micros is None:
+        return None
+    return format(micros_to_usd(micros).normalize(), "f")
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def when(value: datetime | None) -> str:
+    """A time as people read it in a report: ``2026-11-20 09:00:00 UTC``."""
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "—"
+
+
+def _str(value: uuid.UUID | None) -> str | None:
+    return str(value) if value is not None else None
+
+
+def incident_view(incident: IncidentRecord) -> dict[str, Any]:
+    return {
+        "incident_id": str(incident.incident_id),
+        "tenant_id": incident.tenant_id,
+        "lifecycle_state": incident.lifecycle_state,
+        "severity": incident.severity,
+        "category": incident.category,
+        "cause_type": incident.cause_type,
+        "title": incident.title,
+        "description": incident.description,
+        "source_type": incident.source_type,
+        "fingerprint": incident.fingerprint,
+        "llm_run_id": incident.llm_run_id,
+        "affected_agent_id": incident.affected_agent_id,
+        "policy_id": incident.policy_id,
+        "trigger_type": incident.trigger_type,
+        "calls_affected": incident.calls_affected,
+        "event_count": incident.event_count,
+        "cost_impact_usd": usd_text(incident.cost_impact_micros),
+        "error_code": incident.error_code,
+        "error_message": incident.error_message,
+        "created_at": iso(incident.created_at),
+        "first_event_at": iso(incident.first_event_at),
+        "last_event_at": iso(incident.last_event_at),
+        "acked_at": iso(incident.acked_at),
+        "acked_by": incident.acked_by,
+        "resolved_at": iso(incident.resolved_at),
+        "resolved_by": incident.resolved_by,
+        "resolution_method": incident.resolution_method,
+        "recurrence_of": _str(incident.recurrence_of),
+        "is_synthetic": incident.is_synthetic,
+        "contained_at": iso(incident.contained_at),
+        "updated_at": iso(incident.updated_at),
+    }
+
+
+def chain_entry(row: TimelineRow) -> dict[str, Any]:
+    """Exactly what ``guard_contracts.chain.link_hash`` hashes for a timeline row."""
+    return {
+        "sequence": row.sequence,
+        "entry_type": row.entry_type,
+        "occurred_at": row.occurred_at.isoformat(),
+        "source_event_id": _str(row.source_event_id),
+        "data": row.data,
+    }
+
+
+def timeline_view(row: TimelineRow) -> dict[str, Any]:
+    return {**chain_entry(row), "prev_hash": row.prev_hash, "hash": row.hash}
+
+
+def _raw_payload(raw: bytes) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return raw.decode("utf-8", errors="replace")
+
+
+def event_view(event: SourceEvent) -> dict[str, Any]:
+    return {
+        "event_id": str(event.event_id),
+        "event_type": event.event_type,
+        "occurred_at": iso(event.occurred_at),
+        "killswitch_id": event.killswitch_id,
+        "trigger_type": event.trigger_type,
+        "action": event.action,
+        "run_id": event.run_id,
+        "agent_id": event.agent_id,
+        "policy_id": event.policy_id,
+        "rule": event.rule,
+        "reason": event.reason,
+        "actor_id": event.actor_id,
+        "calls_affected": event.calls_affected,
+        "cost_delta_usd": usd_text(event.cost_delta_micros),
+        "error_rate": _decimal_text(event.error_rate),
+        "severity": event.severity,
+        "raw_sha256": hashlib.sha256(event.raw).hexdigest(),
+        "raw": _raw_payload(event.raw),
+    }
+
+
+def _decimal_text(value: Decimal | None) -> str | None:
+    return format(value.normalize(), "f") if value is not None else None
+
+
+def run_step_view(step: RunStep) -> dict[str, Any]:
+    return {
+        "event_id": str(step.event_id),
+        "occurred_at": iso(step.occurred_at),
+        "run_id": step.run_id,
+        "step_index": step.step_index,
+        "agent_id": step.agent_id,
+        "model": step.model,
+        "provider": step.provider,
+        "input_tokens": step.input_tokens,
+        "output_tokens": step.output_tokens,
+        "cost_usd": usd_text(step.cost_micros),
+        "duration_ms": step.duration_ms,
+        "status": step.status,
+    }

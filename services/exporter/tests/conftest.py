@@ -1,0 +1,8 @@
+"""Makes the shared sample builder (``exporter_samples``) importable by the exporter's tests."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
