@@ -145,7 +145,8 @@ async def test_acknowledge_then_resolve_round_trip(
     proof = (await client.get(f"{BASE}/{incident}/proof", headers=operator)).json()["data"]
     assert proof["integrity"]["verification_status"] == "VERIFIED"
     kinds = [entry["entry_type"] for entry in proof["timeline"]]
-    assert "acknowledged" in kinds and "resolved" in kinds
+    assert "acknowledged" in kinds
+    assert "resolved" in kinds
 
 
 async def test_another_tenant_gets_nothing_from_any_endpoint(
@@ -164,7 +165,8 @@ async def test_another_tenant_gets_nothing_from_any_endpoint(
         answer = await client.post(f"{BASE}/{incident}/{command}", headers=other)
         assert answer.status_code == 404, command
     by_run = (await client.get(f"{BASE}/by-run/run-secret", headers=other)).json()
-    assert by_run["total"] == 0 and by_run["incidents"] == []
+    assert by_run["total"] == 0
+    assert by_run["incidents"] == []
     for listing in ("", "/active", "/resolved", "/historical"):
         body = (await client.get(f"{BASE}{listing}", headers=other)).json()
         assert incident not in [i["incident_id"] for i in body["items"]], listing
