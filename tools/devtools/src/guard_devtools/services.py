@@ -8,6 +8,9 @@ Loaded by the root ``conftest.py``. Two ways to run it, both against the real Ka
 - ``async with run_ingest_process(...) as proc:`` — ``python -m guard_ingest`` as a subprocess
   (``proc.kill()`` sends SIGKILL, ``proc.restart()`` starts it again), for crash tests.
 
+``mixed_workload(n, ...)`` builds a deterministic stream of realistic cost and killswitch events
+(Zipf-distributed tenants) for crash tests and benchmarks; ``produce_workload`` sends it.
+
 ``overrides`` are ``IngestSettings`` fields (e.g. ``idle_timeout_s=5``, ``group_id="x"``). Each
 run uses a fresh consumer group unless ``group_id`` is given. Fixture: ``ingest_service``
 (module-scoped, on the module's ``topics``).
@@ -16,7 +19,9 @@ run uses a fresh consumer group unless ``group_id`` is given. Fixture: ``ingest_
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -26,6 +31,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest_asyncio
@@ -180,3 +186,85 @@ async def ingest_service(
     """The real ingest service consuming this module's ``topics``."""
     async with run_ingest(kafka_bootstrap, database_url, topics) as running:
         yield running
+
+
+_TRIGGERS = ("budget_breach", "failure_spike", "rate_limit", "content_policy",
+             "policy_violation", "freeze", "manual")  # fmt: skip
+_ACTIONS = ("stopped", "throttled", "frozen", "alerted")
+_MODELS = ("claude-3-5-sonnet", "claude-3-haiku", "gpt-4o", "gpt-4o-mini")
+
+
+@dataclass
+class Workload:
+    """(topic kind "cost" | "killswitch", tenant key, JSON bytes) in send order, plus the truth."""
+
+    messages: list[tuple[str, str, bytes]]
+    cost_events: int = 0
+    killswitch_events: int = 0
+    cost_micros: int = 0
+
+
+def mixed_workload(
+    n: int, *, tenants: int = 1000, killswitch_share: float = 0.1, zipf_s: float = 1.1,
+    start: datetime, span: timedelta, seed: int = 7,
+) -> Workload:  # fmt: skip
+    """``n`` distinct events; event time grows with the index, so each tenant's stream is ordered."""
+    import orjson
+
+    rng = random.Random(seed)
+    names = [f"tenant-{i:04d}" for i in range(tenants)]
+    weights = list(itertools.accumulate(1 / (k + 1) ** zipf_s for k in range(tenants)))
+    chosen = rng.choices(names, cum_weights=weights, k=n)
+    open_switches: dict[str, list[str]] = {}
+    out = Workload([])
+    for i, tenant in enumerate(chosen):
+        base = {"event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "tenant_id": tenant,
+                "occurred_at": (start + span * (i / n)).isoformat()}  # fmt: skip
+        if rng.random() >= killswitch_share:
+            micros = rng.randint(1, 50_000)
+            out.cost_events += 1
+            out.cost_micros += micros
+            body = base | {"event_type": "cost.recorded", "model": rng.choice(_MODELS),
+                           "input_tokens": rng.randint(10, 4000), "output_tokens": rng.randint(1, 800),
+                           "cost_usd": f"{micros / 1_000_000:.6f}", "run_id": f"run-{rng.randint(1, 500)}",
+                           "feature_tag": f"feature-{rng.randint(1, 8)}", "user_id": f"user-{rng.randint(1, 50)}",
+                           "duration_ms": rng.randint(50, 9000), "status": "ok"}  # fmt: skip
+            out.messages.append(("cost", tenant, orjson.dumps(body)))
+            continue
+        out.killswitch_events += 1
+        switches = open_switches.setdefault(tenant, [])
+        if switches and rng.random() < 0.1:
+            body = base | {"event_type": "killswitch.released",
+                           "killswitch_id": switches.pop(rng.randrange(len(switches)))}  # fmt: skip
+        else:
+            killswitch_id = f"ks-{i}"
+            switches.append(killswitch_id)
+            body = base | {"event_type": "killswitch.triggered", "killswitch_id": killswitch_id,
+                           "trigger_type": rng.choice(_TRIGGERS), "action": rng.choice(_ACTIONS),
+                           "agent_id": f"agent-{rng.randint(1, 5)}", "policy_id": f"policy-{rng.randint(1, 2)}",
+                           "run_id": f"run-{rng.randint(1, 500)}", "calls_affected": rng.randint(1, 20),
+                           "cost_delta_usd": f"{rng.randint(0, 2_000_000) / 1_000_000:.6f}"}  # fmt: skip
+        out.messages.append(("killswitch", tenant, orjson.dumps(body)))
+    return out
+
+
+async def produce_workload(
+    bootstrap: str, topics: Topics, messages: list[tuple[str, str, bytes]]
+) -> None:
+    """Send with batching (keyed by tenant) and wait for every acknowledgement."""
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=20,
+                                max_batch_size=512 * 1024, acks=1)  # fmt: skip
+    await producer.start()
+    try:
+        target = {"cost": topics.cost_events, "killswitch": topics.killswitch_events}
+        pending = []
+        for kind, tenant, payload in messages:
+            pending.append(await producer.send(target[kind], payload, key=tenant.encode()))
+            if len(pending) >= 20_000:
+                await asyncio.gather(*pending)
+                pending.clear()
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
