@@ -1,4 +1,4 @@
-"""Makes the shared sample builder (``exporter_samples``) importable by the exporter's tests."""
+"""Makes the shared helpers (``exporter_samples``, ``exporter_harness``) importable by the tests."""
 
 from __future__ import annotations
 

@@ -13,14 +13,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from guard_api.adapters.exports import ExportsService
 from guard_api.adapters.gateway import Gateway
 from guard_api.adapters.ports import GatewayPort
 from guard_api.config import Settings
-from guard_api.entrypoints import health, incident_item, incident_lists
+from guard_api.entrypoints import exports_routes, health, incident_item, incident_lists
 from guard_api.entrypoints.errors import install_error_handlers
 
 FIXED_PATH_ROUTERS: list[APIRouter] = [incident_lists.router]
-OTHER_ROUTERS: list[APIRouter] = [health.router]
+OTHER_ROUTERS: list[APIRouter] = [health.router, exports_routes.create_router(ExportsService)]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -10,15 +10,20 @@ from faststream.kafka import KafkaBroker
 from guard_runtime.logging import configure_logging
 from guard_runtime.ops import run_with_ops
 
+from guard_exporter.adapters.processing import Renderer
 from guard_exporter.adapters.service import ExporterParts, build_parts
 from guard_exporter.config import Settings
+from guard_exporter.engines.render import render
 from guard_exporter.entrypoints.consumer import register_export_consumer
 from guard_exporter.entrypoints.ops import exporter_ops_app
 
 
-def create_app(settings: Settings) -> tuple[FastStream, KafkaBroker, ExporterParts]:
+def create_app(
+    settings: Settings, renderer: Renderer = render
+) -> tuple[FastStream, KafkaBroker, ExporterParts]:
+    """``renderer`` is replaceable so tests can make a render fail on purpose."""
     broker = KafkaBroker(settings.kafka_bootstrap_servers, client_id="guard-exporter")
-    parts = build_parts(settings, broker)
+    parts = build_parts(settings, broker, renderer)
     register_export_consumer(
         broker,
         topic=settings.export_requests_topic,

@@ -30,12 +30,14 @@ from guard_exporter.drivers.incident_reader import IncidentReader
 from guard_exporter.drivers.jobs import ExportJobRepository
 from guard_exporter.drivers.results import ResultPublisher
 from guard_exporter.engines.bundle import key_id
-from guard_exporter.engines.records import ExportSpec
+from guard_exporter.engines.records import Artifact, ExportSpec, IncidentData
 from guard_exporter.engines.render import render
 
 log = logging.getLogger(__name__)
 
 RESULT_NAMESPACE = uuid.UUID("5c2a9e0e-8f51-4b0f-a7f4-5d9b3f1c2e77")
+#: Turns a request and its data into an artifact; ``engines.render.render`` in production.
+Renderer = Callable[[ExportSpec, IncidentData, Ed25519PrivateKey], Artifact]
 _ALLOWED = frozenset({"export.requested"})
 _IDENTITY = ("tenant_id", "incident_id", "kind", "format")
 
@@ -92,6 +94,7 @@ class ExportProcessor:
         policy: ProcessingPolicy,
         artifacts: ArtifactDirectory | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        renderer: Renderer = render,
     ) -> None:
         self._jobs = jobs
         self._reader = reader
@@ -102,6 +105,7 @@ class ExportProcessor:
         self._policy = policy
         self._artifacts = artifacts
         self._clock = clock
+        self._renderer = renderer
 
     async def handle(self, record: ConsumerRecord[Any, Any]) -> None:
         try:
@@ -158,7 +162,7 @@ class ExportProcessor:
             await self._dead_letter(record, DlqReason.UNKNOWN_INCIDENT, str(exc))
             return
         try:
-            artifact = await asyncio.to_thread(render, spec, data, self._key)
+            artifact = await asyncio.to_thread(self._renderer, spec, data, self._key)
         except Exception as exc:
             log.exception("render failed", extra={"export_id": str(spec.export_id)})
             await self._finish_failed(spec, f"render failed: {type(exc).__name__}: {exc}")

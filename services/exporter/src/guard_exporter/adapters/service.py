@@ -8,13 +8,14 @@ from faststream.kafka import KafkaBroker
 from guard_runtime.dlq import DlqPublisher
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from guard_exporter.adapters.processing import ExportProcessor, ProcessingPolicy
+from guard_exporter.adapters.processing import ExportProcessor, ProcessingPolicy, Renderer
 from guard_exporter.adapters.signing import load_signing_key, public_pem
 from guard_exporter.config import Settings
 from guard_exporter.drivers.artifacts import ArtifactDirectory
 from guard_exporter.drivers.incident_reader import IncidentReader
 from guard_exporter.drivers.jobs import ExportJobRepository
 from guard_exporter.drivers.results import ResultPublisher
+from guard_exporter.engines.render import render
 from guard_storage.db import create_engine
 
 
@@ -38,7 +39,9 @@ class ExporterParts:
         return await self.jobs.ping()
 
 
-def build_parts(settings: Settings, broker: KafkaBroker) -> ExporterParts:
+def build_parts(
+    settings: Settings, broker: KafkaBroker, renderer: Renderer = render
+) -> ExporterParts:
     engine = create_engine(settings.database_url, pool_size=4)
     key = load_signing_key(
         settings.signing_key.get_secret_value() if settings.signing_key else None,
@@ -60,5 +63,6 @@ def build_parts(settings: Settings, broker: KafkaBroker) -> ExporterParts:
             max_run_steps=settings.max_run_steps,
         ),
         artifacts=ArtifactDirectory(settings.artifact_dir) if settings.artifact_dir else None,
+        renderer=renderer,
     )
     return ExporterParts(engine, dlq, processor, jobs, public_pem(key))

@@ -1,0 +1,112 @@
+"""What the export routes see of the export use cases: read models and a protocol (SPEC §6, §9).
+
+The routes import only this module; ``adapters.exports.ExportsService`` implements it and is given
+to the router by the composition root (``main``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from guard_api.adapters.auth import Principal
+from guard_api.config import Settings
+from guard_contracts.enums import ExportFormat, ExportKind, ExportStatus
+
+#: Longest ``?wait=`` a caller may ask for, in seconds.
+MAX_WAIT_SECONDS = 30
+
+
+class ExportLinks(BaseModel):
+    self: str
+    download: str
+
+
+class ExportAccepted(BaseModel):
+    """The 202 answer to an export request."""
+
+    export_id: uuid.UUID
+    incident_id: uuid.UUID
+    kind: ExportKind
+    format: ExportFormat
+    status: ExportStatus
+    links: ExportLinks
+
+
+class ExportPublic(BaseModel):
+    """An export job as the console sees it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    export_id: uuid.UUID
+    incident_id: uuid.UUID
+    kind: ExportKind
+    format: ExportFormat
+    status: ExportStatus
+    error: str | None = None
+    requested_by: str
+    requested_at: datetime
+    completed_at: datetime | None = None
+    filename: str | None = None
+    content_type: str | None = None
+    size_bytes: int | None = None
+    sha256: str | None = None
+    links: ExportLinks
+
+
+class SigningKeyPublic(BaseModel):
+    key_id: str
+    algorithm: str
+    public_key_pem: str
+    registered_at: datetime
+
+
+class SigningKeys(BaseModel):
+    """Every key the exporter has signed bundles with, newest first; verify with any of them."""
+
+    keys: list[SigningKeyPublic] = Field(default_factory=list)
+
+
+class ExportCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: ExportFormat = Field(
+        description="evidence: json or zip; soc2 and executive-debrief: pdf."
+    )
+    export_reason: str | None = Field(default=None, max_length=4096)
+    prepared_for: str | None = Field(default=None, min_length=1, max_length=256)
+
+
+class Download(BaseModel):
+    content: bytes
+    content_type: str
+    filename: str
+    sha256: str
+
+
+class ExportsPort(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    async def request(
+        self,
+        connection: Any,
+        principal: Principal,
+        incident_id: uuid.UUID,
+        kind: ExportKind,
+        body: ExportCreate,
+        wait: float,
+    ) -> ExportAccepted: ...
+    async def status(
+        self, connection: Any, tenant_id: str, export_id: uuid.UUID
+    ) -> ExportPublic: ...
+    async def download(
+        self, connection: Any, tenant_id: str, export_id: uuid.UUID, wait: float
+    ) -> Download: ...
+    async def signing_keys(self, connection: Any) -> SigningKeys: ...
+
+
+class ExportsFactory(Protocol):
+    def __call__(self, settings: Settings) -> ExportsPort: ...

@@ -1,0 +1,139 @@
+"""Export endpoints (SPEC §6, §9): request an evidence bundle, SOC2 report or executive debrief;
+read an export's status; download its artifact; fetch the bundle signing keys.
+
+``create_router(factory)`` is called by the composition root with the implementation
+(``adapters.exports.ExportsService``); the router's lifespan starts it after the app's own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Body, FastAPI, Path, Query, Request, Response
+
+from guard_api.adapters.exports_ports import (
+    MAX_WAIT_SECONDS,
+    ExportAccepted,
+    ExportCreate,
+    ExportPublic,
+    ExportsFactory,
+    ExportsPort,
+    SigningKeys,
+)
+from guard_api.entrypoints import responses
+from guard_api.entrypoints.deps import CurrentPrincipal, CurrentTenant, Scope
+from guard_api.entrypoints.errors import error_responses
+from guard_contracts.enums import ExportKind
+
+IncidentId = Annotated[uuid.UUID, Path(description="The incident's UUID.")]
+ExportId = Annotated[uuid.UUID, Path(description="The export's UUID (from the 202 answer).")]
+Wait = Annotated[
+    float,
+    Query(ge=0, le=MAX_WAIT_SECONDS, description="Seconds to wait for the export to finish."),
+]
+_KINDS = {
+    "evidence": ExportKind.EVIDENCE,
+    "soc2": ExportKind.SOC2,
+    "executive-debrief": ExportKind.EXECUTIVE_DEBRIEF,
+}
+
+
+def _exports(request: Request) -> ExportsPort:
+    service: ExportsPort = request.app.state.exports
+    return service
+
+
+def create_router(factory: ExportsFactory) -> APIRouter:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = factory(app.state.gateway.settings)
+        await service.start()
+        app.state.exports = service
+        try:
+            yield
+        finally:
+            await service.stop()
+
+    router = APIRouter(
+        tags=["exports"], responses=error_responses(401, 403, 404, 422), lifespan=lifespan
+    )
+    _add_request_routes(router)
+    _add_export_routes(router)
+    return router
+
+
+def _request_handler(kind: ExportKind) -> Callable[..., Awaitable[Response]]:
+    async def request_export(
+        request: Request,
+        principal: CurrentPrincipal,
+        scope: Scope,
+        incident_id: IncidentId,
+        body: Annotated[ExportCreate, Body()],
+        wait: Wait = 0,
+    ) -> Response:
+        accepted = await _exports(request).request(
+            scope.connection, principal, incident_id, kind, body, wait
+        )
+        return responses.json(accepted, status_code=202)
+
+    return request_export
+
+
+def _add_request_routes(router: APIRouter) -> None:
+    for path, kind in _KINDS.items():
+        router.add_api_route(
+            f"/api/v1/incidents/{{incident_id}}/export/{path}",
+            _request_handler(kind),
+            methods=["POST"],
+            status_code=202,
+            response_model=ExportAccepted,
+            summary=f"Request a {kind.value.replace('_', ' ')} export of an incident",
+            name=f"export_{kind.value}",
+        )
+
+
+def _add_export_routes(router: APIRouter) -> None:
+    @router.get(
+        "/api/v1/exports/signing-key",
+        response_model=SigningKeys,
+        summary="Ed25519 public keys that sign evidence bundles (for offline verification)",
+    )
+    async def signing_keys(request: Request, tenant: CurrentTenant, scope: Scope) -> Response:
+        return responses.json(await _exports(request).signing_keys(scope.connection))
+
+    @router.get(
+        "/api/v1/exports/{export_id}",
+        response_model=ExportPublic,
+        summary="An export's status (pending, rendering, completed, failed) and error",
+    )
+    async def export_status(
+        request: Request, tenant: CurrentTenant, scope: Scope, export_id: ExportId
+    ) -> Response:
+        return responses.json(await _exports(request).status(scope.connection, tenant, export_id))
+
+    @router.get(
+        "/api/v1/exports/{export_id}/download",
+        summary="The export's artifact (PDF, ZIP or JSON) as an attachment",
+        responses={
+            200: {
+                "content": {"application/pdf": {}, "application/zip": {}, "application/json": {}}
+            },
+            **error_responses(409),
+        },
+    )
+    async def export_download(
+        request: Request, tenant: CurrentTenant, scope: Scope, export_id: ExportId, wait: Wait = 0
+    ) -> Response:
+        artifact = await _exports(request).download(scope.connection, tenant, export_id, wait)
+        return Response(
+            artifact.content,
+            media_type=artifact.content_type,
+            headers={
+                "Content-Disposition": f'attachment; filename="{artifact.filename}"',
+                "ETag": f'"{artifact.sha256}"',
+                "X-Content-SHA256": artifact.sha256,
+            },
+        )
