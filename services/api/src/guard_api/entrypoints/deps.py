@@ -9,9 +9,12 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 
 from guard_api.adapters.auth import Principal
+from guard_api.adapters.errors import ApiError
 from guard_api.adapters.ports import GatewayPort, RequestScopePort
 from guard_api.config import Settings
 
@@ -20,6 +23,31 @@ _bearer_scheme = HTTPBearer(
     auto_error=False, description="JWT with aud=console, sub, exp, tenant_id"
 )
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+_known_query: dict[int, frozenset[str]] = {}
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def reject_unknown_query(request: Request) -> None:
+    """A misspelt filter is refused (422 ``unknown_parameter``) instead of silently ignored."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known = _known_query.get(id(route))
+    if known is None:
+        known = _known_query[id(route)] = frozenset(_query_names(route.dependant))
+    for name in request.query_params:
+        if name not in known:
+            raise ApiError(
+                "unknown_parameter", f"{name}: unknown query parameter", status=422, field=name
+            )
 
 
 def gateway(request: Request) -> GatewayPort:
@@ -60,3 +88,5 @@ CurrentTenant = Annotated[str, Depends(tenant)]
 Scope = Annotated[RequestScopePort, Depends(request_scope)]
 CurrentSettings = Annotated[Settings, Depends(settings)]
 RequestId = Annotated[str, Depends(request_id)]
+#: Router-level guard: ``APIRouter(dependencies=[STRICT_QUERY])``.
+STRICT_QUERY = Depends(reject_unknown_query)

@@ -59,6 +59,9 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 400:
+        # FastAPI's "error parsing the body" (e.g. not UTF-8): a validation error of the body.
+        return _body(422, "validation_error", f"body: {exc.detail}", "body")
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     return _body(exc.status_code, code, str(exc.detail), None, **(exc.headers or {}))
 

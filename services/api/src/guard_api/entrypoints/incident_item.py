@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from guard_api.adapters.auth import require_preflight
 from guard_api.entrypoints import responses
 from guard_api.entrypoints.deps import (
+    STRICT_QUERY,
     CurrentPrincipal,
     CurrentSettings,
     CurrentTenant,
@@ -28,7 +29,10 @@ from guard_contracts.enums import CommandResolutionMethod
 from guard_contracts.incidents import IncidentDetail
 
 router = APIRouter(
-    prefix="/api/v1/incidents", tags=["incidents"], responses=error_responses(401, 403, 404, 422)
+    prefix="/api/v1/incidents",
+    tags=["incidents"],
+    responses=error_responses(401, 403, 404, 422),
+    dependencies=[STRICT_QUERY],
 )
 IncidentId = Annotated[uuid.UUID, Path(description="The incident's UUID.")]
 
@@ -36,7 +40,8 @@ IncidentId = Annotated[uuid.UUID, Path(description="The incident's UUID.")]
 class AcknowledgeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    notes: str | None = Field(default=None, max_length=4096)
+    # NUL cannot be stored in the timeline's JSONB, so it is refused here rather than in ingest.
+    notes: str | None = Field(default=None, max_length=4096, pattern=r"^[^\x00]*$")
 
 
 class ResolveRequest(AcknowledgeRequest):

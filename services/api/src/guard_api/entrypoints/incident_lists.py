@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from guard_api.entrypoints import responses
-from guard_api.entrypoints.deps import CurrentTenant, Scope
+from guard_api.entrypoints.deps import STRICT_QUERY, CurrentTenant, Scope
 from guard_api.entrypoints.errors import error_responses
 from guard_api.entrypoints.params import (
     CreatedDep,
@@ -25,7 +25,12 @@ from guard_contracts.enums import LifecycleState
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1/incidents"
-router = APIRouter(prefix=PREFIX, tags=["incidents"], responses=error_responses(401, 403, 422))
+router = APIRouter(
+    prefix=PREFIX,
+    tags=["incidents"],
+    responses=error_responses(401, 403, 422),
+    dependencies=[STRICT_QUERY],
+)
 
 
 @router.get(
@@ -104,6 +109,14 @@ async def historical_incidents(
 async def incidents_by_run(
     tenant: CurrentTenant,
     scope: Scope,
-    run_id: Annotated[str, Path(min_length=1, max_length=256, description="The LLM run id.")],
+    run_id: Annotated[
+        str,
+        Path(
+            min_length=1,
+            max_length=256,
+            pattern=r"^[^\x00-\x1f\x7f]+$",
+            description="The LLM run id (no control characters).",
+        ),
+    ],
 ) -> Response:
     return responses.json(await scope.incidents.by_run(tenant, run_id))
