@@ -25,6 +25,9 @@ class IngestSettings(InfraSettings):
 
     #: Records per batch: cost events are bulk-copied, incident events go through the engine.
     cost_max_records: int = 5000
+    #: Cost-topic consumers in this process (up to one per partition is useful).
+    cost_consumers: int = 2
+    max_partition_fetch_bytes: int = 4 * 1024 * 1024
     incident_max_records: int = 1000
     batch_timeout_ms: int = 200
     #: Seconds FastStream waits for the batch in hand on shutdown.

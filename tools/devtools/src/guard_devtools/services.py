@@ -218,7 +218,7 @@ def mixed_workload(
     open_switches: dict[str, list[str]] = {}
     out = Workload([])
     for i, tenant in enumerate(chosen):
-        base = {"event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "tenant_id": tenant,
+        base: dict[str, Any] = {"event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "tenant_id": tenant,
                 "occurred_at": (start + span * (i / n)).isoformat()}  # fmt: skip
         if rng.random() >= killswitch_share:
             micros = rng.randint(1, 50_000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,8 +33,9 @@ def decode_records(
     records: Sequence[ConsumerRecord[Any, Any]], policy: DecodePolicy, now: datetime
 ) -> Decoded:
     out = Decoded()
+    for topic, count in Counter(r.topic for r in records).items():
+        CONSUMED.labels(topic).inc(count)
     for record in records:
-        CONSUMED.labels(record.topic).inc()
         raw = record.value if record.value is not None else b""
         try:
             event = decode_event(

@@ -40,7 +40,10 @@ def observe_lag(
     for record in records:
         tp = TopicPartition(record.topic, record.partition)
         last[tp] = max(last.get(tp, -1), record.offset)
+    assigned = consumer.assignment()
     for tp, offset in last.items():
+        if tp not in assigned:  # revoked by a rebalance while the batch was applied
+            continue
         highwater = consumer.highwater(tp)
         if highwater is not None:
             LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - offset - 1))

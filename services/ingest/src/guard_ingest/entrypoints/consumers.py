@@ -61,19 +61,30 @@ async def _handle(
 
 
 def register(broker: KafkaBroker, service: BatchSink, settings: IngestSettings) -> None:
+    """Cost events and incident events are consumed by separate groups (``<group_id>.cost`` and
+    ``<group_id>.incidents``) so a rebalance of one never stalls the other."""
     common: dict[str, Any] = {
-        "group_id": settings.group_id,
         "batch": True,
         "batch_timeout_ms": settings.batch_timeout_ms,
         "ack_policy": AckPolicy.NACK_ON_ERROR,
         "auto_offset_reset": "earliest",
         "decoder": keep_raw,
+        "max_partition_fetch_bytes": settings.max_partition_fetch_bytes,
     }
     topics = service.topics
 
-    @broker.subscriber(topics.cost_events, max_records=settings.cost_max_records, **common)  # type: ignore[untyped-decorator]
     async def on_cost_events(body: list[bytes], message: KafkaMessage) -> None:
         await _handle(service.apply_cost_batch, message, settings.retry_backoff_s)
+
+    # Several consumers of one group in this process: while one waits for Postgres, another
+    # decodes its batch (each owns different partitions, so per-partition order holds).
+    for _ in range(settings.cost_consumers):
+        broker.subscriber(
+            topics.cost_events,
+            group_id=f"{settings.group_id}.cost",
+            max_records=settings.cost_max_records,
+            **common,
+        )(on_cost_events)
 
     # One subscriber for every topic that can touch an incident: with equal partition counts the
     # range assignor gives a tenant's partitions of all four topics to the same consumer.
@@ -82,6 +93,7 @@ def register(broker: KafkaBroker, service: BatchSink, settings: IngestSettings) 
         topics.cost_anomalies,
         topics.incident_commands,
         topics.budgets,
+        group_id=f"{settings.group_id}.incidents",
         max_records=settings.incident_max_records,
         **common,
     )
