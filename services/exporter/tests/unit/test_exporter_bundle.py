@@ -9,6 +9,7 @@ import uuid
 import zipfile
 from pathlib import Path
 
+import orjson
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -106,6 +107,15 @@ def test_json_and_zip_bundles_share_the_bundle_hash(rows, bundle_zip: bytes) -> 
     zipped = json.loads(_members(bundle_zip)[MANIFEST])["bundle_sha256"]
     assert json.loads(as_json)["manifest"]["bundle_sha256"] == zipped
     assert verify_bundle(as_json, KEY.public_key()).ok
+
+
+def test_json_bundle_is_the_compact_sorted_encoding_of_its_tree(rows) -> None:
+    blob = render(
+        _spec(rows.incident["incident_id"], ExportFormat.JSON), as_incident_data(rows), KEY
+    ).content
+    tree = json.loads(blob)
+    assert sorted(tree["files"]) == sorted(DATA_FILES)
+    assert orjson.dumps(tree, option=orjson.OPT_SORT_KEYS) == blob
 
 
 def test_untouched_bundle_verifies(bundle_zip: bytes) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar
+import functools
+from typing import Any, TypeVar, cast
 
 from guard_contracts.enums import ExportKind
 from guard_exporter.drivers.incident_reader import IncidentReader
@@ -22,10 +23,17 @@ from guard_exporter.engines.records import (
 R = TypeVar("R")
 
 
+@functools.cache
+def _field_names(cls: Any) -> tuple[str, ...]:
+    if hasattr(cls, "_fields"):  # a NamedTuple
+        return tuple(cls._fields)
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 def _record(cls: type[R], row: dict[str, Any]) -> R:
     """Build a record from a row, ignoring columns the record does not use."""
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    return cls(**{k: v for k, v in row.items() if k in names})
+    names: tuple[str, ...] = _field_names(cast("Any", cls))
+    return cls(*[row[name] for name in names])
 
 
 class IncidentNotFound(LookupError):

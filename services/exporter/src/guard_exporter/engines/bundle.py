@@ -50,7 +50,7 @@ def encode_file(name: str, content: Any) -> bytes:
     """The exact bytes of a bundle file: pretty JSON for ``.json``, one compact object a line for
     ``.jsonl``. ``verify`` re-encodes a JSON bundle's sections with this same function."""
     if name.endswith(".jsonl"):
-        return b"".join(orjson.dumps(line, option=orjson.OPT_SORT_KEYS) + b"\n" for line in content)
+        return b"".join(orjson.dumps(row, option=orjson.OPT_SORT_KEYS) + b"\n" for row in content)
     return orjson.dumps(content, option=_JSON_OPTIONS) + b"\n"
 
 
@@ -73,30 +73,45 @@ def signed_part(manifest: Mapping[str, Any]) -> bytes:
     return canonical_json({k: v for k, v in manifest.items() if k != "signature"})
 
 
-def bundle_contents(data: IncidentData) -> dict[str, Any]:
-    """The four data files as JSON-safe values, in bundle order."""
-    verdict = verify_chain((chain_entry(r), r.prev_hash, r.hash) for r in data.timeline)
-    incident = incident_view(data.incident)
-    incident["timeline_integrity"] = {
+def _integrity(data: IncidentData, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    verdict = verify_chain(
+        (entry, r.prev_hash, r.hash) for entry, r in zip(entries, data.timeline, strict=True)
+    )
+    return {
         "verification_status": "VERIFIED" if verdict.verified else "TAMPERED",
         "algorithm": ALGORITHM,
         "root_hash": verdict.root_hash,
         "event_count": verdict.event_count,
         "first_broken_sequence": verdict.first_broken_sequence,
     }
-    return {
-        INCIDENT: incident,
-        TIMELINE: [timeline_view(r) for r in data.timeline],
-        EVENTS: [event_view(e) for e in data.events],
-        RUN_STEPS: [run_step_view(s) for s in data.run_steps],
+
+
+def encode_data_files(data: IncidentData) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """The four data files' bytes, in bundle order, and the timeline's integrity verdict.
+
+    Row views are encoded as they are made (generators), so a large incident never holds every
+    view at once — only the encoded bytes.
+    """
+    entries = [chain_entry(r) for r in data.timeline]
+    integrity = _integrity(data, entries)
+    incident = incident_view(data.incident) | {"timeline_integrity": integrity}
+    files = {
+        INCIDENT: encode_file(INCIDENT, incident),
+        TIMELINE: encode_file(
+            TIMELINE,
+            [timeline_view(entry, r) for entry, r in zip(entries, data.timeline, strict=True)],
+        ),
+        EVENTS: encode_file(EVENTS, (event_view(e) for e in data.events)),
+        RUN_STEPS: encode_file(RUN_STEPS, (run_step_view(s) for s in data.run_steps)),
     }
+    return files, integrity
 
 
 @dataclass(frozen=True, slots=True)
 class Bundle:
     files: dict[str, bytes]  # data files, in bundle order
     manifest: dict[str, Any]
-    contents: dict[str, Any]
+    integrity: dict[str, Any]  # the timeline chain verdict written into incident.json
 
     @property
     def bundle_sha256(self) -> str:
@@ -104,8 +119,7 @@ class Bundle:
 
 
 def build_bundle(spec: ExportSpec, data: IncidentData, key: Ed25519PrivateKey) -> Bundle:
-    contents = bundle_contents(data)
-    files = {name: encode_file(name, contents[name]) for name in DATA_FILES}
+    files, integrity = encode_data_files(data)
     listing = [
         {"name": name, "sha256": hashlib.sha256(body).hexdigest(), "size_bytes": len(body)}
         for name, body in files.items()
@@ -130,7 +144,7 @@ def build_bundle(spec: ExportSpec, data: IncidentData, key: Ed25519PrivateKey) -
         "signed": "canonical JSON of this manifest without the signature field",
         "value": base64.b64encode(key.sign(signed_part(manifest))).decode(),
     }
-    return Bundle(files, manifest, contents)
+    return Bundle(files, manifest, integrity)
 
 
 def zip_bundle(bundle: Bundle) -> bytes:
@@ -146,9 +160,25 @@ def zip_bundle(bundle: Bundle) -> bytes:
     return out.getvalue()
 
 
+def _compact_section(name: str, body: bytes) -> bytes:
+    if name.endswith(".jsonl"):
+        return b"[" + b",".join(body.splitlines()) + b"]"
+    return orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS)
+
+
 def json_bundle(bundle: Bundle) -> bytes:
-    """One JSON document: the manifest and each file's content (re-encodable byte for byte)."""
-    return encode_file("bundle.json", {"manifest": bundle.manifest, "files": bundle.contents})
+    """One compact JSON document ``{"files": {name: content}, "manifest": {...}}``, keys sorted.
+
+    Spliced from the files' bytes (each JSON Lines file becomes an array of its lines), which is
+    byte for byte what encoding the whole tree compactly would give, without building the tree.
+    ``verify`` re-encodes each section with :func:`encode_file` to check it.
+    """
+    sections = b",".join(
+        orjson.dumps(name) + b":" + _compact_section(name, bundle.files[name])
+        for name in sorted(bundle.files)
+    )
+    manifest = orjson.dumps(bundle.manifest, option=orjson.OPT_SORT_KEYS)
+    return b'{"files":{' + sections + b'},"manifest":' + manifest + b"}"
 
 
 #: Renders a bundle in a format; keyed by the export format's value.

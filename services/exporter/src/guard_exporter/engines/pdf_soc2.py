@@ -30,6 +30,8 @@ from guard_exporter.engines.serialize import usd_text, when
 TIMELINE_CHUNK = 60
 _TIMELINE_WIDTHS = (12 * mm, 38 * mm, 30 * mm)
 _DETAIL_WIDTH = CONTENT_WIDTH - sum(_TIMELINE_WIDTHS)
+#: More characters than the details column can ever show at 8 pt; longer text is cut first.
+_MAX_DETAIL_CHARS = 160
 _PRIORITY = (
     "action",
     "trigger_type",
@@ -68,12 +70,17 @@ def describe_entry(data: dict[str, Any]) -> str:
 
 
 def _fit(line: str, width: float, font: str = "Helvetica", size: float = 8) -> str:
+    """Cut ``line`` with an ellipsis so it fits ``width`` points (binary search on the length)."""
     if stringWidth(line, font, size) <= width:
         return line
-    cut = int(len(line) * width / stringWidth(line, font, size))
-    while cut > 0 and stringWidth(line[:cut] + "…", font, size) > width:
-        cut -= 1
-    return line[:cut] + "…"
+    low, high = 0, len(line)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if stringWidth(line[:mid] + "…", font, size) <= width:
+            low = mid
+        else:
+            high = mid - 1
+    return line[:low] + "…"
 
 
 def _timeline_tables(rows: tuple[TimelineRow, ...]) -> list[Flowable]:
@@ -85,7 +92,7 @@ def _timeline_tables(rows: tuple[TimelineRow, ...]) -> list[Flowable]:
                 str(r.sequence),
                 r.occurred_at.strftime("%Y-%m-%d %H:%M:%S"),
                 r.entry_type,
-                _fit(describe_entry(r.data), _DETAIL_WIDTH - 6),
+                _fit(describe_entry(r.data)[:_MAX_DETAIL_CHARS], _DETAIL_WIDTH - 6),
             ]
             for r in rows[start : start + TIMELINE_CHUNK]
         ]
@@ -211,7 +218,7 @@ def _attestation(spec: ExportSpec, bundle: Bundle, chain: dict[str, Any]) -> lis
 def render_soc2(
     spec: ExportSpec, data: IncidentData, bundle: Bundle, controls: list[ControlResult]
 ) -> bytes:
-    chain = bundle.contents["incident.json"]["timeline_integrity"]
+    chain = bundle.integrity
     story: list[Flowable] = [
         *_header(spec, data),
         para("Control assessment (CC7.2 – CC7.5)", "h1"),

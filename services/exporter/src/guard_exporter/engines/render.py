@@ -44,7 +44,7 @@ def render_content(spec: ExportSpec, data: IncidentData, key: Ed25519PrivateKey)
         raise RenderError(f"{spec.kind.value} is rendered as pdf, not {spec.format.value}")
     if spec.kind is ExportKind.SOC2:
         bundle = build_bundle(spec, data, key)
-        verified = bundle.contents["incident.json"]["timeline_integrity"]["verification_status"]
+        verified = bundle.integrity["verification_status"]
         controls = evaluate_controls(data, chain_verified=verified == "VERIFIED")
         return render_soc2(spec, data, bundle, controls)
     learned = learnings_for(data.incident, data.similar)

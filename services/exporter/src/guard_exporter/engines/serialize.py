@@ -85,8 +85,9 @@ def chain_entry(row: TimelineRow) -> dict[str, Any]:
     }
 
 
-def timeline_view(row: TimelineRow) -> dict[str, Any]:
-    return {**chain_entry(row), "prev_hash": row.prev_hash, "hash": row.hash}
+def timeline_view(entry: dict[str, Any], row: TimelineRow) -> dict[str, Any]:
+    """The row as stored: its chain entry (from :func:`chain_entry`) and its two hashes."""
+    return {**entry, "prev_hash": row.prev_hash, "hash": row.hash}
 
 
 def _raw_payload(raw: bytes) -> Any:
