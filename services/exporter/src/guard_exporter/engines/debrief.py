@@ -11,6 +11,20 @@ from guard_exporter.engines.serialize import usd_text
 #: Days of spend shown either side of the incident in the chart.
 SPEND_MARGIN_DAYS = 7
 _RISK = {"critical": "HIGH", "high": "HIGH", "medium": "MEDIUM"}
+_METHOD_WORDS = {
+    "released": "by releasing the killswitch",
+    "rollback": "by a rollback",
+    "manual": "manually",
+    "manual_closure": "by manual closure",
+    "auto": "automatically after a quiet period",
+}
+
+
+def method_words(method: str | None) -> str:
+    """A resolution method as a board member reads it (``released`` → by releasing the killswitch)."""
+    if method is None:
+        return "without a recorded method"
+    return _METHOD_WORDS.get(method, f"by {method.replace('_', ' ')}")
 
 
 def risk_level(severity: str) -> str:
@@ -73,7 +87,8 @@ def summary(data: IncidentData) -> str:
     policy = f" under policy {inc.policy_id}" if inc.policy_id else ""
     end = inc.resolved_at or inc.last_event_at
     state = (
-        f"was resolved ({inc.resolution_method}) on {inc.resolved_at:%Y-%m-%d %H:%M} UTC"
+        f"was resolved {method_words(inc.resolution_method)} on "
+        f"{inc.resolved_at:%Y-%m-%d %H:%M} UTC"
         if inc.resolved_at
         else "is still open"
     )

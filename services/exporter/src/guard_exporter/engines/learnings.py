@@ -65,7 +65,7 @@ def _insights(similar: tuple[SimilarIncident, ...]) -> tuple[Insight, ...]:
         found.append(
             Insight(
                 "response",
-                f"{k} of {len(similar)} similar incidents were resolved by {method}.",
+                f"{k} of {len(similar)} similar incidents were resolved the same way ({method}).",
                 round(min(0.5 + 0.1 * k, 0.9), 2),
             )
         )

@@ -16,6 +16,7 @@ from guard_exporter.engines.debrief import (
     ResponseTimes,
     affected_runs,
     daily_series,
+    method_words,
     risk_level,
     short_duration,
 )
@@ -150,7 +151,8 @@ def spend_chart(series: list[DailySpend], incident_days: set[date]) -> Drawing:
     chart.valueAxis.labels.fontName = "Helvetica"
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.labels.fillColor = MUTED
-    chart.valueAxis.labelTextFormat = lambda v: f"${v:,.0f}" if v >= 10 else f"${v:,.2f}"
+    whole = max(values, default=0) >= 10
+    chart.valueAxis.labelTextFormat = lambda v: f"${v:,.0f}" if whole else f"${v:,.2f}"
     chart.valueAxis.strokeColor = RULE
     chart.valueAxis.gridStrokeColor = RULE
     chart.valueAxis.visibleGrid = True
@@ -207,12 +209,12 @@ def _learnings_block(learned: Learnings, advice: list[str]) -> list[Flowable]:
         rows += [
             [
                 str(s.incident_id),
-                s.resolution_method or "—",
+                method_words(s.resolution_method),
                 short_duration(s.resolved_at - s.created_at if s.resolved_at else None),
             ]
             for s in learned.similar
         ]
-        table = Table(rows, colWidths=[80 * mm, 40 * mm, CONTENT_WIDTH - 120 * mm])
+        table = Table(rows, colWidths=[72 * mm, 62 * mm, CONTENT_WIDTH - 134 * mm])
         table.setStyle(TableStyle(grid_style()))
         block += [spacer(3), KeepTogether([para("What similar incidents taught us", "h1"), table])]
     return block

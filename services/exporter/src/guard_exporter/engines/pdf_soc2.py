@@ -28,7 +28,7 @@ from guard_exporter.engines.serialize import usd_text, when
 
 #: Rows per timeline table: small tables split across pages in linear time, one huge one does not.
 TIMELINE_CHUNK = 60
-_TIMELINE_WIDTHS = (12 * mm, 38 * mm, 30 * mm)
+_TIMELINE_WIDTHS = (13 * mm, 29 * mm, 27 * mm)
 _DETAIL_WIDTH = CONTENT_WIDTH - sum(_TIMELINE_WIDTHS)
 #: More characters than the details column can ever show at 8 pt; longer text is cut first.
 _MAX_DETAIL_CHARS = 160
@@ -171,7 +171,7 @@ def _details(data: IncidentData) -> Table:
             ("Signals recorded", f"{inc.event_count:,}"),
             ("Cost impact", f"${usd_text(inc.cost_impact_micros)}"),
             ("Created", when(inc.created_at)),
-            ("Acknowledged", f"{when(inc.acked_at)} by {inc.acked_by or '—'}"),
+            ("Acknowledged", f"{when(inc.acked_at)} by {inc.acked_by}" if inc.acked_at else "—"),
             ("Contained", when(inc.contained_at)),
             (
                 "Resolved",
@@ -203,7 +203,7 @@ def _attestation(spec: ExportSpec, bundle: Bundle, chain: dict[str, Any]) -> lis
                         ("Bundle SHA-256", bundle.bundle_sha256),
                         (
                             "Timeline integrity",
-                            f"{chain['verification_status']} ({chain['event_count']} entries)",
+                            f"{chain['verification_status']} ({chain['event_count']:,} entries)",
                         ),
                         ("Timeline root hash", chain["root_hash"]),
                         ("Attested for", spec.prepared_for or spec.requested_by),
