@@ -37,6 +37,9 @@ class Settings(InfraSettings):
     retry_backoff_seconds: float = Field(default=2.0, ge=0)
     #: Upper bound on billed steps read into one export, to bound memory.
     max_run_steps: int = Field(default=200_000, ge=1)
+    #: On SIGTERM, how long to let the render in hand finish before stopping (it is redelivered
+    #: anyway if it does not).
+    graceful_timeout_seconds: float = Field(default=30.0, gt=0)
     ops_port: int = 8083
 
     @model_validator(mode="after")

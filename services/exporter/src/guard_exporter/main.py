@@ -22,7 +22,13 @@ def create_app(
     settings: Settings, renderer: Renderer = render
 ) -> tuple[FastStream, KafkaBroker, ExporterParts]:
     """``renderer`` is replaceable so tests can make a render fail on purpose."""
-    broker = KafkaBroker(settings.kafka_bootstrap_servers, client_id="guard-exporter")
+    broker = KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id="guard-exporter",
+        graceful_timeout=settings.graceful_timeout_seconds,
+        # Our logger, so FastStream's messages are JSON lines like every other log line.
+        logger=logging.getLogger("guard_exporter.broker"),
+    )
     parts = build_parts(settings, broker, renderer)
     register_export_consumer(
         broker,
@@ -30,7 +36,12 @@ def create_app(
         group_id=settings.group_id,
         processor=parts.processor,
     )
-    app = FastStream(broker, on_startup=[parts.start], after_shutdown=[parts.stop])
+    app = FastStream(
+        broker,
+        logger=logging.getLogger("guard_exporter.app"),
+        on_startup=[parts.start],
+        after_shutdown=[parts.stop],
+    )
     return app, broker, parts
 
 

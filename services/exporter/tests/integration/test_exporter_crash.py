@@ -1,5 +1,6 @@
 """A crash mid-render loses nothing: ``python -m guard_exporter`` is killed while rendering, and the
-restarted exporter renders the request again (the offset was not committed)."""
+restarted exporter renders the request again (the offset was not committed). The restarted
+process also answers /healthz and /readyz."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from exporter_harness import SEED, export_request, publish, wait_for_job
@@ -78,10 +80,16 @@ async def test_killed_while_rendering_then_rendered_after_restart(
             first.kill()
     assert await _status(db, request["export_id"]) == "rendering"
 
-    env["GUARD_EXPORTER_OPS_PORT"] = str(_free_port())
+    ops_port = _free_port()
+    env["GUARD_EXPORTER_OPS_PORT"] = str(ops_port)
     second = _start(env, log)
     try:
         job = await wait_for_job(db, request["export_id"], within=90)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{ops_port}") as ops:
+            health = await ops.get("/healthz")
+            ready = await ops.get("/readyz")
+        assert health.json() == {"status": "ok", "service": "exporter"}
+        assert ready.status_code == 200
     finally:
         second.terminate()
         second.wait(timeout=30)

@@ -181,3 +181,23 @@ async def test_bad_messages_go_to_the_dlq_with_a_reason(
     assert headers["x-error-message"]
     assert failed["status"] == "failed"
     assert "does not exist" in failed["error"]
+
+
+async def test_a_job_that_keeps_crashing_the_exporter_is_given_up(
+    db: Any, database_url: str, kafka_bootstrap: str, topics: Topics, tenant_id: str, incident
+) -> None:
+    request = export_request(tenant_id, incident, "soc2", "pdf")
+    # Three attempts already started and never finished: a poison request, not a transient crash.
+    await db.execute(
+        "INSERT INTO export_jobs (export_id, tenant_id, incident_id, kind, format, status,"
+        " requested_by, requested_at, attempts, updated_at)"
+        " VALUES ($1, $2, $3, 'soc2', 'pdf', 'rendering', 'auditor@example.com', now(), 3, now())",
+        uuid.UUID(request["export_id"]),
+        tenant_id,
+        incident,
+    )
+    async with running_exporter(exporter_settings(database_url, kafka_bootstrap, topics)):
+        await publish(kafka_bootstrap, topics.export_requests, tenant_id, orjson.dumps(request))
+        job = await wait_for_job(db, request["export_id"])
+    assert job["status"] == "failed"
+    assert job["error"] == "gave up after 3 attempts that did not finish rendering"
