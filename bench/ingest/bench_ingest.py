@@ -9,12 +9,14 @@
 3. ceiling B: COPY of the same rows (already decoded) straight into Postgres;
 4. ingest: ``python -m guard_ingest`` as a subprocess drains the topics into a fresh database;
    timed from process start until every event is a committed row; peak RSS from /proc (VmHWM).
+   ``--replicas 2`` runs two ingest processes in one consumer group (horizontal scaling).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import time
 import uuid
@@ -125,19 +127,25 @@ async def stored(dsn: str) -> int:
 
 
 async def run_ingest_timed(
-    bootstrap: str, url: str, topics: Any, total: int, overrides: dict[str, Any]
+    bootstrap: str, url: str, topics: Any, total: int, replicas: int, overrides: dict[str, Any]
 ) -> tuple[float, float]:
+    """Start ``replicas`` ingest processes in one consumer group; time until all rows commit."""
     dsn = to_asyncpg_dsn(url)
+    group = f"bench-{uuid.uuid4().hex[:6]}"
     started = time.perf_counter()
-    async with run_ingest_process(bootstrap, url, topics, log_path="/tmp/guard-ingest-bench.log",
-                                  log_level="WARNING", **overrides) as proc:  # fmt: skip
-        assert proc.proc is not None
+    async with contextlib.AsyncExitStack() as stack:
+        procs = [
+            await stack.enter_async_context(run_ingest_process(
+                bootstrap, url, topics, log_path=f"/tmp/guard-ingest-bench-{i}.log",
+                log_level="WARNING", group_id=group, **overrides))
+            for i in range(replicas)
+        ]  # fmt: skip
         rss = 0.0
         while (n := await stored(dsn)) < total:
-            rss = max(rss, peak_rss_mb(proc.proc.pid))
+            rss = max([rss] + [peak_rss_mb(p.proc.pid) for p in procs if p.proc is not None])
             await asyncio.sleep(0.25)
         elapsed = time.perf_counter() - started
-        rss = max(rss, peak_rss_mb(proc.proc.pid))
+        rss = max([rss] + [peak_rss_mb(p.proc.pid) for p in procs if p.proc is not None])
     log(f"ingest stored {n} events")
     return total / elapsed, rss
 
@@ -168,8 +176,10 @@ async def main(args: argparse.Namespace) -> None:
         log(f"ceiling B, COPY into Postgres: {copy:,.0f} rows/s")
         del rows
         overrides = {"cost_max_records": args.max_records, "db_pool_size": 4}
-        rate, rss = await run_ingest_timed(bootstrap, url, topics, args.events, overrides)
-        log(f"ingest end to end: {rate:,.0f} events/s; peak RSS {rss:.0f} MB")
+        rate, rss = await run_ingest_timed(bootstrap, url, topics, args.events, args.replicas,
+                                           overrides)  # fmt: skip
+        log(f"ingest end to end ({args.replicas} process(es)): {rate:,.0f} events/s; "
+            f"peak RSS {rss:.0f} MB per process")  # fmt: skip
         lower = min(bare, copy)
         print(f"\nRESULT events={args.events} bare={bare:,.0f}/s copy={copy:,.0f}/s "
               f"ingest={rate:,.0f}/s ({rate / lower:.0%} of the lower ceiling) peak_rss={rss:.0f}MB "
@@ -188,4 +198,5 @@ if __name__ == "__main__":
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--partitions", type=int, default=2)
     parser.add_argument("--max-records", type=int, default=5000)
+    parser.add_argument("--replicas", type=int, default=1, help="ingest processes, one group")
     asyncio.run(main(parser.parse_args()))

@@ -18,7 +18,9 @@ from guard_ingest.config import IngestSettings
 from guard_ingest.entrypoints.consumers import register
 
 
-def create_app(settings: IngestSettings | None = None) -> tuple[FastStream, IngestService]:
+def create_app(
+    settings: IngestSettings | None = None,
+) -> tuple[FastStream, IngestService, KafkaBroker]:
     settings = settings or IngestSettings()
     service = IngestService(settings)
     broker = KafkaBroker(
@@ -33,14 +35,18 @@ def create_app(settings: IngestSettings | None = None) -> tuple[FastStream, Inge
     # finished the batch in hand (after_shutdown runs after broker.stop()).
     app.on_startup(service.start)
     app.after_shutdown(service.stop)
-    return app, service
+    return app, service, broker
 
 
 async def serve(settings: IngestSettings | None = None) -> None:
     settings = settings or IngestSettings()
     configure_logging("guard-ingest", settings.log_level)
-    app, service = create_app(settings)
-    ops = create_ops_app("guard-ingest", service.ready)
+    app, service, broker = create_app(settings)
+
+    async def ready() -> bool:
+        return await service.ready() and bool(await broker.ping(timeout=2.0))
+
+    ops = create_ops_app("guard-ingest", ready)
     await run_with_ops(app, ops, host=settings.ops_host, port=settings.ops_port)
 
 

@@ -77,7 +77,7 @@ async def run_ingest(
     settings = IngestSettings(
         **ingest_settings_values(kafka_bootstrap, database_url, topics, **overrides)
     )
-    app, service = create_app(settings)
+    app, service, _ = create_app(settings)
     await app.start()
     try:
         yield RunningIngest(settings, service)

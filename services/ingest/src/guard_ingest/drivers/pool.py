@@ -1,4 +1,8 @@
-"""The asyncpg pool the hot path uses (SQLAlchemy Core adds ~2x per-row overhead here; see bench)."""
+"""The asyncpg pool every ingest write goes through.
+
+asyncpg directly rather than SQLAlchemy Core: the hot path is ``COPY`` (``copy_records_to_table``),
+which Core does not expose, and the other statements are a handful of fixed SQL strings.
+"""
 
 from __future__ import annotations
 
