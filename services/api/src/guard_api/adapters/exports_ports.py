@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -71,13 +71,23 @@ class SigningKeys(BaseModel):
 
 
 class ExportCreate(BaseModel):
+    """An export request body; each kind narrows ``format`` to what it can be rendered as."""
+
     model_config = ConfigDict(extra="forbid")
 
-    format: ExportFormat = Field(
-        description="evidence: json or zip; soc2 and executive-debrief: pdf."
-    )
+    format: ExportFormat
     export_reason: str | None = Field(default=None, max_length=4096)
     prepared_for: str | None = Field(default=None, min_length=1, max_length=256)
+
+
+class EvidenceExportCreate(ExportCreate):
+    format: Literal[ExportFormat.JSON, ExportFormat.ZIP] = Field(
+        description="A JSON document or a ZIP of files, with a signed manifest."
+    )
+
+
+class PdfExportCreate(ExportCreate):
+    format: Literal[ExportFormat.PDF] = Field(description="Rendered as a PDF.")
 
 
 class Download(BaseModel):

@@ -16,11 +16,12 @@ from fastapi import APIRouter, Body, FastAPI, Path, Query, Request, Response
 
 from guard_api.adapters.exports_ports import (
     MAX_WAIT_SECONDS,
+    EvidenceExportCreate,
     ExportAccepted,
-    ExportCreate,
     ExportPublic,
     ExportsFactory,
     ExportsPort,
+    PdfExportCreate,
     SigningKeys,
 )
 from guard_api.entrypoints import responses
@@ -65,13 +66,30 @@ def create_router(factory: ExportsFactory) -> APIRouter:
     return router
 
 
-def _request_handler(kind: ExportKind) -> Callable[..., Awaitable[Response]]:
-    async def request_export(
+def _evidence_handler() -> Callable[..., Awaitable[Response]]:
+    async def request_evidence(
         request: Request,
         principal: CurrentPrincipal,
         scope: Scope,
         incident_id: IncidentId,
-        body: Annotated[ExportCreate, Body()],
+        body: Annotated[EvidenceExportCreate, Body()],
+        wait: Wait = 0,
+    ) -> Response:
+        accepted = await _exports(request).request(
+            scope.connection, principal, incident_id, ExportKind.EVIDENCE, body, wait
+        )
+        return responses.json(accepted, status_code=202)
+
+    return request_evidence
+
+
+def _pdf_handler(kind: ExportKind) -> Callable[..., Awaitable[Response]]:
+    async def request_pdf(
+        request: Request,
+        principal: CurrentPrincipal,
+        scope: Scope,
+        incident_id: IncidentId,
+        body: Annotated[PdfExportCreate, Body()],
         wait: Wait = 0,
     ) -> Response:
         accepted = await _exports(request).request(
@@ -79,14 +97,14 @@ def _request_handler(kind: ExportKind) -> Callable[..., Awaitable[Response]]:
         )
         return responses.json(accepted, status_code=202)
 
-    return request_export
+    return request_pdf
 
 
 def _add_request_routes(router: APIRouter) -> None:
     for path, kind in _KINDS.items():
         router.add_api_route(
             f"/api/v1/incidents/{{incident_id}}/export/{path}",
-            _request_handler(kind),
+            _evidence_handler() if kind is ExportKind.EVIDENCE else _pdf_handler(kind),
             methods=["POST"],
             status_code=202,
             response_model=ExportAccepted,
