@@ -160,3 +160,22 @@ def test_every_page_renders_to_png(good, kind: ExportKind, tmp_path: Path) -> No
     images = sorted(tmp_path.glob("page-*.png"))
     assert len(images) == pages
     assert all(image.stat().st_size > 1000 for image in images)
+
+
+def test_an_open_anomaly_incident_without_events_still_renders() -> None:
+    rows = sample_rows("tenant-anomaly", n_timeline=4, n_steps=0)
+    rows.incident.update(
+        source_type="cost_anomaly", trigger_type=None, llm_run_id=None, affected_agent_id=None,
+        policy_id=None, category="COST_ANOMALY", lifecycle_state="ACTIVE", resolved_at=None,
+        resolved_by=None, resolution_method=None, acked_at=None, acked_by=None, contained_at=None,
+    )  # fmt: skip
+    rows.events.clear()
+    rows.similar.clear()
+    rows.spend.clear()
+    soc2 = _squash(_text(_render(rows, ExportKind.SOC2)))
+    assert "to open (not resolved)" in soc2
+    assert _statuses(soc2)["CC7.5"] == "NOT DEMONSTRATED"
+    debrief = _squash(_text(_render(rows, ExportKind.EXECUTIVE_DEBRIEF)))
+    assert "monitoring flagged activity" in debrief
+    assert "is still open" in debrief
+    assert "not resolved" in debrief
