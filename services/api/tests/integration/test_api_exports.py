@@ -174,3 +174,41 @@ async def test_request_validation(
     assert anonymous.status_code == 401
     never = await exports_client.get(f"/api/v1/exports/{uuid.uuid4()}", headers=_auth(tenant_id))
     assert never.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "code"),
+    [
+        ("failed", "render failed: ValueError: boom", "export_failed"),
+        ("rendering", None, "export_not_ready"),
+    ],
+)
+async def test_unfinished_or_failed_export_cannot_be_downloaded(
+    exports_client: httpx.AsyncClient,
+    db: Any,
+    tenant_id: str,
+    incident: uuid.UUID,
+    status: str,
+    error: str | None,
+    code: str,
+) -> None:
+    export_id = uuid.uuid4()
+    await db.execute(
+        "INSERT INTO export_jobs (export_id, tenant_id, incident_id, kind, format, status, error,"
+        " requested_by, requested_at, attempts, updated_at)"
+        " VALUES ($1, $2, $3, 'soc2', 'pdf', $4, $5, 'auditor-1', now(), 1, now())",
+        export_id,
+        tenant_id,
+        incident,
+        status,
+        error,
+    )
+    shown = (
+        await exports_client.get(f"/api/v1/exports/{export_id}", headers=_auth(tenant_id))
+    ).json()
+    assert (shown["status"], shown["error"]) == (status, error)
+    download = await exports_client.get(
+        f"/api/v1/exports/{export_id}/download?wait=0.3", headers=_auth(tenant_id)
+    )
+    assert download.status_code == 409
+    assert download.json()["error"]["code"] == code

@@ -27,6 +27,7 @@ from guard_api.adapters.exports_ports import (
 from guard_api.entrypoints import responses
 from guard_api.entrypoints.deps import CurrentPrincipal, CurrentTenant, Scope
 from guard_api.entrypoints.errors import error_responses
+from guard_contracts.api.common import ErrorBody
 from guard_contracts.enums import ExportKind
 
 IncidentId = Annotated[uuid.UUID, Path(description="The incident's UUID.")]
@@ -139,7 +140,11 @@ def _add_export_routes(router: APIRouter) -> None:
             200: {
                 "content": {"application/pdf": {}, "application/zip": {}, "application/json": {}}
             },
-            **error_responses(409),
+            409: {
+                "model": ErrorBody,
+                "description": "`export_not_ready` (pending or rendering; retry, or ask with "
+                "`?wait=`) or `export_failed` (the message carries the job's error).",
+            },
         },
     )
     async def export_download(
