@@ -137,3 +137,11 @@ def test_preflight_data_is_refused_only_in_production() -> None:
     with pytest.raises(ApiError) as raised:
         require_preflight(Environment.PRODUCTION)
     assert (raised.value.status, raised.value.code) == (403, "preflight_only")
+
+
+def test_a_remembered_token_still_expires(verifier: TokenVerifier) -> None:
+    header = hs(claims(exp=int(time.time()) + 1))
+    assert verifier.verify(header).tenant_id == "acme"
+    assert verifier.verify(header).tenant_id == "acme"  # served from the verified-token cache
+    time.sleep(1.1)
+    assert code_of(verifier, header) == (401, "token_expired")

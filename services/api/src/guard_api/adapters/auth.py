@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +26,15 @@ class Principal:
     subject: str
 
 
+#: Verified tokens remembered (token → claims) so a console session's repeated token is checked
+#: once; expiry is still enforced on every use.
+_CACHE_SIZE = 10_000
+
+
 class TokenVerifier:
     def __init__(self, settings: Settings) -> None:
+        self._verified: OrderedDict[str, Principal] = OrderedDict()
+        self._expiry: dict[str, float] = {}
         self._audience = settings.jwt_audience
         self._leeway = settings.jwt_leeway_seconds
         self._jwks: jwt.PyJWKSet | None = None
@@ -42,13 +51,34 @@ class TokenVerifier:
 
     def verify(self, authorization: str | None) -> Principal:
         token = _bearer(authorization)
-        claims = self._decode(token)
+        cached = self._verified.get(token)
+        if cached is not None:
+            if time.time() < self._expiry[token] + self._leeway:
+                return cached
+            self._forget(token)
+        principal, exp = self._principal(self._decode(token))
+        self._remember(token, principal, exp)
+        return principal
+
+    def _remember(self, token: str, principal: Principal, exp: float) -> None:
+        self._verified[token] = principal
+        self._expiry[token] = exp
+        if len(self._verified) > _CACHE_SIZE:
+            oldest, _ = self._verified.popitem(last=False)
+            del self._expiry[oldest]
+
+    def _forget(self, token: str) -> None:
+        self._verified.pop(token, None)
+        self._expiry.pop(token, None)
+
+    @staticmethod
+    def _principal(claims: dict[str, Any]) -> tuple[Principal, float]:
         tenant = claims.get("tenant_id", claims.get("org_id"))
         if tenant is None or tenant == "":
             raise Forbidden("tenant_required", "the token carries no tenant_id (or org_id) claim")
         if not isinstance(tenant, str) or not _TENANT.fullmatch(tenant):
             raise Forbidden("tenant_required", "the token's tenant claim is not a valid tenant id")
-        return Principal(tenant_id=tenant, subject=claims["sub"].strip())
+        return Principal(tenant_id=tenant, subject=claims["sub"].strip()), float(claims["exp"])
 
     def _decode(self, token: str) -> dict[str, Any]:
         try:

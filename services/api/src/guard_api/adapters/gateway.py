@@ -1,7 +1,8 @@
-"""The gateway's long-lived resources and the per-request scope built from them.
+"""The gateway's long-lived resources and the per-request scopes built from them.
 
-One database connection per request (the edge owns it); adapters get repositories bound to it.
-Routers added by other modules reach their own repositories through ``RequestScope.connection``.
+One database connection per request (the edge owns it). The incident endpoints get an
+``IncidentScope`` on a plain asyncpg connection; routers added by other modules get a
+``RequestScope`` whose ``connection`` is a SQLAlchemy ``AsyncConnection`` for their repositories.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
 
 from guard_api.adapters.auth import TokenVerifier
 from guard_api.adapters.commands import IncidentCommands
@@ -17,7 +21,7 @@ from guard_api.adapters.incidents import IncidentQueries
 from guard_api.adapters.learnings import IncidentLearnings
 from guard_api.config import Settings
 from guard_api.drivers.commands import CommandPublisher
-from guard_api.drivers.database import AsyncConnection, open_engine, ping
+from guard_api.drivers.database import AsyncConnection, open_engine, open_pool
 from guard_api.drivers.evidence import EvidenceRepository
 from guard_api.drivers.incidents import IncidentRepository
 
@@ -25,6 +29,11 @@ from guard_api.drivers.incidents import IncidentRepository
 @dataclass(frozen=True, slots=True)
 class RequestScope:
     connection: AsyncConnection
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentScope:
+    connection: asyncpg.Connection[Any]
     publisher: CommandPublisher
 
     @property
@@ -58,18 +67,33 @@ class Gateway:
         self.publisher = CommandPublisher(
             settings.kafka_bootstrap_servers, settings.topic_incident_commands
         )
+        self._pool: asyncpg.Pool[Any] | None = None
 
     async def start(self) -> None:
+        self._pool = await open_pool(self.settings.database_url, size=self.settings.db_pool_size)
         await self.publisher.start()
 
     async def stop(self) -> None:
         await self.publisher.stop()
+        if self._pool is not None:
+            await self._pool.close()
         await self.engine.dispose()
 
+    @property
+    def pool(self) -> asyncpg.Pool[Any]:
+        if self._pool is None:
+            raise RuntimeError("the gateway is not started")
+        return self._pool
+
     async def ready(self) -> None:
-        await ping(self.engine)
+        await self.pool.fetchval("SELECT 1")
 
     @asynccontextmanager
     async def scope(self) -> AsyncIterator[RequestScope]:
         async with self.engine.connect() as conn:
-            yield RequestScope(conn, self.publisher)
+            yield RequestScope(conn)
+
+    @asynccontextmanager
+    async def incident_scope(self) -> AsyncIterator[IncidentScope]:
+        async with self.pool.acquire() as conn:
+            yield IncidentScope(conn, self.publisher)

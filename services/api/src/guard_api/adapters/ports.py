@@ -82,10 +82,15 @@ class LearningsReads(Protocol):
 
 
 class RequestScopePort(Protocol):
-    """One request's use cases, sharing one database connection."""
+    """One request's SQLAlchemy ``AsyncConnection`` for other routers' repositories."""
 
     @property
     def connection(self) -> Any: ...
+
+
+class IncidentScopePort(Protocol):
+    """One request's incident use cases, sharing one database connection."""
+
     @property
     def incidents(self) -> IncidentReads: ...
     @property
@@ -102,4 +107,5 @@ class GatewayPort(Protocol):
     @property
     def verifier(self) -> TokenVerifier: ...
     def scope(self) -> AbstractAsyncContextManager[RequestScopePort]: ...
+    def incident_scope(self) -> AbstractAsyncContextManager[IncidentScopePort]: ...
     async def ready(self) -> None: ...

@@ -2,54 +2,62 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+import asyncpg
 
 from guard_api.drivers.rows import CostEventRow, KillswitchEventRow, TimelineRow, field_names
 from guard_storage.models.ingest import CostEvent, IncidentEvent, KillswitchEvent
 
-_COST = CostEvent.__table__
-_KS = KillswitchEvent.__table__
-_TL = IncidentEvent.__table__
+_COST = ", ".join(CostEvent.__table__.c[n].name for n in field_names(CostEventRow))
+_KS = ", ".join(KillswitchEvent.__table__.c[n].name for n in field_names(KillswitchEventRow))
+_TL = ", ".join(IncidentEvent.__table__.c[n].name for n in field_names(TimelineRow))
 
 
 class EvidenceRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: asyncpg.Connection[Any]) -> None:
         self._conn = conn
 
     async def run_steps(
         self, tenant_id: str, run_id: str, limit: int
     ) -> tuple[list[CostEventRow], int]:
         """The run's cost events in step order, and how many there are in all."""
-        condition = (_COST.c.tenant_id == tenant_id) & (_COST.c.run_id == run_id)
-        query = (
-            select(*[_COST.c[n] for n in field_names(CostEventRow)])
-            .where(condition)
-            .order_by(_COST.c.step_index.asc().nulls_last(), _COST.c.occurred_at, _COST.c.event_id)
-            .limit(limit)
+        records = await self._conn.fetch(
+            f"SELECT {_COST} FROM cost_events WHERE tenant_id = $1 AND run_id = $2"
+            " ORDER BY step_index ASC NULLS LAST, occurred_at, event_id LIMIT $3",
+            tenant_id,
+            run_id,
+            limit,
         )
-        rows = [CostEventRow(**r) for r in (await self._conn.execute(query)).mappings()]
+        rows = [CostEventRow(**dict(r.items())) for r in records]
         if len(rows) < limit:
             return rows, len(rows)
-        total = await self._conn.scalar(select(func.count()).select_from(_COST).where(condition))
-        return rows, int(total or 0)
+        total = await self._conn.fetchval(
+            "SELECT count(*) FROM cost_events WHERE tenant_id = $1 AND run_id = $2",
+            tenant_id,
+            run_id,
+        )
+        return rows, int(total)
 
     async def killswitch_events(
         self, tenant_id: str, incident_id: UUID
     ) -> list[KillswitchEventRow]:
-        query = (
-            select(*[_KS.c[n] for n in field_names(KillswitchEventRow)])
-            .where(_KS.c.tenant_id == tenant_id, _KS.c.incident_id == incident_id)
-            .order_by(_KS.c.occurred_at, _KS.c.seq)
+        records = await self._conn.fetch(
+            f"SELECT {_KS} FROM killswitch_events WHERE tenant_id = $1 AND incident_id = $2"
+            " ORDER BY occurred_at, seq",
+            tenant_id,
+            incident_id,
         )
-        return [KillswitchEventRow(**r) for r in (await self._conn.execute(query)).mappings()]
+        return [KillswitchEventRow(**dict(r.items())) for r in records]
 
     async def timeline(self, tenant_id: str, incident_id: UUID) -> list[TimelineRow]:
-        query = (
-            select(*[_TL.c[n] for n in field_names(TimelineRow)])
-            .where(_TL.c.tenant_id == tenant_id, _TL.c.incident_id == incident_id)
-            .order_by(_TL.c.sequence)
+        records = await self._conn.fetch(
+            f"SELECT {_TL} FROM incident_events WHERE tenant_id = $1 AND incident_id = $2"
+            " ORDER BY sequence",
+            tenant_id,
+            incident_id,
         )
-        return [TimelineRow(**r) for r in (await self._conn.execute(query)).mappings()]
+        # JSONB arrives as text on a plain asyncpg connection.
+        return [TimelineRow(**{**dict(r.items()), "data": json.loads(r["data"])}) for r in records]

@@ -1,4 +1,7 @@
-"""Incident reads (SQL only; every query is filtered by tenant)."""
+"""Incident reads (SQL only; every query is filtered by tenant), on a plain asyncpg connection.
+
+Column lists come from the storage model, so a renamed column fails at import, not at runtime.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +11,16 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+import asyncpg
 
 from guard_api.drivers.rows import IncidentRow, IncidentSummaryRow, field_names
 from guard_storage.models.ingest import Incident
 
 _T = Incident.__table__
-_SUMMARY_COLS = [_T.c[name] for name in field_names(IncidentSummaryRow)]
-_DETAIL_COLS = [_T.c[name] for name in field_names(IncidentRow)]
+_SUMMARY = ", ".join(_T.c[name].name for name in field_names(IncidentSummaryRow))
+_DETAIL = ", ".join(_T.c[name].name for name in field_names(IncidentRow))
+_SORTABLE = frozenset({"created_at", "resolved_at", "severity", "incident_id"})
+_FILTER_COLUMNS = ("severity", "category", "cause_type", "is_synthetic")
 R = TypeVar("R")
 
 
@@ -45,124 +49,145 @@ class IncidentFilter:
     resolved_before: datetime | None = None
 
 
-def _where(f: IncidentFilter) -> ColumnElement[bool]:
-    clauses: list[ColumnElement[bool]] = [_T.c.tenant_id == f.tenant_id]
+def _where(f: IncidentFilter) -> tuple[str, list[Any]]:
+    args: list[Any] = [f.tenant_id]
+    clauses = ["tenant_id = $1"]
+
+    def add(template: str, value: Any) -> None:
+        args.append(value)
+        clauses.append(template.format(f"${len(args)}"))
+
     if f.states:
-        clauses.append(_T.c.lifecycle_state.in_(f.states))
-    for column, value in (
-        ("severity", f.severity),
-        ("category", f.category),
-        ("cause_type", f.cause_type),
-        ("is_synthetic", f.is_synthetic),
+        # Literal states (a closed vocabulary): an IN list lets the planner use the partial
+        # indexes on open incidents, which ``= ANY($n)`` would not.
+        states = ", ".join(f"'{s}'" for s in f.states if s in ("ACTIVE", "ACKED", "RESOLVED"))
+        clauses.append(f"lifecycle_state IN ({states})")
+    for column in _FILTER_COLUMNS:
+        value = getattr(f, column)
+        if value is not None:
+            add(f"{column} = {{}}", value)
+    for column, op, value in (
+        ("created_at", ">=", f.created_after),
+        ("created_at", "<", f.created_before),
+        ("resolved_at", ">=", f.resolved_after),
+        ("resolved_at", "<", f.resolved_before),
     ):
         if value is not None:
-            clauses.append(_T.c[column] == value)
-    if f.created_after is not None:
-        clauses.append(_T.c.created_at >= f.created_after)
-    if f.created_before is not None:
-        clauses.append(_T.c.created_at < f.created_before)
-    if f.resolved_after is not None:
-        clauses.append(_T.c.resolved_at >= f.resolved_after)
-    if f.resolved_before is not None:
-        clauses.append(_T.c.resolved_at < f.resolved_before)
-    return and_(*clauses)
+            add(f"{column} {op} {{}}", value)
+    return " AND ".join(clauses), args
 
 
-def _order(terms: Sequence[OrderBy]) -> list[Any]:
-    result = []
+def _order(terms: Sequence[OrderBy]) -> str:
+    parts = []
     for term in terms:
-        column: Any = _T.c[term.column]
+        if term.column not in _SORTABLE:
+            raise ValueError(f"cannot sort by {term.column!r}")
+        expression = term.column
         if term.rank is not None:
-            column = case(dict(term.rank), value=column, else_=-1)
-        ordered = column.desc() if term.descending else column.asc()
-        result.append(ordered.nulls_last())
-    return result
+            cases = " ".join(f"WHEN '{value}' THEN {rank:d}" for value, rank in term.rank.items())
+            expression = f"CASE {term.column} {cases} ELSE -1 END"
+        direction = "DESC" if term.descending else "ASC"
+        # NULLS LAST only where nulls can occur: on a NOT NULL column it would stop Postgres
+        # from reading the (tenant, …, created_at, incident_id) indexes backwards.
+        nulls = " NULLS LAST" if _T.c[term.column].nullable else ""
+        parts.append(f"{expression} {direction}{nulls}")
+    return ", ".join(parts)
 
 
-def _rows(row_type: type[R], result: Any) -> list[R]:
-    return [row_type(**row) for row in result.mappings()]
+def _rows(row_type: type[R], records: list[asyncpg.Record]) -> list[R]:
+    return [row_type(**dict(record.items())) for record in records]
 
 
 class IncidentRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: asyncpg.Connection[Any]) -> None:
         self._conn = conn
 
     async def page(
         self, where: IncidentFilter, order: Sequence[OrderBy], limit: int, offset: int
     ) -> tuple[list[IncidentSummaryRow], int]:
         """One page and the total matching count."""
-        condition = _where(where)
-        query = (
-            select(*_SUMMARY_COLS)
-            .where(condition)
-            .order_by(*_order(order))
-            .limit(limit)
-            .offset(offset)
+        condition, args = _where(where)
+        n = len(args)
+        records = await self._conn.fetch(
+            f"SELECT {_SUMMARY} FROM incidents WHERE {condition} ORDER BY {_order(order)}"
+            f" LIMIT ${n + 1} OFFSET ${n + 2}",
+            *args,
+            limit,
+            offset,
         )
-        items = _rows(IncidentSummaryRow, await self._conn.execute(query))
+        items = _rows(IncidentSummaryRow, records)
         if len(items) < limit and (items or offset == 0):
             return items, offset + len(items)  # the last page tells the total: no count needed
-        total = await self._conn.scalar(select(func.count()).select_from(_T).where(condition))
-        return items, int(total or 0)
+        total = await self._conn.fetchval(
+            f"SELECT count(*) FROM incidents WHERE {condition}", *args
+        )
+        return items, int(total)
 
     async def get(self, tenant_id: str, incident_id: UUID) -> IncidentRow | None:
-        query = select(*_DETAIL_COLS).where(
-            _T.c.incident_id == incident_id, _T.c.tenant_id == tenant_id
+        record = await self._conn.fetchrow(
+            f"SELECT {_DETAIL} FROM incidents WHERE incident_id = $1 AND tenant_id = $2",
+            incident_id,
+            tenant_id,
         )
-        rows = _rows(IncidentRow, await self._conn.execute(query))
-        return rows[0] if rows else None
+        return IncidentRow(**dict(record.items())) if record is not None else None
 
     async def state_of(self, tenant_id: str, incident_id: UUID) -> str | None:
-        query = select(_T.c.lifecycle_state).where(
-            _T.c.incident_id == incident_id, _T.c.tenant_id == tenant_id
+        state = await self._conn.fetchval(
+            "SELECT lifecycle_state FROM incidents WHERE incident_id = $1 AND tenant_id = $2",
+            incident_id,
+            tenant_id,
         )
-        state = await self._conn.scalar(query)
         return str(state) if state is not None else None
 
     async def by_run(
         self, tenant_id: str, run_id: str, limit: int
     ) -> tuple[list[IncidentSummaryRow], int]:
-        condition = and_(_T.c.tenant_id == tenant_id, _T.c.llm_run_id == run_id)
-        query = (
-            select(*_SUMMARY_COLS)
-            .where(condition)
-            .order_by(_T.c.created_at.desc(), _T.c.incident_id.desc())
-            .limit(limit)
+        records = await self._conn.fetch(
+            f"SELECT {_SUMMARY} FROM incidents WHERE tenant_id = $1 AND llm_run_id = $2"
+            " ORDER BY created_at DESC, incident_id DESC LIMIT $3",
+            tenant_id,
+            run_id,
+            limit,
         )
-        items = _rows(IncidentSummaryRow, await self._conn.execute(query))
+        items = _rows(IncidentSummaryRow, records)
         if len(items) < limit:
             return items, len(items)
-        total = await self._conn.scalar(select(func.count()).select_from(_T).where(condition))
-        return items, int(total or 0)
+        total = await self._conn.fetchval(
+            "SELECT count(*) FROM incidents WHERE tenant_id = $1 AND llm_run_id = $2",
+            tenant_id,
+            run_id,
+        )
+        return items, int(total)
 
     async def related(
         self, tenant_id: str, incident_id: UUID, run_id: str | None, fingerprint: str, limit: int
     ) -> list[IncidentSummaryRow]:
         """Other incidents of the same run or fingerprint, newest first."""
-        same: ColumnElement[bool] = _T.c.fingerprint == fingerprint
+        args: list[Any] = [tenant_id, incident_id, limit, fingerprint]
+        same = "fingerprint = $4"
         if run_id is not None:
-            same = or_(same, _T.c.llm_run_id == run_id)
-        query = (
-            select(*_SUMMARY_COLS)
-            .where(_T.c.tenant_id == tenant_id, _T.c.incident_id != incident_id, same)
-            .order_by(_T.c.created_at.desc(), _T.c.incident_id.desc())
-            .limit(limit)
+            args.append(run_id)
+            same = "(fingerprint = $4 OR llm_run_id = $5)"
+        records = await self._conn.fetch(
+            f"SELECT {_SUMMARY} FROM incidents WHERE tenant_id = $1 AND incident_id <> $2"
+            f" AND {same} ORDER BY created_at DESC, incident_id DESC LIMIT $3",
+            *args,
         )
-        return _rows(IncidentSummaryRow, await self._conn.execute(query))
+        return _rows(IncidentSummaryRow, records)
 
     async def resolved_like(
         self, tenant_id: str, incident_id: UUID, column: str, value: str, limit: int
     ) -> list[IncidentRow]:
         """Resolved incidents sharing ``column`` (fingerprint or category), latest resolved first."""
-        query = (
-            select(*_DETAIL_COLS)
-            .where(
-                _T.c.tenant_id == tenant_id,
-                _T.c.incident_id != incident_id,
-                _T.c[column] == value,
-                _T.c.lifecycle_state == "RESOLVED",
-            )
-            .order_by(_T.c.resolved_at.desc(), _T.c.incident_id.desc())
-            .limit(limit)
+        if column not in ("fingerprint", "category"):
+            raise ValueError(f"cannot match on {column!r}")
+        records = await self._conn.fetch(
+            f"SELECT {_DETAIL} FROM incidents WHERE tenant_id = $1 AND incident_id <> $2"
+            f" AND {column} = $3 AND lifecycle_state = 'RESOLVED'"
+            " ORDER BY resolved_at DESC, incident_id DESC LIMIT $4",
+            tenant_id,
+            incident_id,
+            value,
+            limit,
         )
-        return _rows(IncidentRow, await self._conn.execute(query))
+        return _rows(IncidentRow, records)

@@ -15,7 +15,7 @@ from fastapi.security import HTTPBearer
 
 from guard_api.adapters.auth import Principal
 from guard_api.adapters.errors import ApiError
-from guard_api.adapters.ports import GatewayPort, RequestScopePort
+from guard_api.adapters.ports import GatewayPort, IncidentScopePort, RequestScopePort
 from guard_api.config import Settings
 
 # Declares the bearer scheme in OpenAPI; verification itself is ours (exact 401 codes).
@@ -35,7 +35,7 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-def reject_unknown_query(request: Request) -> None:
+async def reject_unknown_query(request: Request) -> None:
     """A misspelt filter is refused (422 ``unknown_parameter``) instead of silently ignored."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
@@ -55,7 +55,7 @@ def gateway(request: Request) -> GatewayPort:
     return gw
 
 
-def settings(request: Request) -> Settings:
+async def settings(request: Request) -> Settings:
     return gateway(request).settings
 
 
@@ -66,7 +66,7 @@ async def principal(
     return gateway(request).verifier.verify(request.headers.get("authorization"))
 
 
-def tenant(caller: Annotated[Principal, Depends(principal)]) -> str:
+async def tenant(caller: Annotated[Principal, Depends(principal)]) -> str:
     return caller.tenant_id
 
 
@@ -75,7 +75,12 @@ async def request_scope(request: Request) -> AsyncIterator[RequestScopePort]:
         yield scope
 
 
-def request_id(
+async def incident_scope(request: Request) -> AsyncIterator[IncidentScopePort]:
+    async with gateway(request).incident_scope() as scope:
+        yield scope
+
+
+async def request_id(
     x_request_id: Annotated[str | None, Header(description="Echoed in `meta.request_id`.")] = None,
 ) -> str:
     if x_request_id is not None and _REQUEST_ID.fullmatch(x_request_id):
@@ -86,6 +91,7 @@ def request_id(
 CurrentPrincipal = Annotated[Principal, Depends(principal)]
 CurrentTenant = Annotated[str, Depends(tenant)]
 Scope = Annotated[RequestScopePort, Depends(request_scope)]
+IncidentScope = Annotated[IncidentScopePort, Depends(incident_scope)]
 CurrentSettings = Annotated[Settings, Depends(settings)]
 RequestId = Annotated[str, Depends(request_id)]
 #: Router-level guard: ``APIRouter(dependencies=[STRICT_QUERY])``.

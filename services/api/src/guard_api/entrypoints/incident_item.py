@@ -18,8 +18,8 @@ from guard_api.entrypoints.deps import (
     CurrentPrincipal,
     CurrentSettings,
     CurrentTenant,
+    IncidentScope,
     RequestId,
-    Scope,
 )
 from guard_api.entrypoints.errors import error_responses
 from guard_contracts.api.common import CommandAccepted, Envelope
@@ -51,7 +51,9 @@ class ResolveRequest(AcknowledgeRequest):
 
 
 @router.get("/{incident_id}", response_model=IncidentDetail, summary="Every field of an incident")
-async def incident_detail(tenant: CurrentTenant, scope: Scope, incident_id: IncidentId) -> Response:
+async def incident_detail(
+    tenant: CurrentTenant, scope: IncidentScope, incident_id: IncidentId
+) -> Response:
     return responses.json(await scope.incidents.detail(tenant, incident_id))
 
 
@@ -63,7 +65,7 @@ async def incident_detail(tenant: CurrentTenant, scope: Scope, incident_id: Inci
 async def incident_evidence(
     tenant: CurrentTenant,
     settings: CurrentSettings,
-    scope: Scope,
+    scope: IncidentScope,
     incident_id: IncidentId,
     request_id: RequestId,
 ) -> Response:
@@ -79,7 +81,7 @@ async def incident_evidence(
 async def incident_proof(
     tenant: CurrentTenant,
     settings: CurrentSettings,
-    scope: Scope,
+    scope: IncidentScope,
     incident_id: IncidentId,
     request_id: RequestId,
 ) -> Response:
@@ -93,7 +95,7 @@ async def incident_proof(
     summary="Resolution summary, similar incidents and insights",
 )
 async def incident_learnings(
-    tenant: CurrentTenant, scope: Scope, incident_id: IncidentId
+    tenant: CurrentTenant, scope: IncidentScope, incident_id: IncidentId
 ) -> Response:
     return responses.json(await scope.learnings.learnings(tenant, incident_id))
 
@@ -107,7 +109,7 @@ async def incident_learnings(
 )
 async def acknowledge_incident(
     caller: CurrentPrincipal,
-    scope: Scope,
+    scope: IncidentScope,
     incident_id: IncidentId,
     body: Annotated[AcknowledgeRequest | None, Body()] = None,
 ) -> Response:
@@ -124,7 +126,7 @@ async def acknowledge_incident(
 )
 async def resolve_incident(
     caller: CurrentPrincipal,
-    scope: Scope,
+    scope: IncidentScope,
     incident_id: IncidentId,
     body: Annotated[ResolveRequest | None, Body()] = None,
 ) -> Response:

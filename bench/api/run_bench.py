@@ -1,0 +1,256 @@
+"""API read-path benchmark: wrk against uvicorn on 127.0.0.1, and the same SQL via asyncpg.
+
+    eval "$(scripts/infra env)"
+    .venv/bin/python bench/api/load_incidents.py --database guard_bench_api     # once
+    .venv/bin/python bench/api/run_bench.py --database guard_bench_api --duration 20 \
+        [--workers 1|2] [--indexes schema|proposed]
+
+Scenarios (64 concurrent connections each; tenants drawn with the data's Zipf skew, by sampling
+stored incidents):
+  active   GET /api/v1/incidents/active?limit=50&severity=high
+  detail   GET /api/v1/incidents/{incident_id}
+  by_run   GET /api/v1/incidents/by-run/{run_id}
+The ceiling issues the same statements the repository issues straight through an asyncpg pool
+of 64 connections from 64 asyncio tasks, in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+
+import asyncpg
+import httpx
+import jwt
+
+from guard_storage.db import to_async_url, to_asyncpg_dsn
+
+SECRET = "bench-secret-0123456789abcdefghijklmnop"
+CONNECTIONS = 64
+SUMMARY = (
+    "incident_id, tenant_id, lifecycle_state, severity, category, cause_type, title, trigger_type,"
+    " policy_id, affected_agent_id, llm_run_id, calls_affected, event_count, cost_impact_micros,"
+    " created_at, last_event_at, resolved_at, is_synthetic"
+)
+DETAIL = SUMMARY + (
+    ", description, source_type, fingerprint, error_code, error_message, first_event_at, acked_at,"
+    " acked_by, resolved_by, resolution_method, recurrence_of, updated_at"
+)
+# The statements guard_api.drivers.incidents issues for these three requests.
+ACTIVE_WHERE = "tenant_id = $1 AND lifecycle_state IN ('ACTIVE', 'ACKED') AND severity = $2"
+ACTIVE_PAGE = (
+    f"SELECT {SUMMARY} FROM incidents WHERE {ACTIVE_WHERE}"
+    " ORDER BY created_at DESC, incident_id DESC LIMIT $3 OFFSET $4"
+)
+ACTIVE_COUNT = f"SELECT count(*) FROM incidents WHERE {ACTIVE_WHERE}"
+DETAIL_SQL = f"SELECT {DETAIL} FROM incidents WHERE incident_id = $1 AND tenant_id = $2"
+BY_RUN_SQL = (
+    f"SELECT {SUMMARY} FROM incidents WHERE tenant_id = $1 AND llm_run_id = $2"
+    " ORDER BY created_at DESC, incident_id DESC LIMIT $3"
+)
+
+
+#: Partial indexes on open incidents that /active needs at this scale. They are NOT in the
+#: schema (migration 0001 belongs to ingest); ``--indexes proposed`` adds them to the bench
+#: database only, ``--indexes schema`` removes them, so both figures can be measured.
+PROPOSED_INDEXES = {
+    "ix_incidents_open_tenant_created": "(tenant_id, created_at, incident_id)",
+    "ix_incidents_open_tenant_severity_created": "(tenant_id, severity, created_at, incident_id)",
+}
+
+
+async def set_indexes(dsn: str, which: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        for name, columns in PROPOSED_INDEXES.items():
+            if which == "proposed":
+                await conn.execute(
+                    f"CREATE INDEX IF NOT EXISTS {name} ON incidents {columns}"
+                    " WHERE lifecycle_state IN ('ACTIVE', 'ACKED')"
+                )
+            else:
+                await conn.execute(f"DROP INDEX IF EXISTS {name}")
+        await conn.execute("VACUUM ANALYZE incidents")
+    finally:
+        await conn.close()
+
+
+@dataclass(frozen=True)
+class Target:
+    tenant_id: str
+    incident_id: str
+    run_id: str
+
+
+@dataclass
+class Result:
+    name: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def token(tenant: str) -> str:
+    claims = {"sub": "bench", "aud": "console", "exp": int(time.time()) + 3600, "tenant_id": tenant}
+    return jwt.encode(claims, SECRET, algorithm="HS256")
+
+
+async def sample_targets(dsn: str, n: int) -> list[Target]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT tenant_id, incident_id::text, llm_run_id FROM incidents"
+            " TABLESAMPLE BERNOULLI (2) REPEATABLE (42) LIMIT $1",
+            n,
+        )
+    finally:
+        await conn.close()
+    return [Target(r["tenant_id"], r["incident_id"], r["llm_run_id"]) for r in rows]
+
+
+def requests_for(name: str, targets: list[Target]) -> list[tuple[str, str]]:
+    def path(t: Target) -> str:
+        return {
+            "active": "/api/v1/incidents/active?limit=50&severity=high",
+            "detail": f"/api/v1/incidents/{t.incident_id}",
+            "by_run": f"/api/v1/incidents/by-run/{t.run_id}",
+        }[name]
+
+    tokens: dict[str, str] = {}
+    return [(path(t), tokens.setdefault(t.tenant_id, token(t.tenant_id))) for t in targets]
+
+
+LUA = """
+local reqs = {
+%s
+}
+local i = 0
+request = function()
+  i = i + 1
+  local r = reqs[(i %% #reqs) + 1]
+  return wrk.format("GET", r[1], {["Authorization"] = "Bearer " .. r[2]})
+end
+"""
+
+
+def run_wrk(base: str, name: str, targets: list[Target], duration: int) -> Result:
+    entries = ",\n".join(f'{{"{p}", "{t}"}}' for p, t in requests_for(name, targets))
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA % entries)
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "-s", script.name, base],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    os.unlink(script.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+    return Result(f"http {name}", rps, _pct(out, "50"), _pct(out, "99"), errors)
+
+
+def _pct(out: str, pct: str) -> float:
+    value, unit = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+async def run_sql(dsn: str, name: str, targets: list[Target], duration: int) -> Result:
+    pool = await asyncpg.create_pool(dsn, min_size=CONNECTIONS, max_size=CONNECTIONS)
+    latencies: list[float] = []
+    deadline = time.perf_counter() + duration
+
+    async def one(t: Target) -> None:
+        async with pool.acquire() as conn:
+            if name == "active":
+                rows = await conn.fetch(ACTIVE_PAGE, t.tenant_id, "high", 50, 0)
+                if len(rows) == 50:
+                    await conn.fetchval(ACTIVE_COUNT, t.tenant_id, "high")
+            elif name == "detail":
+                await conn.fetch(DETAIL_SQL, t.incident_id, t.tenant_id)
+            else:
+                await conn.fetch(BY_RUN_SQL, t.tenant_id, t.run_id, 500)
+
+    async def worker(seed: int) -> None:
+        rng = random.Random(seed)
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            await one(rng.choice(targets))
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(i) for i in range(CONNECTIONS)))
+    elapsed = time.perf_counter() - started
+    await pool.close()
+    q = statistics.quantiles(latencies, n=100)
+    return Result(f"sql  {name}", len(latencies) / elapsed, q[49], q[98], 0)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_api(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    env.update({
+        "GUARD_API_DATABASE_URL": url, "GUARD_API_JWT_SECRET": SECRET,
+        "GUARD_API_ENVIRONMENT": "production", "GUARD_API_PORT": str(port),
+        "GUARD_API_WORKERS": str(workers), "GUARD_API_DB_POOL_SIZE": "16",
+        "GUARD_API_LOG_LEVEL": "WARNING",
+    })  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "guard_api"], env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the API did not become ready")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database", default="guard_bench_api")
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--indexes", choices=["schema", "proposed"], default="schema")
+    args = parser.parse_args()
+    server = os.environ.get("DATABASE_URL", "postgresql+asyncpg://guard@127.0.0.1:55432/guard")
+    url = to_async_url(server).rpartition("/")[0] + f"/{args.database}"
+    dsn = to_asyncpg_dsn(url)
+    asyncio.run(set_indexes(dsn, args.indexes))
+    targets = asyncio.run(sample_targets(dsn, 5_000))
+    port = free_port()
+    api = start_api(url, port, args.workers)
+    results: list[Result] = []
+    try:
+        for name in ("active", "detail", "by_run"):
+            run_wrk(f"http://127.0.0.1:{port}", name, targets, 3)  # warm-up
+            results.append(run_wrk(f"http://127.0.0.1:{port}", name, targets, args.duration))
+            results.append(asyncio.run(run_sql(dsn, name, targets, args.duration)))
+    finally:
+        api.terminate()
+        api.wait(timeout=30)
+    print(f"{len(targets)} sampled targets, {CONNECTIONS} connections, {args.duration}s each, "
+          f"{args.workers} uvicorn worker(s), {os.cpu_count()} CPUs, indexes: {args.indexes}")  # fmt: skip
+    print(f"{'scenario':<14}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}")
+    for r in results:
+        print(f"{r.name:<14}{r.rps:>10.0f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}{r.errors:>9}")
+    for http, sql in zip(results[::2], results[1::2], strict=True):
+        print(f"{http.name[5:]}: {http.rps / sql.rps:.0%} of the raw-SQL ceiling")
+
+
+if __name__ == "__main__":
+    main()
