@@ -117,18 +117,22 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def stored(dsn: str) -> int:
+async def stored(dsn: str) -> tuple[int, int]:
+    """(cost rows, killswitch rows) committed so far."""
     conn = await asyncpg.connect(dsn)
     try:
-        return int(await conn.fetchval(
-            "SELECT (SELECT count(*) FROM cost_events) + (SELECT count(*) FROM killswitch_events)"))  # fmt: skip
+        row = await conn.fetchrow(
+            "SELECT (SELECT count(*) FROM cost_events) AS c, "
+            "(SELECT count(*) FROM killswitch_events) AS k")  # fmt: skip
+        return int(row["c"]), int(row["k"])
     finally:
         await conn.close()
 
 
 async def run_ingest_timed(
-    bootstrap: str, url: str, topics: Any, total: int, replicas: int, overrides: dict[str, Any]
-) -> tuple[float, float]:
+    bootstrap: str, url: str, topics: Any, total: int, costs: int, replicas: int,
+    overrides: dict[str, Any],
+) -> tuple[float, float]:  # fmt: skip
     """Start ``replicas`` ingest processes in one consumer group; time until all rows commit."""
     dsn = to_asyncpg_dsn(url)
     group = f"bench-{uuid.uuid4().hex[:6]}"
@@ -141,10 +145,22 @@ async def run_ingest_timed(
             for i in range(replicas)
         ]  # fmt: skip
         rss = 0.0
-        while (n := await stored(dsn)) < total:
+        drained: dict[str, float] = {}
+        while sum(counts := await stored(dsn)) < total:
             rss = max([rss] + [peak_rss_mb(p.proc.pid) for p in procs if p.proc is not None])
+            for name, count, goal in (
+                ("cost", counts[0], costs),
+                ("killswitch", counts[1], total - costs),
+            ):
+                if count >= goal and name not in drained:
+                    drained[name] = time.perf_counter() - started
             await asyncio.sleep(0.25)
         elapsed = time.perf_counter() - started
+        n = sum(counts)
+        log(
+            f"drained: {', '.join(f'{k} after {v:.1f}s' for k, v in drained.items())}, "
+            f"all after {elapsed:.1f}s"
+        )
         rss = max([rss] + [peak_rss_mb(p.proc.pid) for p in procs if p.proc is not None])
     log(f"ingest stored {n} events")
     return total / elapsed, rss
@@ -175,8 +191,10 @@ async def main(args: argparse.Namespace) -> None:
         copy = await copy_ceiling(to_asyncpg_dsn(url), rows, work.killswitch_events)
         log(f"ceiling B, COPY into Postgres: {copy:,.0f} rows/s")
         del rows
-        overrides = {"cost_max_records": args.max_records, "db_pool_size": 4}
-        rate, rss = await run_ingest_timed(bootstrap, url, topics, args.events, args.replicas,
+        # production batching (the test helpers default to short timeouts for fast feedback)
+        overrides = {"cost_max_records": args.max_records, "db_pool_size": 4,
+                     "batch_timeout_ms": 200, "outbox_interval_s": 1.0}  # fmt: skip
+        rate, rss = await run_ingest_timed(bootstrap, url, topics, args.events, work.cost_events, args.replicas,
                                            overrides)  # fmt: skip
         log(f"ingest end to end ({args.replicas} process(es)): {rate:,.0f} events/s; "
             f"peak RSS {rss:.0f} MB per process")  # fmt: skip

@@ -34,6 +34,9 @@ class IngestSettings(InfraSettings):
     graceful_timeout_s: float = 30.0
     #: Seconds to wait before a failed batch (e.g. database down) is re-delivered.
     retry_backoff_s: float = 1.0
+    #: After this many failures of one batch while the database answers, apply its records one
+    #: by one and dead-letter (``processing_failed``) the ones that still fail.
+    isolate_after_failures: int = 3
 
     max_message_bytes: int = 256 * 1024
     clock_skew_s: float = 300.0

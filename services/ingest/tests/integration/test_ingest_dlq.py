@@ -11,9 +11,12 @@ from typing import Any
 import asyncpg
 import pytest
 
+from guard_contracts.events import KillswitchTriggered
 from guard_contracts.topics import Topics
 from guard_contracts.wire import DlqHeader
 from guard_devtools.services import RunningIngest, eventually
+from guard_ingest.engines.book import IncidentBook
+from guard_ingest.engines.model import Outcome
 
 from .ingest_kafka_helpers import cost, event, now_iso, produce, read_topic, trigger
 
@@ -160,3 +163,28 @@ async def test_another_tenants_incident_is_unknown(
     await _assert_dead_lettered(kafka_bootstrap, topics, topics.incident_commands, intruder, bad,
                                 "unknown_incident")  # fmt: skip
     assert await _states(db, [theirs]) == ["ACTIVE"]
+
+
+async def test_a_record_that_keeps_failing_is_isolated_and_dead_lettered(
+    ingest_service: RunningIngest, kafka_bootstrap: str, topics: Topics, db: Db, tenant_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """A processing bug on one record must not stop the consumer (SPEC §2: never stops)."""
+    original = IncidentBook.triggered
+
+    def explode_on_boom(self: IncidentBook, event: KillswitchTriggered) -> Outcome:
+        if event.agent_id == "boom":
+            raise RuntimeError("simulated engine bug")
+        return original(self, event)
+
+    monkeypatch.setattr(IncidentBook, "triggered", explode_on_boom)
+    bad = _json(trigger(tenant_id, agent_id="boom"))
+    good = [trigger(tenant_id, agent_id="before"), trigger(tenant_id, agent_id="after")]
+    await produce(kafka_bootstrap, topics.killswitch_events, [good[0], bad, good[1]], tenant_id)
+    await _assert_dead_lettered(kafka_bootstrap, topics, topics.killswitch_events, tenant_id, bad,
+                                "processing_failed")  # fmt: skip
+    rows = await eventually(
+        lambda: db.fetch("SELECT affected_agent_id FROM incidents WHERE tenant_id = $1", tenant_id),
+        lambda rows: len(rows) == 2,
+    )
+    assert {r["affected_agent_id"] for r in rows} == {"before", "after"}

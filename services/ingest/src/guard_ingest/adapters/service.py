@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 from guard_runtime.dlq import DeadLetter, DlqPublisher
 
 from guard_contracts.events import CostRecorded
+from guard_contracts.wire import DlqReason
 from guard_ingest.adapters import mapping
 from guard_ingest.adapters.decoding import DecodePolicy, decode_records
 from guard_ingest.adapters.incident_batch import apply_incident_batch, write_book
@@ -80,6 +81,7 @@ class IngestService:
             enable_idempotence=True,
         )
         self._tasks: list[asyncio.Task[None]] = []
+        self._failures: dict[tuple[str, int, int], int] = {}
         self._outbox_nudge = asyncio.Event()
 
     @property
@@ -116,6 +118,46 @@ class IngestService:
     # -- batches -----------------------------------------------------------------------------
 
     async def apply_cost_batch(self, records: Records) -> None:
+        await self._isolating(self._apply_cost, records)
+
+    async def apply_incident_batch(self, records: Records) -> None:
+        await self._isolating(self._apply_incidents, records)
+
+    async def _isolating(
+        self, apply: Callable[[Records], Awaitable[None]], records: Records
+    ) -> None:
+        """Re-raise failures (the batch is re-delivered) until one batch keeps failing while the
+        database answers: then it is a poison record, not an outage, and it must not stop the
+        consumer. Apply the records one by one; dead-letter those that still fail."""
+        first = records[0]
+        key = (first.topic, first.partition, first.offset)
+        try:
+            await apply(records)
+        except Exception:
+            failures = self._failures[key] = self._failures.get(key, 0) + 1
+            if failures < self.settings.isolate_after_failures or not await self._db_answers():
+                raise
+            log.exception(
+                "batch keeps failing; isolating its records", extra={"records": len(records)}
+            )
+            for record in records:
+                try:
+                    await apply([record])
+                except Exception as exc:
+                    if not await self._db_answers():
+                        raise
+                    letter = DeadLetter.from_record(record, DlqReason.PROCESSING_FAILED.value,
+                                                    f"{type(exc).__name__}: {exc}")  # fmt: skip
+                    await self._dead_letter([letter])
+        self._failures.pop(key, None)
+
+    async def _db_answers(self) -> bool:
+        try:
+            return await ping(self.pool)
+        except Exception:
+            return False
+
+    async def _apply_cost(self, records: Records) -> None:
         started = time.perf_counter()
         decoded = decode_records(records, self.policy, datetime.now(UTC))
         rows = [mapping.cost_row(e) for _, e in decoded.events if isinstance(e, CostRecorded)]
@@ -126,7 +168,7 @@ class IngestService:
         await self._dead_letter(decoded.dead)
         self._observe("cost", records, started)
 
-    async def apply_incident_batch(self, records: Records) -> None:
+    async def _apply_incidents(self, records: Records) -> None:
         started = time.perf_counter()
         decoded = decode_records(records, self.policy, datetime.now(UTC))
         async with self.pool.acquire() as conn, conn.transaction():
