@@ -1,1 +1,35 @@
-"""Settings (placeholder until the service is built)."""
+"""Analytics settings: env prefix ``GUARD_ANALYTICS_``; un-prefixed ``DATABASE_URL`` and
+``KAFKA_BOOTSTRAP_SERVERS`` are honoured too (guard_runtime.settings)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from guard_runtime.settings import InfraSettings
+from pydantic import AwareDatetime, Field
+from pydantic_settings import SettingsConfigDict
+
+from guard_contracts.topics import DEFAULT_TOPICS
+
+
+class AnalyticsSettings(InfraSettings):
+    model_config = SettingsConfigDict(env_prefix="GUARD_ANALYTICS_", extra="ignore")
+
+    ops_port: int = 8082
+    client_id: str = "guard-analytics"
+    #: Seconds between cost rollup cycles; the incremental lag is about two cycles.
+    cost_interval_s: float = Field(default=0.5, gt=0, le=60)
+    #: Seconds between incident rollup refreshes (a whole recompute; incidents are few).
+    incident_interval_s: float = Field(default=5.0, gt=0, le=3600)
+    #: Seconds between anomaly detector runs (budgets every run, spike/drift on complete days).
+    anomaly_interval_s: float = Field(default=30.0, gt=0, le=3600)
+    #: Fixed "now" for reproducible runs; unset = the wall clock.
+    now: AwareDatetime | None = None
+    db_pool_size: int = Field(default=4, ge=1, le=50)
+    #: Parallel transactions of a from-scratch backfill (each takes a disjoint set of tenants).
+    backfill_workers: int = Field(default=2, ge=1, le=32)
+    topic_cost_anomalies: str = DEFAULT_TOPICS.cost_anomalies
+    topic_analytics_results: str = DEFAULT_TOPICS.analytics_results
+
+    def clock(self) -> datetime:
+        return self.now.astimezone(UTC) if self.now is not None else datetime.now(UTC)

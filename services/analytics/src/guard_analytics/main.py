@@ -1,1 +1,52 @@
-"""Composition root (placeholder until the service is built)."""
+"""Composition root: settings -> publisher -> service -> FastStream app beside the ops app.
+
+``python -m guard_analytics`` runs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from faststream import FastStream
+from faststream.kafka import KafkaBroker
+from guard_runtime.logging import configure_logging
+from guard_runtime.ops import create_ops_app, run_with_ops
+
+from guard_analytics.adapters.service import AnalyticsService
+from guard_analytics.config import AnalyticsSettings
+from guard_analytics.drivers.publisher import Publisher
+
+
+def create_app(
+    settings: AnalyticsSettings | None = None,
+) -> tuple[FastStream, AnalyticsService, KafkaBroker]:
+    settings = settings or AnalyticsSettings()
+    broker = KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=settings.client_id,
+        logger=logging.getLogger("guard_analytics.broker"),
+    )
+    service = AnalyticsService(settings, Publisher(broker))
+    app = FastStream(broker, logger=logging.getLogger("guard_analytics.app"))
+    app.on_startup(service.start)
+    # The loops publish through the broker, so they start once it is connected.
+    app.after_startup(service.start_loops)
+    app.on_shutdown(service.stop)
+    return app, service, broker
+
+
+async def serve(settings: AnalyticsSettings | None = None) -> None:
+    settings = settings or AnalyticsSettings()
+    configure_logging("guard-analytics", settings.log_level)
+    app, service, broker = create_app(settings)
+
+    async def ready() -> bool:
+        return await service.ready() and bool(await broker.ping(timeout=2.0))
+
+    ops = create_ops_app("guard-analytics", ready)
+    await run_with_ops(app, ops, host=settings.ops_host, port=settings.ops_port)
+
+
+def run() -> None:
+    asyncio.run(serve())

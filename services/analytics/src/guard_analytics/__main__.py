@@ -1,0 +1,3 @@
+from guard_analytics.main import run
+
+run()

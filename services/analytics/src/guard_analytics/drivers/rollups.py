@@ -1,0 +1,189 @@
+"""Rollup SQL (L6). Every statement runs inside the caller's transaction on one connection.
+
+Cost rollups advance along ``cost_events.seq``. Transactions can commit out of seq order, so the
+job reads only up to a *pending* position whose allocating transactions have all finished: the
+position is recorded first, the snapshot's ``xmax`` on the following cycle (by then any statement
+that drew a seq below the position holds a transaction id), and the range is read once
+``pg_snapshot_xmin`` has passed that ``xmax``. A transaction-scoped advisory lock lets one replica
+at a time run a job; the watermark and the rollups change in the same transaction, so a crash or a
+second replica never counts an event twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+COST_JOB = "cost_rollup"
+INCIDENT_JOB = "incident_rollup"
+
+_LOCK = "SELECT pg_try_advisory_xact_lock(hashtext('guard_analytics.' || $1))"
+
+_STATE = """
+INSERT INTO analytics_watermarks (name, position, advanced_at) VALUES ($1, 0, $2)
+ON CONFLICT (name) DO NOTHING;
+"""
+
+_READ_STATE = (
+    "SELECT position, pending_position, pending_xmax, advanced_at "
+    "FROM analytics_watermarks WHERE name = $1 FOR UPDATE"
+)
+
+_SNAPSHOT = """
+SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
+       pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax,
+       coalesce(pg_sequence_last_value(pg_get_serial_sequence('cost_events', 'seq')::regclass), 0)
+         AS last_seq
+"""
+
+_COST_DELTA = """
+WITH delta AS MATERIALIZED (
+    SELECT tenant_id, date_trunc('hour', occurred_at, 'UTC') AS bucket,
+           coalesce(feature_tag, '') AS feature_tag, model, coalesce(user_id, '') AS user_id,
+           sum(cost_micros) AS cost, count(*) AS n,
+           sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
+    FROM cost_events WHERE seq > $1 AND seq <= $2 {tenant_filter}
+    GROUP BY 1, 2, 3, 4, 5
+), hourly AS (
+    INSERT INTO cost_rollups_hourly AS r (tenant_id, bucket, feature_tag, model, user_id,
+        cost_micros, request_count, input_tokens, output_tokens)
+    SELECT * FROM delta
+    ON CONFLICT (tenant_id, bucket, feature_tag, model, user_id) DO UPDATE SET
+        cost_micros = r.cost_micros + EXCLUDED.cost_micros,
+        request_count = r.request_count + EXCLUDED.request_count,
+        input_tokens = r.input_tokens + EXCLUDED.input_tokens,
+        output_tokens = r.output_tokens + EXCLUDED.output_tokens
+    RETURNING 1
+), daily AS (
+    INSERT INTO cost_rollups_daily AS r (tenant_id, day, feature_tag, model, user_id,
+        cost_micros, request_count, input_tokens, output_tokens)
+    SELECT tenant_id, date_trunc('day', bucket, 'UTC'), feature_tag, model, user_id,
+           sum(cost), sum(n), sum(input_tokens), sum(output_tokens)
+    FROM delta GROUP BY 1, 2, 3, 4, 5
+    ON CONFLICT (tenant_id, day, feature_tag, model, user_id) DO UPDATE SET
+        cost_micros = r.cost_micros + EXCLUDED.cost_micros,
+        request_count = r.request_count + EXCLUDED.request_count,
+        input_tokens = r.input_tokens + EXCLUDED.input_tokens,
+        output_tokens = r.output_tokens + EXCLUDED.output_tokens
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM hourly) AS hourly_rows, (SELECT count(*) FROM daily) AS daily_rows,
+       (SELECT coalesce(sum(n), 0) FROM delta) AS events
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Watermark:
+    position: int
+    pending_position: int | None
+    pending_xmax: int | None
+    advanced_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    xmin: int
+    xmax: int
+    last_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeltaResult:
+    events: int
+    rows_changed: int
+
+
+class RollupRepository:
+    def __init__(self, conn: asyncpg.Connection[Any]) -> None:
+        self.conn = conn
+
+    async def try_lock(self, job: str) -> bool:
+        return bool(await self.conn.fetchval(_LOCK, job))
+
+    async def watermark(self, job: str, now: datetime) -> Watermark:
+        await self.conn.execute(_STATE, job, now)
+        row = await self.conn.fetchrow(_READ_STATE, job)
+        assert row is not None  # inserted just above
+        return Watermark(
+            row["position"], row["pending_position"], row["pending_xmax"], row["advanced_at"]
+        )
+
+    async def snapshot(self) -> Snapshot:
+        row = await self.conn.fetchrow(_SNAPSHOT)
+        assert row is not None
+        return Snapshot(row["xmin"], row["xmax"], row["last_seq"])
+
+    async def save_watermark(self, job: str, mark: Watermark) -> None:
+        await self.conn.execute(
+            "UPDATE analytics_watermarks SET position = $2, pending_position = $3, "
+            "pending_xmax = $4, advanced_at = $5 WHERE name = $1",
+            job,
+            mark.position,
+            mark.pending_position,
+            mark.pending_xmax,
+            mark.advanced_at,
+        )
+
+    async def apply_cost_range(
+        self, low: int, high: int, tenant_bucket: tuple[int, int] | None = None
+    ) -> DeltaResult:
+        """Add the events with ``low < seq ≤ high`` to the hourly and daily rollups.
+
+        ``tenant_bucket = (k, n)`` restricts it to tenants with ``hash % n = k`` so a backfill
+        can run in n disjoint parallel transactions."""
+        if tenant_bucket is None:
+            sql = _COST_DELTA.format(tenant_filter="")
+            row = await self.conn.fetchrow(sql, low, high)
+        else:
+            sql = _COST_DELTA.format(tenant_filter="AND abs(hashtext(tenant_id)) % $4 = $3")
+            row = await self.conn.fetchrow(sql, low, high, *tenant_bucket)
+        assert row is not None
+        return DeltaResult(row["events"], row["hourly_rows"] + row["daily_rows"])
+
+
+# Incidents change in place (state, severity, cost) and carry no insertion order, so their
+# rollup is recomputed whole and only differing rows are written. Incidents are few (hundreds of
+# thousands over months, against millions of cost events), so this stays well under a second.
+# Every measure is keyed by the hour the incident was created in ("windows are created_at ≥
+# now − window"): how many, their cost, how many of them are resolved and in how long.
+_INCIDENT_REFRESH = """
+WITH fresh AS MATERIALIZED (
+    SELECT tenant_id, date_trunc('hour', created_at, 'UTC') AS bucket, category, severity,
+           cause_type, count(*) AS created_count,
+           sum(cost_impact_micros)::bigint AS created_cost_micros,
+           count(*) FILTER (WHERE lifecycle_state = 'RESOLVED' AND resolved_at IS NOT NULL)
+             AS resolved_count,
+           coalesce(sum((extract(epoch FROM resolved_at - created_at) * 1000000)::bigint)
+             FILTER (WHERE lifecycle_state = 'RESOLVED' AND resolved_at IS NOT NULL), 0)::bigint
+             AS resolution_us_sum
+    FROM incidents
+    GROUP BY 1, 2, 3, 4, 5
+), upserted AS (
+    INSERT INTO incident_rollups_hourly AS r (tenant_id, bucket, category, severity, cause_type,
+        created_count, created_cost_micros, resolved_count, resolution_us_sum)
+    SELECT * FROM fresh
+    ON CONFLICT (tenant_id, bucket, category, severity, cause_type) DO UPDATE SET
+        created_count = EXCLUDED.created_count,
+        created_cost_micros = EXCLUDED.created_cost_micros,
+        resolved_count = EXCLUDED.resolved_count,
+        resolution_us_sum = EXCLUDED.resolution_us_sum
+    WHERE (r.created_count, r.created_cost_micros, r.resolved_count, r.resolution_us_sum)
+        IS DISTINCT FROM (EXCLUDED.created_count, EXCLUDED.created_cost_micros,
+                          EXCLUDED.resolved_count, EXCLUDED.resolution_us_sum)
+    RETURNING 1
+), removed AS (
+    DELETE FROM incident_rollups_hourly AS r WHERE NOT EXISTS (
+        SELECT 1 FROM fresh AS f WHERE f.tenant_id = r.tenant_id AND f.bucket = r.bucket
+          AND f.category = r.category AND f.severity = r.severity AND f.cause_type = r.cause_type)
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM upserted) + (SELECT count(*) FROM removed)
+"""
+
+
+async def refresh_incident_rollups(conn: asyncpg.Connection[Any]) -> int:
+    """Make ``incident_rollups_hourly`` equal the incidents table; returns rows changed."""
+    return int(await conn.fetchval(_INCIDENT_REFRESH))

@@ -1,0 +1,170 @@
+"""The anomaly detector (SPEC §4, §11): spike, drift, budget thresholds. Pure; money in micros.
+
+Each finding carries the ``period`` that makes its event id deterministic, so a threshold fires
+once per entity and period however often the detector runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from guard_analytics.engines.baselines import baseline, deviation_pct
+from guard_contracts.enums import AnomalyType, Severity
+
+SPIKE_FACTOR = 1.4
+SPIKE_DAYS = 2
+DRIFT_FACTOR = 1.25
+DRIFT_DAYS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    entity_type: str  # tenant | feature | model | user
+    entity_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    anomaly_type: AnomalyType
+    entity: Entity
+    period: str
+    current_micros: int
+    expected_micros: int
+    threshold_micros: int
+    deviation_pct: float | None
+    severity: Severity
+    window_start: datetime
+    window_end: datetime
+
+
+def severity_for_deviation(deviation: float | None) -> Severity | None:
+    """≥ 40 % high, ≥ 25 % medium, ≥ 15 % low; below that no anomaly worth a severity."""
+    if deviation is None:
+        return None
+    if deviation >= 40:
+        return Severity.HIGH
+    if deviation >= 25:
+        return Severity.MEDIUM
+    if deviation >= 15:
+        return Severity.LOW
+    return None
+
+
+def _day_start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def spike(entity: Entity, daily: dict[date, int], first: date | None, day: date) -> Finding | None:
+    """Daily spend ≥ 1.4 × its 7-day baseline on ``day`` and the day before it."""
+    expected = 0.0
+    for offset in range(SPIKE_DAYS):
+        d = day - timedelta(days=offset)
+        base = baseline(daily, d, 7, first)
+        if (
+            base is None
+            or base.mean_micros <= 0
+            or daily.get(d, 0) < SPIKE_FACTOR * base.mean_micros
+        ):
+            return None
+        if offset == 0:
+            expected = base.mean_micros
+    current = daily.get(day, 0)
+    deviation = deviation_pct(current, expected)
+    return Finding(
+        anomaly_type=AnomalyType.COST_SPIKE,
+        entity=entity,
+        period=day.isoformat(),
+        current_micros=current,
+        expected_micros=round(expected),
+        threshold_micros=round(SPIKE_FACTOR * expected),
+        deviation_pct=deviation,
+        severity=severity_for_deviation(deviation) or Severity.HIGH,
+        window_start=_day_start(day),
+        window_end=_day_start(day + timedelta(days=1)),
+    )
+
+
+def _seven_day_average(daily: dict[date, int], end: date) -> float:
+    return sum(daily.get(end - timedelta(days=i), 0) for i in range(7)) / 7
+
+
+def drift(entity: Entity, daily: dict[date, int], first: date | None, day: date) -> Finding | None:
+    """The 7-day average ≥ 1.25 × the 30-day baseline before that week, on 3 days running.
+
+    Fires once per ISO week of ``day`` (a drift lasts; one alert a week is enough)."""
+    expected = 0.0
+    average = 0.0
+    for offset in range(DRIFT_DAYS):
+        end = day - timedelta(days=offset)
+        base = baseline(daily, end - timedelta(days=6), 30, first)
+        avg = _seven_day_average(daily, end)
+        if base is None or base.mean_micros <= 0 or avg < DRIFT_FACTOR * base.mean_micros:
+            return None
+        if offset == 0:
+            expected, average = base.mean_micros, avg
+    deviation = deviation_pct(average, expected)
+    year, week, _ = day.isocalendar()
+    return Finding(
+        anomaly_type=AnomalyType.COST_DRIFT,
+        entity=entity,
+        period=f"{year}-W{week:02d}",
+        current_micros=round(average),
+        expected_micros=round(expected),
+        threshold_micros=round(DRIFT_FACTOR * expected),
+        deviation_pct=deviation,
+        severity=severity_for_deviation(deviation) or Severity.MEDIUM,
+        window_start=_day_start(day - timedelta(days=6)),
+        window_end=_day_start(day + timedelta(days=1)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetCheck:
+    entity: Entity
+    limit_kind: str  # daily | monthly
+    limit_micros: int
+    spent_micros: int
+    warn_pct: int
+    hard_limit: bool
+    period: str  # the budget period: YYYY-MM-DD or YYYY-MM
+    window_start: datetime
+    window_end: datetime
+
+
+def budget_levels(warn_pct: int) -> list[int]:
+    """Levels that fire: the warn threshold, 90 and 100 (a warn ≥ 90 merges into them)."""
+    return sorted({min(warn_pct, 100), 90, 100})
+
+
+def budget(check: BudgetCheck) -> list[Finding]:
+    """One finding per level reached: warn → budget_warning medium, 90 → budget_warning high,
+    100 → budget_exceeded high (critical with a hard limit)."""
+    if check.limit_micros <= 0:
+        return []
+    findings = []
+    for level in budget_levels(check.warn_pct):
+        threshold = check.limit_micros * level // 100
+        if check.spent_micros * 100 < check.limit_micros * level:
+            continue
+        if level >= 100:
+            kind = AnomalyType.BUDGET_EXCEEDED
+            severity = Severity.CRITICAL if check.hard_limit else Severity.HIGH
+        else:
+            kind = AnomalyType.BUDGET_WARNING
+            severity = Severity.HIGH if level >= 90 else Severity.MEDIUM
+        findings.append(
+            Finding(
+                anomaly_type=kind,
+                entity=check.entity,
+                period=f"{check.limit_kind}:{check.period}:{level}",
+                current_micros=check.spent_micros,
+                expected_micros=check.limit_micros,
+                threshold_micros=threshold,
+                deviation_pct=deviation_pct(check.spent_micros, check.limit_micros),
+                severity=severity,
+                window_start=check.window_start,
+                window_end=check.window_end,
+            )
+        )
+    return findings
