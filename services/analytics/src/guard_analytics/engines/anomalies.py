@@ -56,19 +56,17 @@ def _day_start(day: date) -> datetime:
 
 
 def spike(entity: Entity, daily: dict[date, int], first: date | None, day: date) -> Finding | None:
-    """Daily spend ≥ 1.4 × its 7-day baseline on ``day`` and the day before it."""
-    expected = 0.0
-    for offset in range(SPIKE_DAYS):
-        d = day - timedelta(days=offset)
-        base = baseline(daily, d, 7, first)
-        if (
-            base is None
-            or base.mean_micros <= 0
-            or daily.get(d, 0) < SPIKE_FACTOR * base.mean_micros
-        ):
-            return None
-        if offset == 0:
-            expected = base.mean_micros
+    """Daily spend ≥ 1.4 × the 7-day baseline on ``day`` and the day before it.
+
+    The baseline is taken once, before the first of those days, so the first spike day does not
+    raise the bar for the second."""
+    base = baseline(daily, day - timedelta(days=SPIKE_DAYS - 1), 7, first)
+    if base is None or base.mean_micros <= 0:
+        return None
+    expected = base.mean_micros
+    days = [day - timedelta(days=offset) for offset in range(SPIKE_DAYS)]
+    if any(daily.get(d, 0) < SPIKE_FACTOR * expected for d in days):
+        return None
     current = daily.get(day, 0)
     deviation = deviation_pct(current, expected)
     return Finding(
@@ -80,7 +78,7 @@ def spike(entity: Entity, daily: dict[date, int], first: date | None, day: date)
         threshold_micros=round(SPIKE_FACTOR * expected),
         deviation_pct=deviation,
         severity=severity_for_deviation(deviation) or Severity.HIGH,
-        window_start=_day_start(day),
+        window_start=_day_start(day - timedelta(days=SPIKE_DAYS - 1)),
         window_end=_day_start(day + timedelta(days=1)),
     )
 
@@ -90,19 +88,20 @@ def _seven_day_average(daily: dict[date, int], end: date) -> float:
 
 
 def drift(entity: Entity, daily: dict[date, int], first: date | None, day: date) -> Finding | None:
-    """The 7-day average ≥ 1.25 × the 30-day baseline before that week, on 3 days running.
+    """The 7-day average ≥ 1.25 × the 30-day baseline on 3 days running, ending on ``day``.
 
-    Fires once per ISO week of ``day`` (a drift lasts; one alert a week is enough)."""
-    expected = 0.0
-    average = 0.0
-    for offset in range(DRIFT_DAYS):
-        end = day - timedelta(days=offset)
-        base = baseline(daily, end - timedelta(days=6), 30, first)
-        avg = _seven_day_average(daily, end)
-        if base is None or base.mean_micros <= 0 or avg < DRIFT_FACTOR * base.mean_micros:
-            return None
-        if offset == 0:
-            expected, average = base.mean_micros, avg
+    The baseline is the 30 days before the first of those weeks, taken once, so the drift itself
+    never raises its own bar. Fires once per ISO week of ``day`` (a drift lasts; one alert a
+    week is enough)."""
+    first_week_start = day - timedelta(days=DRIFT_DAYS - 1 + 6)
+    base = baseline(daily, first_week_start, 30, first)
+    if base is None or base.mean_micros <= 0:
+        return None
+    expected = base.mean_micros
+    ends = [day - timedelta(days=offset) for offset in range(DRIFT_DAYS)]
+    if any(_seven_day_average(daily, end) < DRIFT_FACTOR * expected for end in ends):
+        return None
+    average = _seven_day_average(daily, day)
     deviation = deviation_pct(average, expected)
     year, week, _ = day.isocalendar()
     return Finding(

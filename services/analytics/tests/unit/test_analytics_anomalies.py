@@ -1,0 +1,122 @@
+"""The anomaly detector (SPEC §4, §11): spike, drift, budget levels and severities."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from guard_analytics.engines.anomalies import (
+    BudgetCheck,
+    Entity,
+    budget,
+    budget_levels,
+    drift,
+    severity_for_deviation,
+    spike,
+)
+from guard_contracts.enums import AnomalyType, Severity
+
+DAY = date(2026, 3, 15)
+TENANT = Entity("tenant", "t1")
+
+
+def series(last: date, values: list[int]) -> dict[date, int]:
+    """values in time order, the last one on ``last``."""
+    return {last - timedelta(days=len(values) - 1 - i): v for i, v in enumerate(values)}
+
+
+def test_spike_needs_two_consecutive_days_at_1_4x() -> None:
+    daily = series(DAY, [100] * 10 + [140, 140])
+    found = spike(TENANT, daily, min(daily), DAY)
+    assert found is not None
+    assert found.anomaly_type is AnomalyType.COST_SPIKE
+    assert found.period == DAY.isoformat()
+    assert found.current_micros == 140
+    assert found.severity is Severity.HIGH  # ≥ 1.4× is ≥ 40 % above the baseline
+    assert found.window_start == datetime(2026, 3, 14, tzinfo=UTC)  # both spike days
+
+
+@pytest.mark.parametrize("values", [[100] * 10 + [100, 140], [100] * 10 + [140, 139]])
+def test_one_day_or_just_under_is_no_spike(values: list[int]) -> None:
+    daily = series(DAY, values)
+    assert spike(TENANT, daily, min(daily), DAY) is None
+
+
+def test_no_baseline_no_spike() -> None:
+    daily = series(DAY, [500, 900])
+    assert spike(TENANT, daily, DAY - timedelta(days=1), DAY) is None
+
+
+def test_drift_needs_three_days_of_a_raised_weekly_average() -> None:
+    daily = series(DAY, [100] * 30 + [130] * 9)
+    found = drift(TENANT, daily, min(daily), DAY)
+    assert found is not None
+    assert found.anomaly_type is AnomalyType.COST_DRIFT
+    assert found.current_micros == 130
+    assert found.expected_micros == 100
+    assert found.severity is Severity.MEDIUM  # 30 % above
+    assert found.period == "2026-W11"
+
+
+def test_drift_below_1_25x_is_none() -> None:
+    daily = series(DAY, [100] * 30 + [124] * 9)
+    assert drift(TENANT, daily, min(daily), DAY) is None
+
+
+@pytest.mark.parametrize(
+    ("deviation", "severity"),
+    [(40.0, Severity.HIGH), (39.9, Severity.MEDIUM), (25.0, Severity.MEDIUM),
+     (15.0, Severity.LOW), (14.9, None), (None, None)],
+)  # fmt: skip
+def test_severity_by_deviation(deviation: float | None, severity: Severity | None) -> None:
+    assert severity_for_deviation(deviation) is severity
+
+
+def check(spent: int, *, limit: int = 1000, warn: int = 80, hard: bool = False) -> BudgetCheck:
+    return BudgetCheck(
+        entity=TENANT,
+        limit_kind="daily",
+        limit_micros=limit,
+        spent_micros=spent,
+        warn_pct=warn,
+        hard_limit=hard,
+        period="2026-03-15",
+        window_start=datetime(2026, 3, 15, tzinfo=UTC),
+        window_end=datetime(2026, 3, 16, tzinfo=UTC),
+    )
+
+
+def kinds(spent: int, **kw: object) -> list[tuple[AnomalyType, Severity, str]]:
+    return [(f.anomaly_type, f.severity, f.period) for f in budget(check(spent, **kw))]  # type: ignore[arg-type]
+
+
+def test_budget_levels_warn_90_and_100() -> None:
+    assert kinds(799) == []
+    assert kinds(800) == [(AnomalyType.BUDGET_WARNING, Severity.MEDIUM, "daily:2026-03-15:80")]
+    assert [k[:2] for k in kinds(900)] == [
+        (AnomalyType.BUDGET_WARNING, Severity.MEDIUM),
+        (AnomalyType.BUDGET_WARNING, Severity.HIGH),
+    ]
+    assert kinds(1000)[-1] == (AnomalyType.BUDGET_EXCEEDED, Severity.HIGH, "daily:2026-03-15:100")
+    assert kinds(1500, hard=True)[-1][1] is Severity.CRITICAL
+
+
+def test_budget_exceeded_reports_threshold_and_deviation() -> None:
+    exceeded = budget(check(1500))[-1]
+    assert (exceeded.threshold_micros, exceeded.current_micros) == (1000, 1500)
+    assert exceeded.deviation_pct == 50.0
+
+
+def test_custom_warn_level_and_no_limit() -> None:
+    assert budget_levels(70) == [70, 90, 100]
+    assert budget_levels(95) == [90, 95, 100]
+    assert budget(check(10, limit=0)) == []
+
+
+@given(spent=st.integers(0, 3000), more=st.integers(0, 3000), warn=st.integers(1, 100))
+def test_more_spend_never_fires_fewer_levels(spent: int, more: int, warn: int) -> None:
+    fewer = {f.period for f in budget(check(spent, warn=warn))}
+    assert fewer <= {f.period for f in budget(check(spent + more, warn=warn))}
