@@ -13,15 +13,31 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from guard_api.adapters.analytics import IncidentAnalytics
+from guard_api.adapters.costs import CostQueries
 from guard_api.adapters.exports import ExportsService
 from guard_api.adapters.gateway import Gateway
 from guard_api.adapters.ports import GatewayPort
 from guard_api.config import Settings
-from guard_api.entrypoints import exports_routes, health, incident_item, incident_lists
+from guard_api.entrypoints import (
+    analytics_routes,
+    costs_routes,
+    exports_routes,
+    health,
+    incident_item,
+    incident_lists,
+)
 from guard_api.entrypoints.errors import install_error_handlers
 
-FIXED_PATH_ROUTERS: list[APIRouter] = [incident_lists.router]
-OTHER_ROUTERS: list[APIRouter] = [health.router, exports_routes.create_router(ExportsService)]
+FIXED_PATH_ROUTERS: list[APIRouter] = [
+    incident_lists.router,
+    analytics_routes.create_router(IncidentAnalytics),
+]
+OTHER_ROUTERS: list[APIRouter] = [
+    health.router,
+    exports_routes.create_router(ExportsService),
+    costs_routes.create_router(CostQueries),
+]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

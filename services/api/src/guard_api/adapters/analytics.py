@@ -1,0 +1,145 @@
+"""Incident analytics use cases (L3, SPEC §7.1–§7.5): window → repository → engine → answer."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from guard_api.adapters.analytics_settings import AnalyticsApiSettings
+from guard_api.adapters.errors import ApiError
+from guard_api.drivers.analytics import AnalyticsRepository, raw_connection
+from guard_api.engines import analytics_history as history
+from guard_api.engines.analytics_incidents import (
+    CostImpactRow,
+    MetricsAggregate,
+    PatternIncident,
+    RecurrenceIncident,
+    cost_impact,
+    metrics,
+    patterns,
+    recurring,
+)
+from guard_api.engines.analytics_numbers import Granularity, ceil_hour, floor_hour, micros_usd
+
+INCIDENT_JOB = "incident_rollup"
+
+
+def granularity(value: str) -> Granularity:
+    try:
+        return Granularity(value)
+    except ValueError:
+        raise ApiError(
+            "invalid_granularity",
+            f"granularity must be day, week or month, not {value!r}",
+            status=400,
+            field="granularity",
+        ) from None
+
+
+class IncidentAnalytics:
+    def __init__(self, connection: Any, settings: AnalyticsApiSettings) -> None:
+        self._connection = connection
+        self.settings = settings
+
+    async def _repo(self) -> AnalyticsRepository:
+        return AnalyticsRepository(await raw_connection(self._connection))
+
+    async def patterns(
+        self, tenant: str, window_hours: int, limit: int, now: datetime | None
+    ) -> dict[str, Any]:
+        at = self.settings.resolve_now(now)
+        rows = await (await self._repo()).pattern_incidents(
+            tenant, at - timedelta(hours=window_hours), at
+        )
+        found = patterns([PatternIncident(**dict(r)) for r in rows], at, limit)
+        return {
+            "patterns": found,
+            "incidents_analyzed": len(rows),
+            "window_hours": window_hours,
+            "generated_at": at.isoformat(),
+        }
+
+    async def recurring(
+        self, tenant: str, baseline_days: int, threshold: int, limit: int, now: datetime | None
+    ) -> dict[str, Any]:
+        at = self.settings.resolve_now(now)
+        rows = await (await self._repo()).recurrence_incidents(
+            tenant, at - timedelta(days=baseline_days), at, threshold
+        )
+        items = [RecurrenceIncident(**{k: v for k, v in dict(r).items() if k != "n"}) for r in rows]
+        groups = recurring(items, threshold, limit)
+        return {
+            "groups": groups,
+            "total_recurring": sum(g["total_occurrences"] for g in groups),
+            "baseline_days": baseline_days,
+            "generated_at": at.isoformat(),
+        }
+
+    async def cost_impact(
+        self, tenant: str, baseline_days: int, limit: int, now: datetime | None
+    ) -> dict[str, Any]:
+        at = self.settings.resolve_now(now)
+        rows = await (await self._repo()).cost_impact(
+            tenant, at - timedelta(days=baseline_days), at
+        )
+        summaries, total = cost_impact([CostImpactRow(**dict(r)) for r in rows], limit)
+        return {
+            "summaries": summaries,
+            "total_cost_impact": micros_usd(total),
+            "baseline_days": baseline_days,
+            "generated_at": at.isoformat(),
+        }
+
+    async def metrics(self, tenant: str, window_days: int, now: datetime | None) -> dict[str, Any]:
+        at = self.settings.resolve_now(now)
+        row = await (await self._repo()).metrics(
+            tenant, at - timedelta(days=window_days), at, self.settings.sla_seconds
+        )
+        counts = [
+            "total_count",
+            "active_count",
+            "acked_count",
+            "resolved_count",
+            "critical_count",
+            "high_count",
+            "medium_count",
+            "low_count",
+        ]
+        agg = MetricsAggregate(
+            counts={k: row[k] for k in counts},
+            ack=(row["ack_avg"], row["ack_median"], row["ack_p90"]),
+            resolution=(row["res_avg"], row["res_median"], row["res_p90"]),
+            containment=(row["con_avg"], row["con_median"]),
+            sla_met=row["sla_met"],
+            sla_breached=row["sla_breached"],
+        )
+        return {**metrics(agg), "window_days": window_days, "generated_at": at.isoformat()}
+
+    async def _hours(
+        self, tenant: str, window_days: int, at: datetime
+    ) -> tuple[datetime, list[history.IncidentHour]]:
+        start = at - timedelta(days=window_days)
+        interior = (min(ceil_hour(start), floor_hour(at)), floor_hour(at))
+        rows = await (await self._repo()).incident_hours(tenant, start, interior, at)
+        return start, [history.IncidentHour(**dict(r)) for r in rows]
+
+    async def historical(
+        self, kind: str, tenant: str, window_days: int, granularity_name: str, now: datetime | None
+    ) -> dict[str, Any]:
+        grain = granularity(granularity_name)
+        at = self.settings.resolve_now(now)
+        start, rows = await self._hours(tenant, window_days, at)
+        if kind == "trend":
+            body = history.trend(rows, start, at, grain)
+        elif kind == "distribution":
+            body = history.distribution(rows)
+        else:
+            body = history.cost_trend(rows, start, at, grain)
+        last = await (await self._repo()).last_updated(INCIDENT_JOB)
+        return {
+            **body,
+            "granularity": grain.value,
+            "window_days": window_days,
+            "generated_at": at.isoformat(),
+            "last_updated": None if last is None else last.isoformat(),
+        }

@@ -1,0 +1,223 @@
+"""Cost read use cases (L3, SPEC §4, §11): /guard/costs/summary, /explained, /incidents.
+
+Everything comes from the rollups analytics keeps (and the anomalies ingest records), never from
+raw cost events; ``last_updated`` says when the cost snapshot last advanced.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from guard_api.adapters.analytics_settings import AnalyticsApiSettings
+from guard_api.drivers.analytics import AnalyticsRepository, CostRow, raw_connection
+from guard_api.engines import analytics_costs as costs
+from guard_api.engines.analytics_numbers import floor_hour, half_up
+from guard_contracts.money import micros_to_cents
+
+COST_JOB = "cost_rollup"
+PERIOD_DAYS = {"7d": 7, "30d": 30}
+DIMENSIONS = {"feature": "feature_tag", "model": "model", "user": "user_id"}
+EMPTY_NAMES = {"feature": "unclassified", "model": "unknown", "user": "anonymous"}
+
+
+def _name(dimension: str, raw: str) -> str:
+    return raw or EMPTY_NAMES[dimension]
+
+
+class CostQueries:
+    def __init__(self, connection: Any, settings: AnalyticsApiSettings) -> None:
+        self._connection = connection
+        self.settings = settings
+
+    async def _repo(self) -> AnalyticsRepository:
+        return AnalyticsRepository(await raw_connection(self._connection))
+
+    async def _spend_rows(
+        self, repo: AnalyticsRepository, tenant: str, start: datetime, at: datetime
+    ) -> list[CostRow]:
+        """Spend from ``start`` (an hour) to now: hourly rollups at the edges, daily inside."""
+        today = costs.midnight(at.date())
+        end = floor_hour(at) + timedelta(hours=1)  # the current hour, as far as processed
+        first_day = costs.midnight(start.date())
+        first_day = first_day if first_day == start else first_day + timedelta(days=1)
+        if first_day >= today:
+            return await repo.cost_rows(tenant, "cost_rollups_hourly", "bucket", start, end)
+        return (
+            await repo.cost_rows(tenant, "cost_rollups_hourly", "bucket", start, first_day)
+            + await repo.cost_rows(tenant, "cost_rollups_daily", "day", first_day, today)
+            + await repo.cost_rows(tenant, "cost_rollups_hourly", "bucket", today, end)
+        )
+
+    async def summary(self, tenant: str, now: datetime | None) -> dict[str, Any]:
+        at = self.settings.resolve_now(now)
+        repo = await self._repo()
+        today = at.date()
+        midnight = costs.midnight(today)
+        end = floor_hour(at) + timedelta(hours=1)
+        today_micros = sum(
+            r.cost_micros
+            for r in await repo.cost_rows(tenant, "cost_rollups_hourly", "bucket", midnight, end)
+        )
+        month_start = costs.midnight(today.replace(day=1))
+        mtd_micros = today_micros + await repo.tenant_daily_total(tenant, month_start, midnight)
+        first = (await repo.first_days(tenant, "tenant_id")).get(tenant)
+        first_day = None if first is None else first.date()
+        daily = await repo.daily_by_dimension(
+            tenant, "tenant_id", midnight - timedelta(days=30), midnight
+        )
+        by_day = {r["day"].date(): r["cost"] for r in daily}
+        bases = {}
+        for window in (7, 30):
+            days = costs.baseline_days(today, window, first_day)
+            stats = costs.mean_std([by_day.get(d, 0) for d in days])
+            bases[window] = (days, stats)
+        hourly = await repo.tenant_hourly(tenant, midnight - timedelta(days=7), midnight)
+        by_hour = {(r["bucket"].date(), r["bucket"].hour): r["cost"] for r in hourly}
+        expected = costs.expected_so_far(by_hour, bases[7][0], at)
+        deviation = costs.deviation_pct(today_micros, expected)
+        trend, message = costs.trend(deviation)
+        budget = await repo.tenant_budget(tenant)
+        daily_limit = None if budget is None else budget["daily_limit_micros"]
+        monthly_limit = None if budget is None else budget["monthly_limit_micros"]
+        projection = costs.projection(mtd_micros, at, monthly_limit)
+        today_cents, mtd_cents = micros_to_cents(today_micros), micros_to_cents(mtd_micros)
+        last = await repo.last_updated(COST_JOB)
+        return {
+            "tenant_id": tenant,
+            "as_of": at.isoformat(),
+            "last_updated": None if last is None else last.isoformat(),
+            "today_cents": today_cents,
+            "month_to_date_cents": mtd_cents,
+            "expected_today_cents": None if expected is None else micros_to_cents(round(expected)),
+            "deviation_pct": None if deviation is None else half_up(deviation),
+            "trend": trend,
+            "trend_message": message,
+            **_baseline_fields(bases),
+            **projection,
+            "daily_budget_cents": None if daily_limit is None else micros_to_cents(daily_limit),
+            "monthly_budget_cents": None
+            if monthly_limit is None
+            else micros_to_cents(monthly_limit),
+            "daily_budget_pct": costs.budget_pct(today_micros, daily_limit),
+            "monthly_budget_pct": costs.budget_pct(mtd_micros, monthly_limit),
+            "summary": costs.summary_sentence(
+                today_cents, trend, deviation, mtd_cents, projection["projected_month_cents"]
+            ),
+        }
+
+    async def explained(self, tenant: str, period: str, now: datetime | None) -> dict[str, Any]:
+        at = self.settings.resolve_now(now)
+        repo = await self._repo()
+        today = at.date()
+        midnight = costs.midnight(today)
+        if period == "today":
+            start, period_days = midnight, (at - midnight).total_seconds() / 86400
+        else:
+            start, period_days = (
+                floor_hour(at - timedelta(days=PERIOD_DAYS[period])),
+                PERIOD_DAYS[period],
+            )
+        rows = await self._spend_rows(repo, tenant, start, at)
+        total = sum(r.cost_micros for r in rows)
+        tops: dict[str, list[dict[str, Any]]] = {}
+        for dimension, column in DIMENSIONS.items():
+            baselines = await self._item_baselines(repo, tenant, dimension, column, today)
+            spend: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+            for row in rows:
+                entry = spend[getattr(row, column)]
+                entry[0] += row.cost_micros
+                entry[1] += row.request_count
+            items = [
+                costs.ItemSpend(_name(dimension, raw), s, n, baselines.get(raw))
+                for raw, (s, n) in spend.items()
+            ]
+            tops[dimension] = costs.explained_items(dimension, items, total, period_days)
+        driver_type, driver_name, driver_pct = costs.largest_driver(tops)
+        last = await repo.last_updated(COST_JOB)
+        return {
+            "tenant_id": tenant,
+            "period": period,
+            "period_start": start.isoformat(),
+            "period_end": at.isoformat(),
+            "last_updated": None if last is None else last.isoformat(),
+            "total_cents": micros_to_cents(total),
+            "by_feature": tops["feature"],
+            "by_model": tops["model"],
+            "by_user": tops["user"],
+            "largest_driver_type": driver_type,
+            "largest_driver_name": driver_name,
+            "largest_driver_pct": driver_pct,
+            "summary": _driver_sentence(driver_type, driver_name, driver_pct),
+        }
+
+    async def _item_baselines(
+        self, repo: AnalyticsRepository, tenant: str, dimension: str, column: str, today: date
+    ) -> dict[str, float]:
+        """Each item's 7-day baseline: mean daily spend, days without spend counting 0."""
+        midnight = costs.midnight(today)
+        firsts = await repo.first_days(tenant, column)
+        rows = await repo.daily_by_dimension(tenant, column, midnight - timedelta(days=7), midnight)
+        by_item: dict[str, dict[date, int]] = defaultdict(dict)
+        for r in rows:
+            by_item[r["name"]][r["day"].date()] = r["cost"]
+        out = {}
+        for name, first in firsts.items():
+            days = costs.baseline_days(today, 7, first.date())
+            stats = costs.mean_std([by_item[name].get(d, 0) for d in days])
+            if stats is not None:
+                out[name] = stats[0]
+        return out
+
+    async def incidents(
+        self, tenant: str, include_resolved: bool, limit: int, now: datetime | None
+    ) -> dict[str, Any]:
+        at = self.settings.resolve_now(now)
+        rows = await (await self._repo()).anomalies(tenant, at - timedelta(days=30), at)
+        items = []
+        for r in rows:
+            record = costs.AnomalyRecord(
+                event_id=str(r["event_id"]),
+                anomaly_type=r["anomaly_type"],
+                entity_type=r["entity_type"],
+                entity_id=r["entity_id"],
+                current_micros=r["current_micros"],
+                threshold_micros=r["threshold_micros"],
+                deviation_pct=None if r["deviation_pct"] is None else float(r["deviation_pct"]),
+                window_end=r["window_end"],
+                detected_at=r["detected_at"],
+                incident_id=None if r["incident_id"] is None else str(r["incident_id"]),
+                incident_state=r["lifecycle_state"],
+                incident_resolved_at=r["resolved_at"],
+                hard_limit_enabled=r["hard_limit_enabled"],
+            )
+            item = costs.anomaly_item(record, at)
+            if include_resolved or item["status"] != "resolved":
+                items.append(item)
+        return {
+            "tenant_id": tenant,
+            "incidents": items[:limit],
+            "total": len(items),
+            "include_resolved": include_resolved,
+            "generated_at": at.isoformat(),
+        }
+
+
+def _baseline_fields(bases: dict[int, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for window, (days, stats) in bases.items():
+        out[f"baseline_{window}d_days"] = len(days)
+        out[f"baseline_{window}d_avg_cents"] = (
+            None if stats is None else micros_to_cents(round(stats[0]))
+        )
+        out[f"baseline_{window}d_stddev_cents"] = (
+            None if stats is None else micros_to_cents(round(stats[1]))
+        )
+    return out
+
+
+def _driver_sentence(kind: str | None, name: str | None, pct: float | None) -> str:
+    if kind is None:
+        return "No spending in this period."
+    return f"The largest share of this period's spend came from {kind} {name} ({pct}%)."

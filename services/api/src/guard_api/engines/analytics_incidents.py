@@ -1,0 +1,215 @@
+"""Patterns, recurrence, cost impact and metrics over incidents (SPEC §7.1–§7.4). Pure."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from guard_api.engines.analytics_numbers import half_up, micros_usd, whole_ms
+
+OPEN_STATES = frozenset({"ACTIVE", "ACKED"})
+
+
+@dataclass(frozen=True, slots=True)
+class PatternIncident:
+    incident_id: uuid.UUID
+    created_at: datetime
+    category: str
+    severity: str
+    lifecycle_state: str
+    llm_run_id: str | None
+
+
+def _newest(items: Sequence[PatternIncident]) -> list[PatternIncident]:
+    return sorted(items, key=lambda i: (i.created_at, i.incident_id), reverse=True)
+
+
+def _pattern(
+    kind: str, dimension: str, items: Sequence[PatternIncident], conf: float
+) -> dict[str, Any]:
+    return {
+        "pattern_type": kind,
+        "dimension": dimension,
+        "count": len(items),
+        "incident_ids": [str(i.incident_id) for i in _newest(items)[:10]],
+        "confidence": half_up(conf),
+    }
+
+
+def _ranked(found: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    return sorted(found, key=lambda p: (-p["count"], p["dimension"]))[:limit]
+
+
+def patterns(
+    incidents: Sequence[PatternIncident], now: datetime, limit: int
+) -> list[dict[str, Any]]:
+    """category_cluster, then severity_spike, then cascade_failure; each count desc."""
+    by_category: dict[str, list[PatternIncident]] = defaultdict(list)
+    by_severity: dict[str, list[PatternIncident]] = defaultdict(list)
+    by_run: dict[str, list[PatternIncident]] = defaultdict(list)
+    hour_ago = now - timedelta(hours=1)
+    for inc in incidents:
+        by_category[inc.category].append(inc)
+        if (
+            inc.severity in ("critical", "high")
+            and inc.lifecycle_state in OPEN_STATES
+            and inc.created_at >= hour_ago
+        ):
+            by_severity[inc.severity].append(inc)
+        if inc.llm_run_id:
+            by_run[inc.llm_run_id].append(inc)
+    clusters = [
+        _pattern("category_cluster", k, v, min(0.5 + 0.1 * (len(v) - 3), 0.95))
+        for k, v in by_category.items()
+        if len(v) >= 3
+    ]
+    spikes = [
+        _pattern(
+            "severity_spike",
+            k,
+            v,
+            min((0.8 if k == "critical" else 0.7) + 0.05 * (len(v) - 3), 0.98),
+        )
+        for k, v in by_severity.items()
+        if len(v) >= 3
+    ]
+    cascades = [
+        _pattern("cascade_failure", k, v, min(0.75 + 0.1 * (len(v) - 2), 0.95))
+        for k, v in by_run.items()
+        if len(v) >= 2
+    ]
+    return _ranked(clusters, limit) + _ranked(spikes, limit) + _ranked(cascades, limit)
+
+
+@dataclass(frozen=True, slots=True)
+class RecurrenceIncident:
+    incident_id: uuid.UUID
+    created_at: datetime
+    category: str
+    fingerprint: str
+    recurrence_of: uuid.UUID | None
+    resolution_method: str | None
+
+
+def _most_common(values: Sequence[str | None]) -> str | None:
+    """The most frequent resolution method (ties: alphabetical); none when none resolved."""
+    counts = Counter(v for v in values if v is not None)
+    if not counts:
+        return None
+    return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
+def recurring(
+    incidents: Sequence[RecurrenceIncident], threshold: int, limit: int
+) -> list[dict[str, Any]]:
+    groups: dict[tuple[str, str], list[RecurrenceIncident]] = defaultdict(list)
+    for inc in incidents:
+        groups[(inc.category, inc.fingerprint)].append(inc)
+    found: list[dict[str, Any]] = []
+    for (category, fingerprint), items in groups.items():
+        if len(items) < threshold:
+            continue
+        newest = sorted(items, key=lambda i: (i.created_at, i.incident_id), reverse=True)
+        days = len({i.created_at.date() for i in items})
+        found.append(
+            {
+                "category": category,
+                "fingerprint": fingerprint,
+                "total_occurrences": len(items),
+                "distinct_days": days,
+                "occurrences_per_day": half_up(len(items) / max(days, 1)),
+                "first_occurrence": newest[-1].created_at.isoformat(),
+                "last_occurrence": newest[0].created_at.isoformat(),
+                "recent_incident_ids": [str(i.incident_id) for i in newest[:5]],
+                "reopened_count": sum(1 for i in items if i.recurrence_of is not None),
+                "common_resolution_method": _most_common([i.resolution_method for i in items]),
+            }
+        )
+    found.sort(key=lambda g: (-g["total_occurrences"], g["category"], g["fingerprint"]))
+    return found[:limit]
+
+
+@dataclass(frozen=True, slots=True)
+class CostImpactRow:
+    category: str
+    resolution_method: str | None
+    incident_count: int
+    total_micros: int
+
+
+def cost_impact(rows: Sequence[CostImpactRow], limit: int) -> tuple[list[dict[str, Any]], int]:
+    """Summaries sum desc (then category, method); returns them and their total in micros."""
+    ranked = sorted(rows, key=lambda r: (-r.total_micros, r.category, r.resolution_method or ""))[
+        :limit
+    ]
+    summaries = [
+        {
+            "category": r.category,
+            "resolution_method": r.resolution_method,
+            "incident_count": r.incident_count,
+            "total_cost_impact": micros_usd(r.total_micros),
+            "avg_cost_impact": half_up(Decimal(r.total_micros) / r.incident_count / 1_000_000),
+        }
+        for r in ranked
+    ]
+    return summaries, sum(r.total_micros for r in ranked)
+
+
+#: SLA targets by final severity (SPEC §7.4 defaults), in seconds.
+DEFAULT_SLA_SECONDS = {"critical": 3600, "high": 4 * 3600, "medium": 24 * 3600, "low": 72 * 3600}
+
+DEFINITIONS = {
+    "time_to_ack": "Acknowledged at minus created at, over incidents that were acknowledged.",
+    "time_to_resolution": "Resolved at minus created at, over resolved incidents "
+    "(auto-resolved included).",
+    "time_to_containment": "First stopped or frozen action minus created at, over incidents "
+    "with such an action.",
+    "median_and_p90": "Linear-interpolated percentiles of the durations, in milliseconds.",
+    "sla_met": "Resolved within the target of its final severity "
+    "(critical 1 h, high 4 h, medium 24 h, low 72 h unless configured).",
+    "sla_breached": "Resolved after its target, or still open for longer than its target.",
+    "sla_compliance_rate": "Met / (met + breached) × 100, null when both are 0.",
+    "active_count": "Incidents ACTIVE or ACKED.",
+    "window": "Incidents created at or after now minus window_days.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsAggregate:
+    """What the repository computes in one pass; durations in milliseconds (None = no data)."""
+
+    counts: dict[str, int]
+    ack: tuple[Decimal | None, float | None, float | None]
+    resolution: tuple[Decimal | None, float | None, float | None]
+    containment: tuple[Decimal | None, float | None]
+    sla_met: int
+    sla_breached: int
+
+
+def _ms(value: Decimal | float | None) -> int | None:
+    return None if value is None else whole_ms(value)
+
+
+def metrics(agg: MetricsAggregate) -> dict[str, Any]:
+    judged = agg.sla_met + agg.sla_breached
+    compliance = half_up(Decimal(agg.sla_met) * 100 / judged) if judged else None
+    return {
+        **agg.counts,
+        "avg_time_to_ack_ms": _ms(agg.ack[0]),
+        "median_time_to_ack_ms": _ms(agg.ack[1]),
+        "p90_time_to_ack_ms": _ms(agg.ack[2]),
+        "avg_time_to_resolution_ms": _ms(agg.resolution[0]),
+        "median_time_to_resolution_ms": _ms(agg.resolution[1]),
+        "p90_time_to_resolution_ms": _ms(agg.resolution[2]),
+        "avg_time_to_containment_ms": _ms(agg.containment[0]),
+        "median_time_to_containment_ms": _ms(agg.containment[1]),
+        "sla_met_count": agg.sla_met,
+        "sla_breached_count": agg.sla_breached,
+        "sla_compliance_rate": compliance,
+        "definitions": DEFINITIONS,
+    }

@@ -1,0 +1,125 @@
+"""Incident analytics endpoints (SPEC §6, §7.1–§7.5), fixed paths under /api/v1/incidents.
+
+``create_router(IncidentAnalytics)`` is registered in ``FIXED_PATH_ROUTERS`` so these paths
+match before ``/{incident_id}``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+
+from guard_api.adapters.analytics_ports import IncidentAnalyticsFactory, IncidentAnalyticsPort
+from guard_api.adapters.analytics_settings import analytics_settings
+from guard_api.entrypoints.deps import STRICT_QUERY, CurrentTenant, Scope
+from guard_api.entrypoints.errors import error_responses
+
+Now = Annotated[
+    AwareDatetime | None,
+    Query(description="Fixed 'now' (RFC 3339 with offset) for a reproducible answer."),
+]
+WindowDays = Annotated[int, Query(ge=7, le=365, description="Days back from now.")]
+GranularityParam = Annotated[
+    str, Query(description="day, week or month (else 400 invalid_granularity).")
+]
+
+
+def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
+    router = APIRouter(
+        prefix="/api/v1/incidents",
+        tags=["incident analytics"],
+        responses=error_responses(401, 403, 422),
+        dependencies=[STRICT_QUERY],
+    )
+
+    def _service(scope: Scope) -> IncidentAnalyticsPort:
+        return factory(scope.connection, analytics_settings())
+
+    @router.get("/patterns", summary="Clusters, severity spikes and cascades (SPEC §7.1)")
+    async def incident_patterns(
+        tenant: CurrentTenant,
+        scope: Scope,
+        window_hours: Annotated[int, Query(ge=1, le=168)] = 24,
+        limit: Annotated[int, Query(ge=1, le=50, description="Per pattern type.")] = 10,
+        now: Now = None,
+    ) -> dict[str, Any]:
+        return await _service(scope).patterns(tenant, window_hours, limit, now)
+
+    @router.get("/recurring", summary="Recurring incidents by fingerprint (SPEC §7.2)")
+    async def incident_recurrence(
+        tenant: CurrentTenant,
+        scope: Scope,
+        baseline_days: Annotated[int, Query(ge=1, le=90)] = 30,
+        recurrence_threshold: Annotated[int, Query(ge=2, le=100)] = 3,
+        limit: Annotated[int, Query(ge=1, le=50)] = 20,
+        now: Now = None,
+    ) -> dict[str, Any]:
+        service = _service(scope)
+        return await service.recurring(tenant, baseline_days, recurrence_threshold, limit, now)
+
+    @router.get("/cost-impact", summary="Cost impact by category and resolution (SPEC §7.3)")
+    async def incident_cost_impact(
+        tenant: CurrentTenant,
+        scope: Scope,
+        baseline_days: Annotated[int, Query(ge=1, le=90)] = 30,
+        limit: Annotated[int, Query(ge=1, le=50)] = 20,
+        now: Now = None,
+    ) -> dict[str, Any]:
+        return await _service(scope).cost_impact(tenant, baseline_days, limit, now)
+
+    @router.get("/metrics", summary="Counts, MTTA, MTTR, containment and SLA (SPEC §7.4)")
+    async def incident_metrics(
+        tenant: CurrentTenant,
+        scope: Scope,
+        window_days: Annotated[int, Query(ge=1, le=90)] = 30,
+        now: Now = None,
+    ) -> dict[str, Any]:
+        return await _service(scope).metrics(tenant, window_days, now)
+
+    @router.get(
+        "/historical/trend",
+        summary="Incidents per period (SPEC §7.5)",
+        responses=error_responses(400),
+    )
+    async def historical_trend(
+        tenant: CurrentTenant,
+        scope: Scope,
+        window_days: WindowDays = 90,
+        granularity: GranularityParam = "week",
+        now: Now = None,
+    ) -> dict[str, Any]:
+        return await _service(scope).historical("trend", tenant, window_days, granularity, now)
+
+    @router.get(
+        "/historical/distribution",
+        summary="Incidents by category, severity and cause (SPEC §7.5)",
+        responses=error_responses(400),
+    )
+    async def historical_distribution(
+        tenant: CurrentTenant,
+        scope: Scope,
+        window_days: WindowDays = 90,
+        granularity: GranularityParam = "week",
+        now: Now = None,
+    ) -> dict[str, Any]:
+        service = _service(scope)
+        return await service.historical("distribution", tenant, window_days, granularity, now)
+
+    @router.get(
+        "/historical/cost-trend",
+        summary="Incident cost per period (SPEC §7.5)",
+        responses=error_responses(400),
+    )
+    async def historical_cost_trend(
+        tenant: CurrentTenant,
+        scope: Scope,
+        window_days: WindowDays = 90,
+        granularity: GranularityParam = "week",
+        now: Now = None,
+    ) -> dict[str, Any]:
+        service = _service(scope)
+        return await service.historical("cost-trend", tenant, window_days, granularity, now)
+
+    return router

@@ -1,0 +1,68 @@
+"""Cost endpoints (SPEC §4, §11): /guard/costs/summary, /explained, /incidents.
+
+``create_router(CostQueries)`` is registered in ``OTHER_ROUTERS``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+
+from guard_api.adapters.analytics_ports import CostQueriesFactory, CostQueriesPort, check_tenant
+from guard_api.adapters.analytics_settings import analytics_settings
+from guard_api.entrypoints.deps import STRICT_QUERY, CurrentTenant, Scope
+from guard_api.entrypoints.errors import error_responses
+
+Now = Annotated[
+    AwareDatetime | None,
+    Query(description="Fixed 'now' (RFC 3339 with offset) for a reproducible answer."),
+]
+TenantParam = Annotated[
+    str | None, Query(description="Must equal the token's tenant (else 403 tenant_mismatch).")
+]
+
+
+def create_router(factory: CostQueriesFactory) -> APIRouter:
+    router = APIRouter(
+        prefix="/guard/costs",
+        tags=["costs"],
+        responses=error_responses(401, 403, 422),
+        dependencies=[STRICT_QUERY],
+    )
+
+    def _queries(scope: Scope) -> CostQueriesPort:
+        return factory(scope.connection, analytics_settings())
+
+    @router.get("/summary", summary="Today, month to date, baseline, budget and projection")
+    async def cost_summary(
+        tenant: CurrentTenant, scope: Scope, tenant_id: TenantParam = None, now: Now = None
+    ) -> dict[str, Any]:
+        check_tenant(tenant, tenant_id)
+        return await _queries(scope).summary(tenant, now)
+
+    @router.get("/explained", summary="Where the spend went, by feature, model and user")
+    async def cost_explained(
+        tenant: CurrentTenant,
+        scope: Scope,
+        tenant_id: TenantParam = None,
+        period: Annotated[Literal["today", "7d", "30d"], Query()] = "today",
+        now: Now = None,
+    ) -> dict[str, Any]:
+        check_tenant(tenant, tenant_id)
+        return await _queries(scope).explained(tenant, period, now)
+
+    @router.get("/incidents", summary="Cost anomalies of the last 30 days, newest first")
+    async def cost_incidents(
+        tenant: CurrentTenant,
+        scope: Scope,
+        tenant_id: TenantParam = None,
+        include_resolved: bool = False,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+        now: Now = None,
+    ) -> dict[str, Any]:
+        check_tenant(tenant, tenant_id)
+        return await _queries(scope).incidents(tenant, include_resolved, limit, now)
+
+    return router
