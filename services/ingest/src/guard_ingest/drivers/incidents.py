@@ -39,7 +39,7 @@ OVERFLOW_LIKE = "rate_limit_overflow|%"
 _SELECT = f"SELECT {', '.join('i.' + c for c in INCIDENT_COLUMNS)} FROM incidents i"
 _UPSERT = (
     f"INSERT INTO incidents ({', '.join(INCIDENT_COLUMNS)}) "
-    f"VALUES ({', '.join(f'${n}' for n in range(1, len(INCIDENT_COLUMNS) + 1))}) "
+    f"SELECT {', '.join(INCIDENT_COLUMNS)} FROM incidents_stage "
     "ON CONFLICT (incident_id) DO UPDATE SET "
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in INCIDENT_COLUMNS[1:])
 )
@@ -120,8 +120,11 @@ async def opened_per_hour(
 
 
 async def upsert_incidents(conn: asyncpg.Connection[Any], rows: Sequence[tuple[Any, ...]]) -> None:
+    """COPY into the per-connection staging table, then one INSERT … ON CONFLICT DO UPDATE."""
     if rows:
-        await conn.executemany(_UPSERT, rows)
+        await conn.copy_records_to_table("incidents_stage", records=rows, columns=INCIDENT_COLUMNS)
+        await conn.execute(_UPSERT)
+        await conn.execute("TRUNCATE incidents_stage")
 
 
 async def insert_timeline(conn: asyncpg.Connection[Any], rows: Sequence[tuple[Any, ...]]) -> None:

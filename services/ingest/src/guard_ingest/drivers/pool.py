@@ -27,6 +27,10 @@ CREATE TEMP TABLE IF NOT EXISTS cost_events_stage (
 ) ON COMMIT DELETE ROWS
 """
 
+_STAGE_INCIDENTS = (
+    "CREATE TEMP TABLE IF NOT EXISTS incidents_stage (LIKE incidents) ON COMMIT DELETE ROWS"
+)
+
 
 async def _init(conn: asyncpg.Connection[Any]) -> None:
     # Binary jsonb (a version byte, then the JSON text) so COPY can carry it too.
@@ -38,6 +42,7 @@ async def _init(conn: asyncpg.Connection[Any]) -> None:
         format="binary",
     )
     await conn.execute(_STAGE_COST_EVENTS)
+    await conn.execute(_STAGE_INCIDENTS)
 
 
 async def create_pool(database_url: str, size: int) -> asyncpg.Pool[Any]:

@@ -29,11 +29,23 @@ Key = tuple[str, uuid.UUID]
 
 
 async def insert_cost_events(conn: asyncpg.Connection[Any], rows: Sequence[tuple[Any, ...]]) -> int:
-    """COPY into the staging table, then move; returns how many rows were new."""
+    """Store the batch's cost events; returns how many were new (the rest are duplicates).
+
+    Duplicates are rare (a re-delivered batch), so COPY straight into the table first, inside a
+    savepoint. Only when that hits a unique violation does the batch go the slower way: COPY into
+    the staging table, then one INSERT … ON CONFLICT DO NOTHING that skips what is stored.
+    """
     if not rows:
         return 0
+    try:
+        async with conn.transaction():
+            await conn.copy_records_to_table("cost_events", records=rows, columns=COST_COLUMNS)
+        return len(rows)
+    except asyncpg.UniqueViolationError:
+        pass
     await conn.copy_records_to_table("cost_events_stage", records=rows, columns=COST_COLUMNS)
     status = await conn.execute(_MOVE_COST)
+    await conn.execute("TRUNCATE cost_events_stage")  # the caller's transaction may go on
     return int(status.rsplit(" ", 1)[1])
 
 
