@@ -71,7 +71,7 @@ WITH delta AS MATERIALIZED (
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM hourly) AS hourly_rows, (SELECT count(*) FROM daily) AS daily_rows,
-       (SELECT coalesce(sum(n), 0) FROM delta) AS events
+       (SELECT coalesce(sum(n), 0)::bigint FROM delta) AS events
 """
 
 

@@ -1,0 +1,176 @@
+"""The analytics job end to end: cost events on Kafka → real ingest → rollups → anomalies.
+
+Everything runs against the real Kafka and Postgres; the analytics service runs in-process with
+short intervals. The test database is shared by the session, so every assertion is per tenant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from guard_analytics.adapters.service import AnalyticsService
+from guard_analytics.config import AnalyticsSettings
+from guard_analytics.main import create_app
+from guard_contracts.enums import AnomalyType
+from guard_contracts.events import anomaly_event_id
+from guard_contracts.topics import Topics
+from guard_devtools.services import RunningIngest, eventually
+
+pytestmark = pytest.mark.integration
+
+
+def settings_for(kafka: str, database_url: str, topics: Topics, **kw: Any) -> AnalyticsSettings:
+    values: dict[str, Any] = {
+        "kafka_bootstrap_servers": kafka,
+        "database_url": database_url,
+        "cost_interval_s": 0.05,
+        "incident_interval_s": 0.2,
+        "anomaly_interval_s": 0.2,
+        "topic_cost_anomalies": topics.cost_anomalies,
+        "topic_analytics_results": topics.analytics_results,
+    }
+    return AnalyticsSettings(**(values | kw))
+
+
+@asynccontextmanager
+async def running_analytics(settings: AnalyticsSettings) -> AsyncIterator[AnalyticsService]:
+    app, service, _ = create_app(settings)
+    await app.start()
+    try:
+        yield service
+    finally:
+        await app.stop()
+
+
+def cost_event(tenant: str, at: datetime, usd: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "event_type": "cost.recorded",
+        "tenant_id": tenant,
+        "occurred_at": at.isoformat(),
+        "model": "claude-3-haiku",
+        "input_tokens": 10,
+        "output_tokens": 5,
+        "cost_usd": usd,
+    } | fields
+
+
+async def produce(kafka: str, topic: str, tenant: str, messages: list[dict[str, Any]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=kafka, linger_ms=10)
+    await producer.start()
+    try:
+        for message in messages:
+            await producer.send_and_wait(topic, json.dumps(message).encode(), key=tenant.encode())
+    finally:
+        await producer.stop()
+
+
+async def read_keyed(kafka: str, topic: str, key: str, expected: int) -> list[dict[str, Any]]:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=kafka, auto_offset_reset="earliest", group_id=None
+    )
+    await consumer.start()
+    found: list[dict[str, Any]] = []
+    try:
+        async with asyncio.timeout(30):
+            while len(found) < expected:
+                batch = await consumer.getmany(timeout_ms=500)
+                for records in batch.values():
+                    found += [json.loads(r.value) for r in records if r.key == key.encode()]
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def tenant_rollups(db: asyncpg.Connection[Any], tenant: str) -> tuple[int, int, int]:
+    """(hourly spend, daily spend, hourly request count) of one tenant."""
+    hourly = await db.fetchrow(
+        "SELECT coalesce(sum(cost_micros), 0) AS c, coalesce(sum(request_count), 0) AS n "
+        "FROM cost_rollups_hourly WHERE tenant_id = $1",
+        tenant,
+    )
+    daily = await db.fetchval(
+        "SELECT coalesce(sum(cost_micros), 0) FROM cost_rollups_daily WHERE tenant_id = $1", tenant
+    )
+    assert hourly is not None
+    return int(hourly["c"]), int(daily), int(hourly["n"])
+
+
+async def test_cost_events_roll_up_and_a_budget_breach_reaches_ingest(
+    kafka_bootstrap: str,
+    database_url: str,
+    topics: Topics,
+    tenant_id: str,
+    db: asyncpg.Connection[Any],
+    ingest_service: RunningIngest,
+) -> None:
+    now = datetime.now(UTC)
+    budget = {
+        "event_id": str(uuid.uuid4()),
+        "event_type": "budget.set",
+        "tenant_id": tenant_id,
+        "occurred_at": now.isoformat(),
+        "budget_type": "tenant",
+        "entity_id": tenant_id,
+        "daily_limit_usd": "1.00",
+        "hard_limit_enabled": True,
+    }
+    await produce(kafka_bootstrap, topics.budgets, tenant_id, [budget])
+    costs = [cost_event(tenant_id, now - timedelta(minutes=1), "0.50") for _ in range(3)]
+    costs.append(cost_event(tenant_id, now - timedelta(days=3), "0.25", feature_tag="search"))
+    await produce(kafka_bootstrap, topics.cost_events, tenant_id, costs)
+    await eventually(
+        lambda: db.fetchval("SELECT count(*) FROM cost_events WHERE tenant_id = $1", tenant_id),
+        lambda n: n == 4,
+    )
+    await eventually(
+        lambda: db.fetchval("SELECT count(*) FROM budgets WHERE tenant_id = $1", tenant_id),
+        lambda n: n == 1,
+    )
+
+    settings = settings_for(kafka_bootstrap, database_url, topics)
+    async with running_analytics(settings):
+        rolled = await eventually(
+            lambda: tenant_rollups(db, tenant_id), lambda r: r[0] == 1_750_000, within_s=30
+        )
+        # ≥ 100 % of the daily limit with a hard limit: budget_exceeded, critical → an incident.
+        incident = await eventually(
+            lambda: db.fetchrow(
+                "SELECT category, severity, cost_impact_micros FROM incidents "
+                "WHERE tenant_id = $1 AND category = 'COST_ANOMALY' AND severity = 'critical'",
+                tenant_id,
+            ),
+            lambda row: row is not None,
+            within_s=30,
+        )
+    assert rolled == (1_750_000, 1_750_000, 4)
+    assert incident is not None
+    assert incident["cost_impact_micros"] == 500_000  # 1.50 spent − 1.00 limit
+
+    published = await read_keyed(kafka_bootstrap, topics.cost_anomalies, tenant_id, 3)
+    by_type = {(m["anomaly_type"], m["event_id"]) for m in published}
+    exceeded = anomaly_event_id(
+        tenant_id,
+        AnomalyType.BUDGET_EXCEEDED,
+        "tenant",
+        tenant_id,
+        f"daily:{now.date().isoformat()}:100",
+    )
+    assert ("budget_exceeded", str(exceeded)) in by_type
+    assert {t for t, _ in by_type} == {"budget_warning", "budget_exceeded"}
+    announced = await read_keyed(kafka_bootstrap, topics.analytics_results, "cost", 1)
+    assert announced[0]["event_type"] == "analytics.snapshot_completed"
+
+    # A second run of the detector (another replica, a restart) publishes nothing new.
+    async with running_analytics(settings) as again:
+        assert await again.anomalies_once() == 0
