@@ -13,7 +13,7 @@ from guard_api.engines.analytics_incidents import (
     CostImpactRow,
     MetricsAggregate,
     PatternIncident,
-    RecurrenceIncident,
+    RecurrenceGroup,
     cost_impact,
     metrics,
     patterns,
@@ -63,11 +63,10 @@ class IncidentAnalytics:
         self, tenant: str, baseline_days: int, threshold: int, limit: int, now: datetime | None
     ) -> dict[str, Any]:
         at = self.settings.resolve_now(now)
-        rows = await (await self._repo()).recurrence_incidents(
+        rows = await (await self._repo()).recurrence_groups(
             tenant, at - timedelta(days=baseline_days), at, threshold
         )
-        items = [RecurrenceIncident(**{k: v for k, v in dict(r).items() if k != "n"}) for r in rows]
-        groups = recurring(items, threshold, limit)
+        groups = recurring([RecurrenceGroup(**dict(r)) for r in rows], limit)
         return {
             "groups": groups,
             "total_recurring": sum(g["total_occurrences"] for g in groups),

@@ -100,16 +100,23 @@ class AnalyticsRepository:
             )
         )
 
-    async def recurrence_incidents(
+    async def recurrence_groups(
         self, tenant: str, start: datetime, end: datetime, threshold: int
     ) -> list[asyncpg.Record]:
-        """Incidents of the window whose (category, fingerprint) group reaches the threshold."""
+        """(category, fingerprint) groups of the window with at least ``threshold`` incidents.
+
+        ``mode()`` takes the first of equally frequent methods in its ORDER BY, so ties resolve
+        alphabetically."""
         return list(
             await self.conn.fetch(
-                "SELECT * FROM (SELECT incident_id, created_at, category, fingerprint, recurrence_of, "
-                "resolution_method, count(*) OVER (PARTITION BY category, fingerprint) AS n "
-                "FROM incidents WHERE tenant_id = $1 AND created_at >= $2 AND created_at <= $3) g "
-                "WHERE n >= $4",
+                "SELECT category, fingerprint, count(*) AS total, "
+                "count(DISTINCT (created_at AT TIME ZONE 'UTC')::date) AS distinct_days, "
+                "min(created_at) AS first_at, max(created_at) AS last_at, "
+                "(array_agg(incident_id ORDER BY created_at DESC, incident_id DESC))[1:5] "
+                "AS recent_ids, count(recurrence_of) AS reopened, "
+                "mode() WITHIN GROUP (ORDER BY resolution_method) AS common_method "
+                "FROM incidents WHERE tenant_id = $1 AND created_at >= $2 AND created_at <= $3 "
+                "GROUP BY 1, 2 HAVING count(*) >= $4",
                 tenant,
                 start,
                 end,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -87,51 +87,38 @@ def patterns(
 
 
 @dataclass(frozen=True, slots=True)
-class RecurrenceIncident:
-    incident_id: uuid.UUID
-    created_at: datetime
+class RecurrenceGroup:
+    """One (category, fingerprint) group as the repository aggregates it."""
+
     category: str
     fingerprint: str
-    recurrence_of: uuid.UUID | None
-    resolution_method: str | None
+    total: int
+    distinct_days: int
+    first_at: datetime
+    last_at: datetime
+    recent_ids: Sequence[uuid.UUID]  # newest first, at most 5
+    reopened: int
+    common_method: str | None
 
 
-def _most_common(values: Sequence[str | None]) -> str | None:
-    """The most frequent resolution method (ties: alphabetical); none when none resolved."""
-    counts = Counter(v for v in values if v is not None)
-    if not counts:
-        return None
-    return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-
-
-def recurring(
-    incidents: Sequence[RecurrenceIncident], threshold: int, limit: int
-) -> list[dict[str, Any]]:
-    groups: dict[tuple[str, str], list[RecurrenceIncident]] = defaultdict(list)
-    for inc in incidents:
-        groups[(inc.category, inc.fingerprint)].append(inc)
-    found: list[dict[str, Any]] = []
-    for (category, fingerprint), items in groups.items():
-        if len(items) < threshold:
-            continue
-        newest = sorted(items, key=lambda i: (i.created_at, i.incident_id), reverse=True)
-        days = len({i.created_at.date() for i in items})
-        found.append(
-            {
-                "category": category,
-                "fingerprint": fingerprint,
-                "total_occurrences": len(items),
-                "distinct_days": days,
-                "occurrences_per_day": half_up(len(items) / max(days, 1)),
-                "first_occurrence": newest[-1].created_at.isoformat(),
-                "last_occurrence": newest[0].created_at.isoformat(),
-                "recent_incident_ids": [str(i.incident_id) for i in newest[:5]],
-                "reopened_count": sum(1 for i in items if i.recurrence_of is not None),
-                "common_resolution_method": _most_common([i.resolution_method for i in items]),
-            }
-        )
-    found.sort(key=lambda g: (-g["total_occurrences"], g["category"], g["fingerprint"]))
-    return found[:limit]
+def recurring(groups: Sequence[RecurrenceGroup], limit: int) -> list[dict[str, Any]]:
+    """Groups total desc (then category, fingerprint), with occurrences per distinct day."""
+    ranked = sorted(groups, key=lambda g: (-g.total, g.category, g.fingerprint))[:limit]
+    return [
+        {
+            "category": g.category,
+            "fingerprint": g.fingerprint,
+            "total_occurrences": g.total,
+            "distinct_days": g.distinct_days,
+            "occurrences_per_day": half_up(Decimal(g.total) / max(g.distinct_days, 1)),
+            "first_occurrence": g.first_at.isoformat(),
+            "last_occurrence": g.last_at.isoformat(),
+            "recent_incident_ids": [str(i) for i in g.recent_ids[:5]],
+            "reopened_count": g.reopened,
+            "common_resolution_method": g.common_method,
+        }
+        for g in ranked
+    ]
 
 
 @dataclass(frozen=True, slots=True)
