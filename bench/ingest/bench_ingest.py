@@ -157,6 +157,8 @@ async def run_ingest_timed(
             await asyncio.sleep(0.25)
         elapsed = time.perf_counter() - started
         n = sum(counts)
+        for name in ("cost", "killswitch"):
+            drained.setdefault(name, elapsed)
         log(
             f"drained: {', '.join(f'{k} after {v:.1f}s' for k, v in drained.items())}, "
             f"all after {elapsed:.1f}s"
@@ -169,7 +171,10 @@ async def run_ingest_timed(
 async def main(args: argparse.Namespace) -> None:
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
     admin_url = os.environ["DATABASE_URL"]
-    log(f"building {args.events:,} events for {args.tenants:,} tenants")
+    log(
+        f"building {args.events:,} events for {args.tenants:,} tenants; load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared with Kafka and Postgres)"
+    )
     work = mixed_workload(args.events, tenants=args.tenants, span=timedelta(minutes=8),
                           start=datetime.now(UTC) - timedelta(minutes=9))  # fmt: skip
     topics = unique_topics("bench")
@@ -196,7 +201,8 @@ async def main(args: argparse.Namespace) -> None:
                      "batch_timeout_ms": 200, "outbox_interval_s": 1.0}  # fmt: skip
         rate, rss = await run_ingest_timed(bootstrap, url, topics, args.events, work.cost_events, args.replicas,
                                            overrides)  # fmt: skip
-        log(f"ingest end to end ({args.replicas} process(es)): {rate:,.0f} events/s; "
+        log(f"load average {os.getloadavg()[0]:.1f}; "
+            f"ingest end to end ({args.replicas} process(es)): {rate:,.0f} events/s; "
             f"peak RSS {rss:.0f} MB per process")  # fmt: skip
         lower = min(bare, copy)
         print(f"\nRESULT events={args.events} bare={bare:,.0f}/s copy={copy:,.0f}/s "
