@@ -18,7 +18,7 @@ class AnalyticsSettings(InfraSettings):
     ops_port: int = 8082
     client_id: str = "guard-analytics"
     #: Seconds between cost rollup cycles; the incremental lag is about two cycles.
-    cost_interval_s: float = Field(default=0.5, gt=0, le=60)
+    cost_interval_s: float = Field(default=0.25, gt=0, le=60)
     #: Seconds between incident rollup refreshes (a whole recompute; incidents are few).
     incident_interval_s: float = Field(default=5.0, gt=0, le=3600)
     #: Seconds between anomaly detector runs (budgets every run, spike/drift on complete days).

@@ -66,7 +66,7 @@ async def cost_cycle(conn: asyncpg.Connection[Any], clock: Callable[[], datetime
         elif pending_xmax is None:
             # Stage 2: a cycle later, every statement that drew those seqs holds an xid < xmax.
             mark = replace(mark, pending_xmax=snap.xmax)
-        elif snap.xmin >= pending_xmax:
+        elif snap.xmin >= pending_xmax or not await repo.older_in_flight(pending_xmax):
             # Stage 3: all of them have finished, so (position, pending] is complete: read it.
             if pending > mark.position:
                 delta = await repo.apply_cost_range(mark.position, pending)

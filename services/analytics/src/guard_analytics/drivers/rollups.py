@@ -4,7 +4,9 @@ Cost rollups advance along ``cost_events.seq``. Transactions can commit out of s
 job reads only up to a *pending* position whose allocating transactions have all finished: the
 position is recorded first, the snapshot's ``xmax`` on the following cycle (by then any statement
 that drew a seq below the position holds a transaction id), and the range is read once
-``pg_snapshot_xmin`` has passed that ``xmax``. A transaction-scoped advisory lock lets one replica
+``pg_snapshot_xmin`` has passed that ``xmax`` — or, since transaction ids are cluster-wide and a
+long transaction in another database would hold ``xmin`` back, once no backend of *this* database
+still runs a transaction older than it. A transaction-scoped advisory lock lets one replica
 at a time run a job; the watermark and the rollups change in the same transaction, so a crash or a
 second replica never counts an event twice.
 """
@@ -115,6 +117,16 @@ class RollupRepository:
         row = await self.conn.fetchrow(_SNAPSHOT)
         assert row is not None
         return Snapshot(row["xmin"], row["xmax"], row["last_seq"])
+
+    async def older_in_flight(self, xmax: int) -> bool:
+        """Does a transaction of this database that started before ``xmax`` still run?"""
+        found = await self.conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL "
+            "AND age(backend_xid) > age(($1::bigint % 4294967296)::text::xid))",
+            xmax,
+        )
+        return bool(found)
 
     async def save_watermark(self, job: str, mark: Watermark) -> None:
         await self.conn.execute(
