@@ -1,0 +1,168 @@
+"""Load the analytics benchmark database: cost events and incidents over 90 days, 1,000 tenants.
+
+    .venv/bin/python bench/analytics/load.py --events 10000000 --incidents 200000
+
+Creates (or recreates) a dedicated database on the server of ``DATABASE_URL`` (default
+``guard_bench_analytics``), migrates it with the project's migrations and bulk-loads
+``cost_events`` and ``incidents`` with COPY (binary, through asyncpg). The secondary indexes of
+``cost_events`` are dropped during the load and rebuilt after it (the usual bulk-load order).
+Deterministic (fixed seed). Tenants are Zipf-distributed (s = 1), so a few are large.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import os
+import random
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from guard_storage.db import to_async_url, to_asyncpg_dsn
+from guard_storage.migrate import upgrade
+
+TENANTS = 1_000
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+SPAN_S = 90 * 86400
+FEATURES = [None, "search", "chat", "summarise", "classify", "extract"]
+MODELS = ["claude-3-haiku", "claude-sonnet-4", "gpt-4o", "gpt-4o-mini"]
+USERS = [None] + [f"user-{i}" for i in range(12)]
+CATEGORIES = ["BUDGET_EXCEEDED", "EXECUTION_FAILURE", "RATE_LIMIT", "CONTENT_POLICY", "FREEZE"]
+SEVERITIES = ["low", "medium", "high", "critical"]
+EVENT_COLUMNS = [
+    "tenant_id", "event_id", "occurred_at", "user_id", "feature_tag", "model",
+    "input_tokens", "output_tokens", "cost_micros",
+]  # fmt: skip
+SECONDARY = {
+    "ix_cost_events_tenant_occurred": "CREATE INDEX ix_cost_events_tenant_occurred "
+    "ON cost_events (tenant_id, occurred_at)",
+    "ix_cost_events_tenant_run": "CREATE INDEX ix_cost_events_tenant_run ON cost_events "
+    "(tenant_id, run_id) WHERE run_id IS NOT NULL",
+}
+
+
+def tenant_name(rank: int) -> str:
+    return f"bench-{rank:04d}"
+
+
+def zipf_cdf(n: int) -> list[float]:
+    weights = [1 / k for k in range(1, n + 1)]
+    total, acc, out = sum(weights), 0.0, []
+    for w in weights:
+        acc += w
+        out.append(acc / total)
+    return out
+
+
+def event_rows(count: int, seed: int) -> Iterator[tuple[Any, ...]]:
+    rng = random.Random(seed)
+    cdf = zipf_cdf(TENANTS)
+    start = NOW - timedelta(seconds=SPAN_S)
+    for _ in range(count):
+        rank = min(bisect.bisect_left(cdf, rng.random()), TENANTS - 1) + 1
+        yield (
+            tenant_name(rank),
+            uuid.UUID(int=rng.getrandbits(128), version=4),
+            start + timedelta(seconds=rng.random() * SPAN_S),
+            USERS[rng.randrange(len(USERS))],
+            FEATURES[rng.randrange(len(FEATURES))],
+            MODELS[rng.randrange(len(MODELS))],
+            rng.randrange(4000),
+            rng.randrange(1500),
+            rng.randrange(1, 50_000),
+        )
+
+
+def incident_rows(count: int, seed: int) -> Iterator[tuple[Any, ...]]:
+    rng = random.Random(seed)
+    cdf = zipf_cdf(TENANTS)
+    start = NOW - timedelta(seconds=SPAN_S)
+    for _ in range(count):
+        rank = min(bisect.bisect_left(cdf, rng.random()), TENANTS - 1) + 1
+        created = start + timedelta(seconds=rng.random() * SPAN_S)
+        state = rng.choices(["ACTIVE", "ACKED", "RESOLVED"], [5, 3, 92])[0]
+        acked = created + timedelta(seconds=rng.randrange(1, 7200)) if state != "ACTIVE" else None
+        resolved = (
+            created + timedelta(seconds=rng.randrange(60, 200000)) if state == "RESOLVED" else None
+        )
+        category = CATEGORIES[rng.randrange(len(CATEGORIES))]
+        fp = f"{category}|policy-{rng.randrange(20)}|agent-{rng.randrange(10)}"
+        yield (
+            uuid.UUID(int=rng.getrandbits(128), version=4), tenant_name(rank), state,
+            SEVERITIES[rng.randrange(4)], category, rng.choice(["SYSTEM", "LLM_RUN", "HUMAN"]),
+            "bench incident", "bench", "killswitch", fp,
+            f"run-{rng.randrange(5000)}" if rng.random() < 0.5 else None,
+            rng.randrange(0, 5_000_000), created, created, created, acked, resolved,
+            rng.choice(["manual", "auto", "released"]) if resolved else None,
+            created + timedelta(seconds=rng.randrange(1, 600)) if rng.random() < 0.3 else None,
+            created,
+        )  # fmt: skip
+
+
+INCIDENT_COLUMNS = [
+    "incident_id", "tenant_id", "lifecycle_state", "severity", "category", "cause_type",
+    "title", "description", "source_type", "fingerprint", "llm_run_id", "cost_impact_micros",
+    "created_at", "first_event_at", "last_event_at", "acked_at", "resolved_at",
+    "resolution_method", "contained_at", "updated_at",
+]  # fmt: skip
+
+
+async def copy_chunks(
+    conn: asyncpg.Connection[Any], table: str, columns: list[str], rows: Iterator[tuple[Any, ...]]
+) -> int:
+    total = 0
+    while True:
+        chunk = [row for _, row in zip(range(200_000), rows, strict=False)]
+        if not chunk:
+            return total
+        await conn.copy_records_to_table(table, records=chunk, columns=columns)
+        total += len(chunk)
+
+
+async def load(server_url: str, database: str, events: int, incidents: int) -> None:
+    admin = await asyncpg.connect(to_asyncpg_dsn(server_url))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await admin.close()
+    url = to_async_url(server_url).rpartition("/")[0] + f"/{database}"
+    await asyncio.to_thread(upgrade, url)
+    conn = await asyncpg.connect(to_asyncpg_dsn(url))
+    try:
+        for name in SECONDARY:
+            await conn.execute(f"DROP INDEX {name}")
+        started = time.perf_counter()
+        n = await copy_chunks(conn, "cost_events", EVENT_COLUMNS, event_rows(events, 11))
+        print(f"cost_events: {n:,} rows COPY in {time.perf_counter() - started:.1f}s")
+        started = time.perf_counter()
+        for sql in SECONDARY.values():
+            await conn.execute(sql)
+        print(f"cost_events secondary indexes in {time.perf_counter() - started:.1f}s")
+        started = time.perf_counter()
+        n = await copy_chunks(conn, "incidents", INCIDENT_COLUMNS, incident_rows(incidents, 13))
+        print(f"incidents: {n:,} rows COPY in {time.perf_counter() - started:.1f}s")
+        await conn.execute("VACUUM ANALYZE cost_events")
+        await conn.execute("VACUUM ANALYZE incidents")
+    finally:
+        await conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database", default="guard_bench_analytics")
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--incidents", type=int, default=200_000)
+    args = parser.parse_args()
+    server = os.environ.get("DATABASE_URL", "postgresql+asyncpg://guard@127.0.0.1:55432/guard")
+    asyncio.run(load(server, args.database, args.events, args.incidents))
+
+
+if __name__ == "__main__":
+    main()

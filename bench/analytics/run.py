@@ -1,0 +1,257 @@
+"""Analytics benchmark on the database loaded by ``load.py`` (127.0.0.1 only).
+
+    .venv/bin/python bench/analytics/run.py [--database guard_bench_analytics] [--skip-build]
+
+1. Rollups from scratch: empty the rollup tables and watermarks, then time the cost rollup
+   catching up with every event (the service's own ``catch_up``) and one incident refresh.
+2. Incremental lag: a writer commits cost events at ``--rate`` events/s (COPY batches every
+   100 ms) while the service's cost loop runs; lag = time from a batch's commit until the
+   watermark covers it.
+3. Endpoint latency: uvicorn running ``guard_api`` against the database, wrk with 16
+   connections per endpoint (random tenants, fixed ``now``), windows of 7, 90 and 365 days.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+import jwt
+
+from guard_analytics.adapters.rollup_job import catch_up, cost_cycle, incident_cycle
+from guard_storage.db import to_async_url, to_asyncpg_dsn
+
+SECRET = "bench-analytics-secret-0123456789abcdef"
+CONNECTIONS = 16
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+NOW_Q = "now=2026-11-01T00:00:00%2B00:00"
+
+
+def clock() -> datetime:
+    return datetime.now(UTC)
+
+
+async def build(dsn: str) -> None:
+    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
+    assert pool is not None
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "TRUNCATE cost_rollups_hourly, cost_rollups_daily, incident_rollups_hourly, "
+            "analytics_watermarks"
+        )
+        events = await conn.fetchval("SELECT count(*) FROM cost_events")
+    started = time.perf_counter()
+    await catch_up(pool, clock)
+    cost_s = time.perf_counter() - started
+    started = time.perf_counter()
+    async with pool.acquire() as conn:
+        await incident_cycle(conn, clock)
+        incident_s = time.perf_counter() - started
+        hourly = await conn.fetchval("SELECT count(*) FROM cost_rollups_hourly")
+        daily = await conn.fetchval("SELECT count(*) FROM cost_rollups_daily")
+        inc = await conn.fetchval("SELECT count(*) FROM incident_rollups_hourly")
+    await pool.close()
+    print(f"build: {events:,} cost events -> {hourly:,} hourly + {daily:,} daily rows "
+          f"in {cost_s:.1f}s; incident rollup ({inc:,} rows) in {incident_s:.1f}s")  # fmt: skip
+
+
+async def lag(dsn: str, rate: int, seconds: int, interval: float) -> None:
+    pool = await asyncpg.create_pool(dsn, min_size=2, max_size=3)
+    assert pool is not None
+    commits: list[tuple[int, float]] = []  # (max seq of the batch, commit time)
+    covered: dict[int, float] = {}
+    stop = time.perf_counter() + seconds
+    rng = random.Random(5)
+    per_batch = rate // 10
+
+    async def writer() -> None:
+        async with pool.acquire() as conn:
+            next_at = time.perf_counter()
+            while time.perf_counter() < stop:
+                now = datetime.now(UTC)
+                rows = [
+                    (f"bench-{rng.randrange(1, 1001):04d}", uuid.uuid4(),
+                     now - timedelta(seconds=rng.random() * 60), "user-1", "chat",
+                     "gpt-4o", 100, 50, rng.randrange(1, 50_000))
+                    for _ in range(per_batch)
+                ]  # fmt: skip
+                async with conn.transaction():
+                    await conn.copy_records_to_table(
+                        "cost_events", records=rows,
+                        columns=["tenant_id", "event_id", "occurred_at", "user_id",
+                                 "feature_tag", "model", "input_tokens", "output_tokens",
+                                 "cost_micros"],
+                    )  # fmt: skip
+                    top = await conn.fetchval("SELECT max(seq) FROM cost_events")
+                commits.append((top, time.perf_counter()))
+                next_at += 0.1
+                await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+
+    async def roller() -> None:
+        async with pool.acquire() as conn:
+            while time.perf_counter() < stop + 10:
+                result = await cost_cycle(conn, clock)
+                seen = time.perf_counter()
+                for top, _ in commits:
+                    if top <= result.position and top not in covered:
+                        covered[top] = seen
+                if time.perf_counter() > stop and len(covered) == len(commits):
+                    return
+                await asyncio.sleep(interval)
+
+    await asyncio.gather(writer(), roller())
+    await pool.close()
+    lags = [covered[top] - at for top, at in commits if top in covered]
+    q = statistics.quantiles(lags, n=100)
+    print(f"lag at {rate:,} events/s for {seconds}s (cycle {interval}s): batches {len(commits)}, "
+          f"covered {len(lags)}, p50 {q[49]:.2f}s p99 {q[98]:.2f}s max {max(lags):.2f}s")  # fmt: skip
+
+
+def token(tenant: str) -> str:
+    claims = {"sub": "bench", "aud": "console", "exp": int(time.time()) + 3600, "tenant_id": tenant}
+    return jwt.encode(claims, SECRET, algorithm="HS256")
+
+
+ENDPOINTS = {
+    "patterns 168h": "/api/v1/incidents/patterns?window_hours=168",
+    "recurring 7d": "/api/v1/incidents/recurring?baseline_days=7",
+    "recurring 90d": "/api/v1/incidents/recurring?baseline_days=90",
+    "cost-impact 7d": "/api/v1/incidents/cost-impact?baseline_days=7",
+    "cost-impact 90d": "/api/v1/incidents/cost-impact?baseline_days=90",
+    "metrics 7d": "/api/v1/incidents/metrics?window_days=7",
+    "metrics 90d": "/api/v1/incidents/metrics?window_days=90",
+    **{
+        f"{kind} {days}d": f"/api/v1/incidents/historical/{kind}?window_days={days}&granularity=day"
+        for kind in ("trend", "distribution", "cost-trend")
+        for days in (7, 90, 365)
+    },
+    "costs summary": "/guard/costs/summary",
+    "costs explained today": "/guard/costs/explained?period=today",
+    "costs explained 7d": "/guard/costs/explained?period=7d",
+    "costs explained 30d": "/guard/costs/explained?period=30d",
+    "costs incidents": "/guard/costs/incidents?include_resolved=true",
+}
+LUA = """
+local reqs = {
+%s
+}
+local i = 0
+request = function()
+  i = i + 1
+  local r = reqs[(i %% #reqs) + 1]
+  return wrk.format("GET", r[1], {["Authorization"] = "Bearer " .. r[2]})
+end
+"""
+
+
+def run_wrk(
+    base: str, path: str, tenants: list[str], duration: int
+) -> tuple[float, float, float, int]:
+    sep = "&" if "?" in path else "?"
+    entries = ",\n".join(f'{{"{path}{sep}{NOW_Q}", "{token(t)}"}}' for t in tenants)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA % entries)
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "-s", script.name, base],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    os.unlink(script.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+    return rps, _pct(out, "50"), _pct(out, "99"), errors
+
+
+def _pct(out: str, pct: str) -> float:
+    value, unit = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_api(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    env.update({
+        "GUARD_API_DATABASE_URL": url, "GUARD_API_JWT_SECRET": SECRET,
+        "GUARD_API_ENVIRONMENT": "production", "GUARD_API_PORT": str(port),
+        "GUARD_API_WORKERS": str(workers), "GUARD_API_DB_POOL_SIZE": "16",
+        "GUARD_API_LOG_LEVEL": "WARNING",
+    })  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "guard_api"], env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the API did not become ready")
+
+
+def endpoints(url: str, duration: int, workers: int, only: str | None) -> None:
+    rng = random.Random(3)
+    # Every tenant, the largest (Zipf rank 1 holds ~13 % of all rows) included.
+    tenants = ["bench-0001", "bench-0002"] + [
+        f"bench-{rng.randrange(1, 1001):04d}" for _ in range(300)
+    ]
+    port = free_port()
+    api = start_api(url, port, workers)
+    base = f"http://127.0.0.1:{port}"
+    print(f"{'endpoint':<26}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
+    try:
+        for name, path in ENDPOINTS.items():
+            if only and only not in name:
+                continue
+            run_wrk(base, path, tenants, 2)  # warm-up
+            rps, p50, p99, errors = run_wrk(base, path, tenants, duration)
+            print(f"{name:<26}{rps:>9.0f}{p50:>9.2f}{p99:>9.2f}{errors:>9}", flush=True)
+    finally:
+        api.terminate()
+        api.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database", default="guard_bench_analytics")
+    parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--skip-lag", action="store_true")
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--rate", type=int, default=10_000)
+    parser.add_argument("--lag-seconds", type=int, default=30)
+    parser.add_argument("--interval", type=float, default=0.5)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--only", default=None, help="run only endpoints whose name contains this")
+    args = parser.parse_args()
+    server = os.environ.get("DATABASE_URL", "postgresql+asyncpg://guard@127.0.0.1:55432/guard")
+    url = to_async_url(server).rpartition("/")[0] + f"/{args.database}"
+    dsn = to_asyncpg_dsn(url)
+    print(f"{os.cpu_count()} CPUs, database {args.database}")
+    if not args.skip_build:
+        asyncio.run(build(dsn))
+    if not args.skip_lag:
+        asyncio.run(lag(dsn, args.rate, args.lag_seconds, args.interval))
+    if not args.skip_http:
+        endpoints(url, args.duration, args.workers, args.only)
+
+
+if __name__ == "__main__":
+    main()

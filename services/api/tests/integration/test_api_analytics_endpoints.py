@@ -1,0 +1,146 @@
+"""Analytics and cost endpoints: parameter bounds, error codes and the anomaly list."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from .conftest import InsertIncident, auth
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+
+
+async def test_an_unknown_granularity_is_400_invalid_granularity(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    for kind in ("trend", "distribution", "cost-trend"):
+        response = await client.get(
+            f"/api/v1/incidents/historical/{kind}", params={"granularity": "year"}, headers=headers
+        )
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "invalid_granularity"
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/api/v1/incidents/patterns", {"window_hours": 169}),
+        ("/api/v1/incidents/patterns", {"limit": 0}),
+        ("/api/v1/incidents/recurring", {"recurrence_threshold": 1}),
+        ("/api/v1/incidents/recurring", {"baseline_days": 91}),
+        ("/api/v1/incidents/cost-impact", {"limit": 51}),
+        ("/api/v1/incidents/metrics", {"window_days": 0}),
+        ("/api/v1/incidents/historical/trend", {"window_days": 6}),
+        ("/api/v1/incidents/historical/cost-trend", {"window_days": 366}),
+        ("/guard/costs/explained", {"period": "90d"}),
+        ("/guard/costs/incidents", {"limit": 101}),
+        ("/api/v1/incidents/metrics", {"now": "2026-03-01T00:00:00"}),  # naive time
+    ],
+)
+async def test_out_of_bounds_parameters_are_422_naming_the_field(
+    client: httpx.AsyncClient, headers: dict[str, str], path: str, params: dict[str, Any]
+) -> None:
+    response = await client.get(path, params=params, headers=headers)
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == next(iter(params))
+
+
+async def test_costs_refuse_another_tenants_id(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    for path in ("summary", "explained", "incidents"):
+        response = await client.get(
+            f"/guard/costs/{path}", params={"tenant_id": "someone-else"}, headers=headers
+        )
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "tenant_mismatch"
+
+
+async def test_analytics_need_a_token(client: httpx.AsyncClient) -> None:
+    for path in ("/api/v1/incidents/metrics", "/guard/costs/summary"):
+        response = await client.get(path)
+        assert response.status_code == 401
+
+
+async def _anomaly(db: asyncpg.Connection[Any], tenant: str, **fields: Any) -> uuid.UUID:
+    row: dict[str, Any] = {
+        "tenant_id": tenant, "event_id": uuid.uuid4(), "anomaly_type": "cost_spike",
+        "entity_type": "feature", "entity_id": "search", "current_micros": 30_000_000,
+        "expected_micros": 10_000_000, "deviation_pct": Decimal("200.00"),
+        "threshold": Decimal("14.000000"), "severity": "high",
+        "window_start": NOW - timedelta(days=2), "window_end": NOW + timedelta(hours=12),
+        "detected_at": NOW - timedelta(hours=1), "incident_id": None,
+    }  # fmt: skip
+    row.update(fields)
+    names = ", ".join(row)
+    marks = ", ".join(f"${i}" for i in range(1, len(row) + 1))
+    await db.execute(f"INSERT INTO cost_anomalies ({names}) VALUES ({marks})", *row.values())
+    return uuid.UUID(str(row["event_id"]))
+
+
+async def test_cost_incidents_list_statuses_newest_first(
+    client: httpx.AsyncClient,
+    db: asyncpg.Connection[Any],
+    tenant_id: str,
+    insert_incident: InsertIncident,
+) -> None:
+    resolved_incident = await insert_incident(
+        tenant_id, lifecycle_state="RESOLVED", resolved_at=NOW - timedelta(minutes=5),
+        category="COST_ANOMALY", created_at=NOW - timedelta(hours=3),
+    )  # fmt: skip
+    await db.execute(
+        "INSERT INTO budgets (tenant_id, budget_type, entity_id, daily_limit_micros, "
+        "monthly_limit_micros, warn_threshold_pct, hard_limit_enabled, event_id, occurred_at) "
+        "VALUES ($1, 'tenant', $1, 10000000, NULL, 80, true, $2, $3)",
+        tenant_id, uuid.uuid4(), NOW - timedelta(days=10),
+    )  # fmt: skip
+    spike = await _anomaly(db, tenant_id)
+    exceeded = await _anomaly(
+        db, tenant_id, anomaly_type="budget_exceeded", entity_type="tenant", entity_id=tenant_id,
+        current_micros=12_500_000, threshold=Decimal("10"), detected_at=NOW - timedelta(minutes=30),
+    )  # fmt: skip
+    closed = await _anomaly(
+        db, tenant_id, incident_id=resolved_incident, detected_at=NOW - timedelta(hours=2)
+    )
+    ended = await _anomaly(
+        db, tenant_id, anomaly_type="cost_drift", window_end=NOW - timedelta(days=1),
+        detected_at=NOW - timedelta(days=3),
+    )  # fmt: skip
+    await _anomaly(db, tenant_id, detected_at=NOW - timedelta(days=31))  # too old
+    await _anomaly(db, "other-tenant-" + tenant_id)
+    params = {"now": NOW.isoformat(), "tenant_id": tenant_id}
+
+    response = await client.get("/guard/costs/incidents", params=params, headers=auth(tenant_id))
+    body = response.json()
+    assert [i["id"] for i in body["incidents"]] == [str(exceeded), str(spike)]
+    first, second = body["incidents"]
+    assert (first["status"], first["current_cents"], first["threshold_cents"], first["overage_cents"]) == (
+        "protected", 1250, 1000, 250,
+    )  # fmt: skip
+    assert (second["status"], second["trigger_type"], second["deviation_pct"]) == (
+        "attention_needed", "cost_spike", 200.0,
+    )  # fmt: skip
+    assert "severity" not in first
+
+    everything = await client.get(
+        "/guard/costs/incidents", params={**params, "include_resolved": "true", "limit": 3},
+        headers=auth(tenant_id),
+    )  # fmt: skip
+    items = everything.json()["incidents"]
+    assert [i["id"] for i in items] == [str(exceeded), str(spike), str(closed)]
+    assert items[2]["incident_id"] == str(resolved_incident)
+    assert items[2]["resolved_at"] == (NOW - timedelta(minutes=5)).isoformat()
+    assert everything.json()["total"] == 4
+    all_items = await client.get(
+        "/guard/costs/incidents", params={**params, "include_resolved": "true"},
+        headers=auth(tenant_id),
+    )  # fmt: skip
+    last = all_items.json()["incidents"][-1]
+    assert (last["id"], last["status"]) == (str(ended), "resolved")
