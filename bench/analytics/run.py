@@ -26,7 +26,6 @@ import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import asyncpg
 import httpx
