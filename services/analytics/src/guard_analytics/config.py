@@ -19,8 +19,13 @@ class AnalyticsSettings(InfraSettings):
     client_id: str = "guard-analytics"
     #: Seconds between cost rollup cycles; the incremental lag is about two cycles.
     cost_interval_s: float = Field(default=0.25, gt=0, le=60)
-    #: Seconds between incident rollup refreshes (a whole recompute; incidents are few).
-    incident_interval_s: float = Field(default=5.0, gt=0, le=3600)
+    #: Seconds between whole-table incident rollup reconciliations (also run at start-up);
+    #: between them the buckets named on the incident-change topic are recomputed as they come.
+    incident_interval_s: float = Field(default=900.0, gt=0, le=86_400)
+    incident_group_id: str = "guard-analytics-incidents"
+    batch_timeout_ms: int = Field(default=200, ge=1, le=60_000)
+    batch_max_records: int = Field(default=2000, ge=1, le=100_000)
+    retry_backoff_s: float = Field(default=1.0, ge=0, le=60)
     #: Seconds between anomaly detector runs (budgets every run, spike/drift on complete days).
     anomaly_interval_s: float = Field(default=30.0, gt=0, le=3600)
     #: Fixed "now" for reproducible runs; unset = the wall clock.
@@ -28,6 +33,7 @@ class AnalyticsSettings(InfraSettings):
     db_pool_size: int = Field(default=4, ge=1, le=50)
     #: Parallel transactions of a from-scratch backfill (each takes a disjoint set of tenants).
     backfill_workers: int = Field(default=2, ge=1, le=32)
+    topic_incident_changes: str = DEFAULT_TOPICS.incident_changes
     topic_cost_anomalies: str = DEFAULT_TOPICS.cost_anomalies
     topic_analytics_results: str = DEFAULT_TOPICS.analytics_results
 

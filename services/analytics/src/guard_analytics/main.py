@@ -16,6 +16,7 @@ from guard_runtime.ops import create_ops_app, run_with_ops
 from guard_analytics.adapters.service import AnalyticsService
 from guard_analytics.config import AnalyticsSettings
 from guard_analytics.drivers.publisher import Publisher
+from guard_analytics.entrypoints import incident_changes
 
 
 def create_app(
@@ -28,6 +29,7 @@ def create_app(
         logger=logging.getLogger("guard_analytics.broker"),
     )
     service = AnalyticsService(settings, Publisher(broker))
+    incident_changes.register(broker, service, settings)
     app = FastStream(broker, logger=logging.getLogger("guard_analytics.app"))
     app.on_startup(service.start)
     # The loops publish through the broker, so they start once it is connected.

@@ -37,6 +37,9 @@ def settings_for(kafka: str, database_url: str, topics: Topics, **kw: Any) -> An
         "incident_interval_s": 0.2,
         "anomaly_interval_s": 0.2,
         "topic_cost_anomalies": topics.cost_anomalies,
+        "topic_incident_changes": topics.incident_changes,
+        "incident_group_id": f"analytics-test-{uuid.uuid4().hex[:8]}",
+        "batch_timeout_ms": 50,
         "topic_analytics_results": topics.analytics_results,
     }
     return AnalyticsSettings(**(values | kw))
@@ -174,3 +177,64 @@ async def test_cost_events_roll_up_and_a_budget_breach_reaches_ingest(
     # A second run of the detector (another replica, a restart) publishes nothing new.
     async with running_analytics(settings) as again:
         assert await again.anomalies_once() == 0
+
+
+def killswitch(tenant: str, kind: str, killswitch_id: str, at: datetime) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "event_id": str(uuid.uuid4()),
+        "event_type": f"killswitch.{kind}",
+        "tenant_id": tenant,
+        "occurred_at": at.isoformat(),
+        "killswitch_id": killswitch_id,
+    }
+    if kind == "triggered":
+        body |= {"trigger_type": "failure_spike", "action": "stopped", "policy_id": "p1"}
+    return body
+
+
+async def incident_rollup(db: asyncpg.Connection[Any], tenant: str) -> tuple[int, int]:
+    row = await db.fetchrow(
+        "SELECT coalesce(sum(created_count), 0) AS c, coalesce(sum(resolved_count), 0) AS r "
+        "FROM incident_rollups_hourly WHERE tenant_id = $1",
+        tenant,
+    )
+    assert row is not None
+    return int(row["c"]), int(row["r"])
+
+
+async def test_incident_changes_refresh_only_their_buckets(
+    kafka_bootstrap: str,
+    database_url: str,
+    topics: Topics,
+    tenant_id: str,
+    db: asyncpg.Connection[Any],
+    ingest_service: RunningIngest,
+) -> None:
+    # The whole-table reconciliation runs once at start-up, before any of these incidents exist;
+    # after that only the incident-change topic can bring them into the rollup.
+    settings = settings_for(kafka_bootstrap, database_url, topics, incident_interval_s=3600)
+    now = datetime.now(UTC)
+    async with running_analytics(settings):
+        await asyncio.sleep(1.0)
+        opened = [
+            killswitch(tenant_id, "triggered", "ks-1", now - timedelta(hours=2)),
+            killswitch(tenant_id, "triggered", "ks-2", now - timedelta(minutes=1)),
+        ]
+        await produce(kafka_bootstrap, topics.killswitch_events, tenant_id, opened)
+        # The two-hour-old incident is idle past its 900 s timeout when the second event comes,
+        # so ingest sees it auto-resolved.
+        assert await eventually(
+            lambda: incident_rollup(db, tenant_id), lambda r: r == (2, 1), within_s=30
+        )
+        released = killswitch(tenant_id, "released", "ks-2", now)
+        await produce(kafka_bootstrap, topics.killswitch_events, tenant_id, [released])
+        assert await eventually(
+            lambda: incident_rollup(db, tenant_id), lambda r: r == (2, 2), within_s=30
+        )
+    hours = await db.fetch(
+        "SELECT bucket, created_count, resolved_count, resolution_us_sum "
+        "FROM incident_rollups_hourly WHERE tenant_id = $1 ORDER BY bucket",
+        tenant_id,
+    )
+    assert [(r["created_count"], r["resolved_count"]) for r in hours] == [(1, 1), (1, 1)]
+    assert [r["resolution_us_sum"] for r in hours] == [900_000_000, 60_000_000]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -17,6 +17,7 @@ from guard_analytics.drivers.rollups import (
     INCIDENT_JOB,
     RollupRepository,
     Watermark,
+    refresh_incident_buckets,
     refresh_incident_rollups,
 )
 from guard_contracts.outputs import AnalyticsSnapshotCompleted
@@ -90,6 +91,26 @@ async def incident_cycle(
         advanced = now if rows else mark.advanced_at
         await repo.save_watermark(INCIDENT_JOB, replace(mark, advanced_at=advanced))
         return CycleResult("incidents", True, 0, rows, 0, advanced)
+
+
+async def incident_buckets_cycle(
+    conn: asyncpg.Connection[Any],
+    clock: Callable[[], datetime],
+    buckets: Sequence[tuple[str, datetime]],
+) -> CycleResult:
+    """Recompute the (tenant, hour) buckets named by incident changes, in one transaction.
+
+    It waits for the lock instead of skipping: these changes are consumed once, and a whole-table
+    reconciliation running on another replica must not make them vanish."""
+    async with conn.transaction():
+        repo = RollupRepository(conn)
+        await repo.wait_lock(INCIDENT_JOB)
+        now = clock()
+        mark = await repo.watermark(INCIDENT_JOB, now)
+        rows = await refresh_incident_buckets(conn, buckets)
+        advanced = now if rows else mark.advanced_at
+        await repo.save_watermark(INCIDENT_JOB, replace(mark, advanced_at=advanced))
+        return CycleResult("incidents", True, len(buckets), rows, 0, advanced)
 
 
 async def catch_up(pool: asyncpg.Pool[Any], clock: Callable[[], datetime]) -> int:

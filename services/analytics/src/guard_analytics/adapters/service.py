@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any
 
 import asyncpg
+import orjson
 from prometheus_client import Counter, Gauge
 
 from guard_analytics.adapters.anomaly_job import (
@@ -23,10 +24,16 @@ from guard_analytics.adapters.anomaly_job import (
     new_events,
     record_published,
 )
-from guard_analytics.adapters.rollup_job import CycleResult, cost_cycle, incident_cycle
+from guard_analytics.adapters.rollup_job import (
+    CycleResult,
+    cost_cycle,
+    incident_buckets_cycle,
+    incident_cycle,
+)
 from guard_analytics.config import AnalyticsSettings
 from guard_analytics.drivers.database import open_pool
 from guard_analytics.drivers.publisher import Publisher
+from guard_analytics.engines.incident_changes import stale_buckets
 from guard_contracts.wire import encode
 
 log = logging.getLogger(__name__)
@@ -94,6 +101,25 @@ class AnalyticsService:
     async def incidents_once(self) -> CycleResult:
         async with self.pool.acquire() as conn:
             result = await incident_cycle(conn, self.settings.clock)
+        await self._announce(result)
+        return result
+
+    async def apply_incident_changes(self, payloads: Sequence[bytes]) -> CycleResult:
+        """Recompute the rollup buckets a batch of incident changes touched."""
+        changes = []
+        for payload in payloads:
+            try:
+                decoded = orjson.loads(payload)
+            except orjson.JSONDecodeError:
+                decoded = None
+            changes.append(decoded if isinstance(decoded, dict) else {})
+        buckets, unusable = stale_buckets(changes)
+        if unusable:
+            # Ingest writes this topic from its own models; an unusable record is a bug there,
+            # and the hourly reconciliation repairs whatever it would have touched.
+            log.warning("incident changes without tenant or created_at", extra={"n": unusable})
+        async with self.pool.acquire() as conn:
+            result = await incident_buckets_cycle(conn, self.settings.clock, buckets)
         await self._announce(result)
         return result
 

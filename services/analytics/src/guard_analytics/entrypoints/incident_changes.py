@@ -1,0 +1,53 @@
+"""Kafka batch subscriber (L2) for the incident-change topic: hands the raw records to the service.
+
+Ack policy NACK_ON_ERROR: offsets are committed only after the handler returned, i.e. after the
+transaction that recomputed the touched buckets committed; on an error the batch comes again
+(recomputing a bucket from the incidents table is idempotent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
+
+from guard_analytics.config import AnalyticsSettings
+
+log = logging.getLogger(__name__)
+
+
+class ChangeSink(Protocol):
+    async def apply_incident_changes(self, payloads: Sequence[bytes]) -> object: ...
+
+
+async def keep_raw(message: StreamMessage[Any]) -> Any:
+    """Skip FastStream's decoding; the adapter decodes each record and skips what it cannot use."""
+    return message.body
+
+
+def register(broker: KafkaBroker, sink: ChangeSink, settings: AnalyticsSettings) -> None:
+    @broker.subscriber(
+        settings.topic_incident_changes,
+        group_id=settings.incident_group_id,
+        batch=True,
+        batch_timeout_ms=settings.batch_timeout_ms,
+        max_records=settings.batch_max_records,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        auto_offset_reset="earliest",
+        decoder=keep_raw,
+    )
+    async def on_incident_changes(body: list[bytes], message: KafkaMessage) -> None:
+        raw = message.raw_message
+        records = raw if isinstance(raw, tuple) else (raw,)
+        try:
+            await sink.apply_incident_changes([r.value for r in records if r.value is not None])
+        except Exception:
+            log.exception("incident changes failed; they will be re-delivered")
+            await asyncio.sleep(settings.retry_backoff_s)  # don't spin against a database down
+            raise
