@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import jwt
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
@@ -62,8 +64,6 @@ def auth(tenant_id: str | None, subject: str = "operator-1", **claims: Any) -> d
     """Authorization header with a token for ``tenant_id`` signed with the test secret."""
     token = mint(tenant_id or "unused", subject=subject, secret=SECRET)
     if tenant_id is None or claims:
-        import jwt
-
         payload = jwt.decode(token, SECRET, algorithms=["HS256"], audience="console")
         if tenant_id is None:
             del payload["tenant_id"]
@@ -162,7 +162,7 @@ async def insert_timeline(
             entry_type,
             occurred,
             source,
-            __import__("json").dumps(data),
+            json.dumps(data),
             prev,
             digest,
         )

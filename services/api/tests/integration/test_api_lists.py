@@ -175,3 +175,15 @@ async def test_invalid_parameters_answer_422_naming_the_field(
     assert error["code"] == "validation_error"
     assert error["field"] == field
     assert field in error["message"]
+
+
+async def test_an_unknown_query_parameter_is_refused_not_ignored(client, tenant_id) -> None:
+    response = await client.get(
+        f"{BASE}/active", params={"severty": "high"}, headers=auth(tenant_id)
+    )
+    assert response.status_code == 422
+    assert response.json()["error"] == {
+        "code": "unknown_parameter",
+        "message": "severty: unknown query parameter",
+        "field": "severty",
+    }

@@ -16,17 +16,26 @@ from datetime import timedelta
 import pytest
 import schemathesis
 import uvicorn
+from fastapi.routing import APIRoute
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from guard_api.config import Environment
+from guard_api.entrypoints import health, incident_item, incident_lists
 from guard_api.main import create_app
 
 from .conftest import T0, api_settings, auth
 
 pytestmark = pytest.mark.integration
 TENANT = "schemathesis-tenant"
+OWN_OPERATIONS = {
+    (method, route.path)
+    for router in (health.router, incident_lists.router, incident_item.router)
+    for route in router.routes
+    if isinstance(route, APIRoute)
+    for method in route.methods
+}
 
 
 def _free_port() -> int:
@@ -92,11 +101,12 @@ def live_api(database_url: str, kafka_bootstrap: str, topics) -> Iterator[str]:
 def test_api_conforms_to_its_openapi(live_api: str, mode: GenerationMode) -> None:
     schema = schemathesis.openapi.from_url(f"{live_api}/openapi.json")
     failures: list[str] = []
-    # The export endpoints are being built by the exporter engineer and get their own run.
+    # The operations of this module's routers; the analytics and export routers added to the
+    # same app are checked by their own owners' runs.
     operations = [
         op
         for op in (result.ok() for result in schema.get_all_operations())
-        if "/export" not in op.path
+        if (op.method.upper(), op.path) in OWN_OPERATIONS
     ]
     assert len(operations) >= 13
     for operation in operations:

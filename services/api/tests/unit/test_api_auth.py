@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
-from guard_api.adapters.auth import TokenVerifier, require_preflight
+from guard_api.adapters.auth import TokenVerifier, require_preflight, require_tenant
 from guard_api.adapters.errors import ApiError
 from guard_api.config import DEV_JWT_SECRET, Environment, Settings
 
@@ -145,3 +145,11 @@ def test_a_remembered_token_still_expires(verifier: TokenVerifier) -> None:
     assert verifier.verify(header).tenant_id == "acme"  # served from the verified-token cache
     time.sleep(1.1)
     assert code_of(verifier, header) == (401, "token_expired")
+
+
+def test_a_tenant_parameter_must_be_the_tokens_own() -> None:
+    require_tenant("acme", "acme")
+    require_tenant("acme", None)
+    with pytest.raises(ApiError) as raised:
+        require_tenant("acme", "globex")
+    assert (raised.value.status, raised.value.code) == (403, "tenant_mismatch")

@@ -137,3 +137,10 @@ def require_preflight(environment: Environment) -> None:
     """Evidence and proof are preflight data: refused in production, after authentication."""
     if not environment.serves_preflight_data:
         raise Forbidden("preflight_only", "evidence and proof are only served in preflight")
+
+
+def require_tenant(caller_tenant: str, requested_tenant: str | None) -> None:
+    """Endpoints that keep a ``tenant_id`` query parameter (``/guard/costs/*``, SPEC §5) accept
+    only the token's own tenant; any other value is 403 ``tenant_mismatch``."""
+    if requested_tenant is not None and requested_tenant != caller_tenant:
+        raise Forbidden("tenant_mismatch", "tenant_id does not match the token's tenant")
