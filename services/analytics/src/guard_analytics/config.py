@@ -28,6 +28,8 @@ class AnalyticsSettings(InfraSettings):
     retry_backoff_s: float = Field(default=1.0, ge=0, le=60)
     #: Seconds between anomaly detector runs (budgets every run, spike/drift on complete days).
     anomaly_interval_s: float = Field(default=30.0, gt=0, le=3600)
+    #: Spike and drift judge yesterday this long after midnight, so its late events are in.
+    daily_detection_delay_s: float = Field(default=600.0, ge=0, le=43_200)
     #: Fixed "now" for reproducible runs; unset = the wall clock.
     now: AwareDatetime | None = None
     db_pool_size: int = Field(default=4, ge=1, le=50)

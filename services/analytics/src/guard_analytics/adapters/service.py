@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -130,6 +130,11 @@ class AnalyticsService:
                 self.settings.topic_analytics_results, result.snapshot, encode(message)
             )
 
+    def _past_grace(self, now: datetime) -> bool:
+        """Yesterday is judged only once its late events have had time to be rolled up."""
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        return (now - midnight).total_seconds() >= self.settings.daily_detection_delay_s
+
     async def anomalies_once(self) -> int:
         """Detect and publish; returns how many anomalies were published."""
         now = self.settings.clock()
@@ -139,7 +144,8 @@ class AnalyticsService:
             ):
                 return 0
             findings = await budget_findings(conn, now)
-            if self._last_daily != now.date():
+            judge_days = self._last_daily != now.date() and self._past_grace(now)
+            if judge_days:
                 findings += await daily_findings(conn, now.date())
             events = await new_events(conn, findings, now)
             for event, _period in events:
@@ -147,6 +153,7 @@ class AnalyticsService:
                     self.settings.topic_cost_anomalies, event.tenant_id, encode(event)
                 )
             await record_published(conn, events, now)
-        self._last_daily = now.date()
+        if judge_days:
+            self._last_daily = now.date()
         ANOMALIES.inc(len(events))
         return len(events)

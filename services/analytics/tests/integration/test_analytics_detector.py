@@ -1,0 +1,78 @@
+"""The anomaly detector inside the service, on arranged daily rollups and a fixed ``now``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import pytest
+
+from guard_contracts.enums import AnomalyType
+from guard_contracts.events import anomaly_event_id
+from guard_contracts.topics import Topics
+
+from .test_analytics_pipeline import read_keyed, running_analytics, settings_for
+
+pytestmark = pytest.mark.integration
+TODAY = datetime(2026, 3, 20, tzinfo=UTC)
+
+
+async def arrange_daily(db: asyncpg.Connection[Any], tenant: str, dollars: list[int]) -> None:
+    """One daily rollup row per day, the last on yesterday."""
+    rows = [
+        (tenant, TODAY - timedelta(days=len(dollars) - i), "search", "gpt-4o", "", d * 1_000_000)
+        for i, d in enumerate(dollars)
+    ]
+    await db.executemany(
+        "INSERT INTO cost_rollups_daily (tenant_id, day, feature_tag, model, user_id, "
+        "cost_micros, request_count, input_tokens, output_tokens) "
+        "VALUES ($1, $2, $3, $4, $5, $6, 1, 0, 0)",
+        rows,
+    )
+
+
+async def test_yesterday_is_judged_after_the_grace_and_only_once(
+    kafka_bootstrap: str,
+    database_url: str,
+    topics: Topics,
+    tenant_id: str,
+    db: asyncpg.Connection[Any],
+) -> None:
+    await arrange_daily(db, tenant_id, [10] * 10 + [20, 20])
+    settings = settings_for(
+        kafka_bootstrap,
+        database_url,
+        topics,
+        now=TODAY + timedelta(minutes=5),
+        anomaly_interval_s=3600,
+        daily_detection_delay_s=600,
+    )
+    async with running_analytics(settings) as service:
+        early = await service.anomalies_once()
+        service.settings.now = TODAY + timedelta(minutes=11)
+        published = await service.anomalies_once()
+        again = await service.anomalies_once()
+    assert early == 0
+    assert published >= 3  # tenant, feature and model all doubled (other tenants may add more)
+    assert again == 0
+    spikes = [
+        m
+        for m in await read_keyed(kafka_bootstrap, topics.cost_anomalies, tenant_id, 3)
+        if m["anomaly_type"] == "cost_spike"
+    ]
+    yesterday = (TODAY - timedelta(days=1)).date().isoformat()
+    assert {(m["entity_type"], m["entity_id"]) for m in spikes} == {
+        ("tenant", tenant_id),
+        ("feature", "search"),
+        ("model", "gpt-4o"),
+    }
+    tenant_spike = next(m for m in spikes if m["entity_type"] == "tenant")
+    assert tenant_spike["event_id"] == str(
+        anomaly_event_id(tenant_id, AnomalyType.COST_SPIKE, "tenant", tenant_id, yesterday)
+    )
+    amounts = (tenant_spike["current_usd"], tenant_spike["expected_usd"])
+    assert tuple(Decimal(a) for a in amounts) == (20, 10)
+    assert tenant_spike["severity"] == "high"
+    assert Decimal(tenant_spike["deviation_pct"]) == 100
