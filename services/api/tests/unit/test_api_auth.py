@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,28 +49,32 @@ def test_org_id_is_an_alias_of_tenant_id(verifier: TokenVerifier) -> None:
     assert verifier.verify(hs(claims(tenant_id=None, org_id="globex"))).tenant_id == "globex"
 
 
+# Headers are built inside the test (not at collection) so the tokens' exp is fresh.
+_OTHER_SECRET = "another-secret-0123456789abcdefghijk"
+
+
 @pytest.mark.parametrize(
-    ("header", "expected"),
+    ("make_header", "expected"),
     [
-        (None, (401, "not_authenticated")),
-        ("", (401, "not_authenticated")),
-        ("Basic abc", (401, "not_authenticated")),
-        ("Bearer ", (401, "not_authenticated")),
-        ("Bearer not.a.jwt", (401, "not_authenticated")),
-        (hs(claims(), secret="another-secret-0123456789abcdefghijk"), (401, "invalid_token")),
-        (hs(claims(aud="billing")), (401, "invalid_token")),
-        (hs(claims(sub=None)), (401, "invalid_token")),
-        (hs(claims(exp=None)), (401, "invalid_token")),
-        (hs(claims(exp=int(time.time()) - 10)), (401, "token_expired")),
-        (hs(claims(tenant_id=None)), (403, "tenant_required")),
-        (hs(claims(tenant_id="")), (403, "tenant_required")),
-        (hs(claims(tenant_id="no spaces allowed")), (403, "tenant_required")),
+        (lambda: None, (401, "not_authenticated")),
+        (lambda: "", (401, "not_authenticated")),
+        (lambda: "Basic abc", (401, "not_authenticated")),
+        (lambda: "Bearer ", (401, "not_authenticated")),
+        (lambda: "Bearer not.a.jwt", (401, "not_authenticated")),
+        (lambda: hs(claims(), secret=_OTHER_SECRET), (401, "invalid_token")),
+        (lambda: hs(claims(aud="billing")), (401, "invalid_token")),
+        (lambda: hs(claims(sub=None)), (401, "invalid_token")),
+        (lambda: hs(claims(exp=None)), (401, "invalid_token")),
+        (lambda: hs(claims(exp=int(time.time()) - 10)), (401, "token_expired")),
+        (lambda: hs(claims(tenant_id=None)), (403, "tenant_required")),
+        (lambda: hs(claims(tenant_id="")), (403, "tenant_required")),
+        (lambda: hs(claims(tenant_id="no spaces allowed")), (403, "tenant_required")),
     ],
 )
 def test_failures_have_the_exact_codes(
-    verifier: TokenVerifier, header: str | None, expected: tuple[int, str]
+    verifier: TokenVerifier, make_header: Callable[[], str | None], expected: tuple[int, str]
 ) -> None:
-    assert code_of(verifier, header) == expected
+    assert code_of(verifier, make_header()) == expected
 
 
 def test_a_none_algorithm_token_is_refused(verifier: TokenVerifier) -> None:
