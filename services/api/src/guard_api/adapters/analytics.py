@@ -115,11 +115,12 @@ class IncidentAnalytics:
         return {**metrics(agg), "window_days": window_days, "generated_at": at.isoformat()}
 
     async def _hours(
-        self, tenant: str, window_days: int, at: datetime
+        self, tenant: str, window_days: int, at: datetime, by_day: bool
     ) -> tuple[datetime, list[history.IncidentHour]]:
         start = at - timedelta(days=window_days)
         interior = (min(ceil_hour(start), floor_hour(at)), floor_hour(at))
-        rows = await (await self._repo()).incident_hours(tenant, start, interior, at)
+        repo = await self._repo()
+        rows = await repo.incident_hours(tenant, start, interior, at, by_day)
         return start, [history.IncidentHour(**dict(r)) for r in rows]
 
     async def historical(
@@ -127,7 +128,7 @@ class IncidentAnalytics:
     ) -> dict[str, Any]:
         grain = granularity(granularity_name)
         at = self.settings.resolve_now(now)
-        start, rows = await self._hours(tenant, window_days, at)
+        start, rows = await self._hours(tenant, window_days, at, kind != "distribution")
         if kind == "trend":
             body = history.trend(rows, start, at, grain)
         elif kind == "distribution":

@@ -13,21 +13,31 @@ from typing import Any
 
 import asyncpg
 
-_INCIDENT_HOUR_COLUMNS = (
-    "category, severity, cause_type, created_count, created_cost_micros AS cost_micros, "
-    "resolved_count, resolution_us_sum"
+# Whole hours of the window come from the rollup, the partial hours at its two edges from the
+# incidents themselves; Postgres sums them per day (trends) or per dimension (distribution), so
+# at most a few hundred rows travel whatever the window.
+_INCIDENT_PARTS = """
+WITH parts AS (
+    SELECT bucket AS at, category, severity, cause_type, created_count AS n,
+           created_cost_micros AS cost, resolved_count AS rn, resolution_us_sum AS rus
+    FROM incident_rollups_hourly WHERE tenant_id = $1 AND bucket >= $2 AND bucket < $3
+    UNION ALL
+    SELECT created_at, category, severity, cause_type, 1, cost_impact_micros,
+           (lifecycle_state = 'RESOLVED' AND resolved_at IS NOT NULL)::int,
+           CASE WHEN lifecycle_state = 'RESOLVED' AND resolved_at IS NOT NULL
+                THEN (extract(epoch FROM resolved_at - created_at) * 1000000)::bigint ELSE 0 END
+    FROM incidents WHERE tenant_id = $1
+      AND ((created_at >= $4 AND created_at < $2) OR (created_at >= $3 AND created_at <= $5))
 )
-_RAW_INCIDENT_HOURS = """
-SELECT date_trunc('hour', created_at, 'UTC') AS hour, category, severity, cause_type,
-       count(*) AS created_count, coalesce(sum(cost_impact_micros), 0)::bigint AS cost_micros,
-       count(*) FILTER (WHERE lifecycle_state = 'RESOLVED' AND resolved_at IS NOT NULL)
-         AS resolved_count,
-       coalesce(sum((extract(epoch FROM resolved_at - created_at) * 1000000)::bigint)
-         FILTER (WHERE lifecycle_state = 'RESOLVED' AND resolved_at IS NOT NULL), 0)::bigint
-         AS resolution_us_sum
-FROM incidents WHERE tenant_id = $1 AND created_at >= $2 AND created_at {upper} $3
-GROUP BY 1, 2, 3, 4
+SELECT {select}, sum(n)::bigint AS created_count, sum(cost)::bigint AS cost_micros,
+       sum(rn)::bigint AS resolved_count, sum(rus)::bigint AS resolution_us_sum
+FROM parts GROUP BY {group}
 """
+_BY_DAY = (
+    "date_trunc('day', at, 'UTC') AS hour, '' AS category, '' AS severity, '' AS cause_type",
+    "1",
+)
+_BY_DIMENSION = ("$2::timestamptz AS hour, category, severity, cause_type", "2, 3, 4")
 
 _METRICS = """
 WITH w AS (
@@ -156,23 +166,19 @@ class AnalyticsRepository:
         return row
 
     async def incident_hours(
-        self, tenant: str, start: datetime, interior: tuple[datetime, datetime], end: datetime
+        self,
+        tenant: str,
+        start: datetime,
+        interior: tuple[datetime, datetime],
+        end: datetime,
+        by_day: bool,
     ) -> list[asyncpg.Record]:
-        """Rollup rows for whole hours in ``interior``; raw counts for the edges around it."""
+        """Incidents created in ``[start, end]``: whole hours of ``interior`` from the rollup,
+        the edges raw; summed per UTC day (``by_day``) or per category × severity × cause."""
+        select, group = _BY_DAY if by_day else _BY_DIMENSION
         low, high = interior
-        rows = list(
-            await self.conn.fetch(
-                f"SELECT bucket AS hour, {_INCIDENT_HOUR_COLUMNS} FROM incident_rollups_hourly "
-                "WHERE tenant_id = $1 AND bucket >= $2 AND bucket < $3",
-                tenant,
-                low,
-                high,
-            )
-        )
-        if start < low:
-            rows += await self.conn.fetch(_RAW_INCIDENT_HOURS.format(upper="<"), tenant, start, low)
-        rows += await self.conn.fetch(_RAW_INCIDENT_HOURS.format(upper="<="), tenant, high, end)
-        return rows
+        sql = _INCIDENT_PARTS.format(select=select, group=group)
+        return list(await self.conn.fetch(sql, tenant, low, high, start, end))
 
     async def cost_rows(
         self, tenant: str, table: str, column: str, low: datetime, high: datetime
