@@ -19,6 +19,10 @@ class AnalyticsSettings(InfraSettings):
     client_id: str = "guard-analytics"
     #: Seconds between cost rollup cycles; the incremental lag is about two cycles.
     cost_interval_s: float = Field(default=0.25, gt=0, le=60)
+    #: At most this many cost_events seqs per rollup transaction (bounds a backfill's steps).
+    cost_chunk_seqs: int = Field(default=500_000, ge=1_000, le=100_000_000)
+    #: work_mem of a rollup transaction, so its aggregation stays in memory.
+    rollup_work_mem: str = Field(default="128MB", pattern=r"^\d+(kB|MB|GB)$")
     #: Seconds between whole-table incident rollup reconciliations (also run at start-up);
     #: between them the buckets named on the incident-change topic are recomputed as they come.
     incident_interval_s: float = Field(default=900.0, gt=0, le=86_400)

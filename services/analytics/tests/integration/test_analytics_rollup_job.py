@@ -116,6 +116,25 @@ async def test_a_late_event_corrects_its_old_bucket(
     )
 
 
+async def test_a_range_read_in_small_chunks_adds_up_exactly(
+    pool: asyncpg.Pool[Any], db: asyncpg.Connection[Any], tenant_id: str
+) -> None:
+    await db.executemany(INSERT, rows_for(tenant_id, 300, random.Random(3)))
+    await catch_up(pool, clock, chunk=1_000)  # everyone else's events first, in big steps
+    await db.executemany(INSERT, rows_for(tenant_id, 300, random.Random(4)))
+    before = await db.fetchval(
+        "SELECT position FROM analytics_watermarks WHERE name = 'cost_rollup'"
+    )
+    assert await catch_up(pool, clock, chunk=37) == 300
+    after = await db.fetchval(
+        "SELECT position FROM analytics_watermarks WHERE name = 'cost_rollup'"
+    )
+    raw_h, rolled_h, raw_d, rolled_d = await raw_vs_rollup(db, tenant_id)
+    assert after - before >= 300
+    assert rolled_h == raw_h
+    assert rolled_d == raw_d
+
+
 async def _writer(pool: asyncpg.Pool[Any], rows: list[tuple[Any, ...]], slow: bool) -> None:
     """Insert in small transactions; a slow writer holds its seqs uncommitted for a while."""
     async with pool.acquire() as conn:

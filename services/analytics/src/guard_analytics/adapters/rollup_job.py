@@ -23,6 +23,9 @@ from guard_analytics.drivers.rollups import (
 from guard_contracts.outputs import AnalyticsSnapshotCompleted
 
 log = logging.getLogger(__name__)
+#: Seqs per cost cycle and the work_mem of its transaction (the service passes its settings).
+DEFAULT_CHUNK = 500_000
+DEFAULT_WORK_MEM = "128MB"
 SNAPSHOT_NAMESPACE = uuid.UUID("a3c2b1f0-7d64-4e1a-9b3f-52d8c6e0f417")
 
 
@@ -50,8 +53,16 @@ class CycleResult:
         )
 
 
-async def cost_cycle(conn: asyncpg.Connection[Any], clock: Callable[[], datetime]) -> CycleResult:
-    """One cost rollup cycle in one transaction (see drivers.rollups for the watermark scheme)."""
+async def cost_cycle(
+    conn: asyncpg.Connection[Any],
+    clock: Callable[[], datetime],
+    chunk: int = DEFAULT_CHUNK,
+    work_mem: str = DEFAULT_WORK_MEM,
+) -> CycleResult:
+    """One cost rollup cycle in one transaction (see drivers.rollups for the watermark scheme).
+
+    A complete range is read at most ``chunk`` seqs per cycle, so a backfill is a series of
+    bounded transactions whose aggregation fits in ``work_mem`` instead of spilling to disk."""
     async with conn.transaction():
         repo = RollupRepository(conn)
         if not await repo.try_lock(COST_JOB):
@@ -65,15 +76,23 @@ async def cost_cycle(conn: asyncpg.Connection[Any], clock: Callable[[], datetime
             # Stage 1: remember how far the sequence has been handed out.
             mark = replace(mark, pending_position=snap.last_seq, pending_xmax=None)
         elif pending_xmax is None:
-            # Stage 2: a cycle later, every statement that drew those seqs holds an xid < xmax.
-            mark = replace(mark, pending_xmax=snap.xmax)
+            # Stage 2: a cycle later, every statement that drew those seqs holds an xid, and xids
+            # are handed out in order, so all of them are below this transaction's own. (Not the
+            # snapshot's xmax: that is latest-completed + 1, which a running xid may equal.)
+            mark = replace(mark, pending_xmax=await repo.own_xid())
         elif snap.xmin >= pending_xmax or not await repo.older_in_flight(pending_xmax):
-            # Stage 3: all of them have finished, so (position, pending] is complete: read it.
-            if pending > mark.position:
-                delta = await repo.apply_cost_range(mark.position, pending)
+            # Stage 3: all of them have finished, so (position, pending] is complete: read it,
+            # a chunk at a time; the pending mark stays until the whole range is in.
+            high = min(pending, mark.position + chunk)
+            if high > mark.position:
+                await repo.set_work_mem(work_mem)
+                delta = await repo.apply_cost_range(mark.position, high)
                 events, rows = delta.events, delta.rows_changed
             advanced = now if rows else mark.advanced_at
-            mark = Watermark(pending, snap.last_seq, None, advanced)
+            if high < pending:
+                mark = Watermark(high, pending, pending_xmax, advanced)
+            else:
+                mark = Watermark(pending, snap.last_seq, None, advanced)
         await repo.save_watermark(COST_JOB, mark)
         return CycleResult("cost", True, events, rows, mark.position, mark.advanced_at)
 
@@ -113,10 +132,12 @@ async def incident_buckets_cycle(
         return CycleResult("incidents", True, len(buckets), rows, 0, advanced)
 
 
-async def catch_up(pool: asyncpg.Pool[Any], clock: Callable[[], datetime]) -> int:
+async def catch_up(
+    pool: asyncpg.Pool[Any], clock: Callable[[], datetime], chunk: int = DEFAULT_CHUNK
+) -> int:
     """Run cost cycles until the watermark reaches every event committed before the call.
 
-    Used by the backfill command and by tests; the service loop does the same one cycle at a time.
+    Used by the benchmark and by tests; the service loop does the same one cycle at a time.
     """
     async with pool.acquire() as conn:
         target = await conn.fetchval(
@@ -125,7 +146,7 @@ async def catch_up(pool: asyncpg.Pool[Any], clock: Callable[[], datetime]) -> in
         )
         total = 0
         while True:
-            result = await cost_cycle(conn, clock)
+            result = await cost_cycle(conn, clock, chunk)
             total += result.events
             if result.ran and result.position >= target:
                 return total

@@ -91,7 +91,12 @@ class AnalyticsService:
 
     async def cost_once(self) -> CycleResult:
         async with self.pool.acquire() as conn:
-            result = await cost_cycle(conn, self.settings.clock)
+            result = await cost_cycle(
+                conn,
+                self.settings.clock,
+                self.settings.cost_chunk_seqs,
+                self.settings.rollup_work_mem,
+            )
         if result.ran:
             EVENTS.inc(result.events)
             POSITION.set(result.position)

@@ -2,13 +2,15 @@
 
 Cost rollups advance along ``cost_events.seq``. Transactions can commit out of seq order, so the
 job reads only up to a *pending* position whose allocating transactions have all finished: the
-position is recorded first, the snapshot's ``xmax`` on the following cycle (by then any statement
-that drew a seq below the position holds a transaction id), and the range is read once
-``pg_snapshot_xmin`` has passed that ``xmax`` — or, since transaction ids are cluster-wide and a
-long transaction in another database would hold ``xmin`` back, once no backend of *this* database
-still runs a transaction older than it. A transaction-scoped advisory lock lets one replica
-at a time run a job; the watermark and the rollups change in the same transaction, so a crash or a
-second replica never counts an event twice.
+position is recorded first; on the following cycle (by then any statement that drew a seq below
+the position holds a transaction id) the cycle's own xid ``X``, which is above all of theirs; and
+the range is read once no transaction below ``X`` still runs: ``pg_snapshot_xmin ≥ X``, or, since
+xids are cluster-wide and a long transaction in another database holds ``xmin`` back, once every
+in-progress xid below ``X`` is shown by pg_stat_activity to belong to another database. (The
+snapshot's ``xmax`` is not usable as ``X``: it is latest-completed + 1, which a running xid may
+equal.) A transaction-scoped advisory lock lets one replica at a time run a job; the watermark and
+the rollups change in the same transaction, so a crash or a second replica never counts an event
+twice.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ WITH delta AS MATERIALIZED (
 ), hourly AS (
     INSERT INTO cost_rollups_hourly AS r (tenant_id, bucket, feature_tag, model, user_id,
         cost_micros, request_count, input_tokens, output_tokens)
-    SELECT * FROM delta
+    SELECT * FROM delta ORDER BY 1, 2, 3, 4, 5  -- key order: index pages are hit in sequence
     ON CONFLICT (tenant_id, bucket, feature_tag, model, user_id) DO UPDATE SET
         cost_micros = r.cost_micros + EXCLUDED.cost_micros,
         request_count = r.request_count + EXCLUDED.request_count,
@@ -66,7 +68,7 @@ WITH delta AS MATERIALIZED (
         cost_micros, request_count, input_tokens, output_tokens)
     SELECT tenant_id, date_trunc('day', bucket, 'UTC'), feature_tag, model, user_id,
            sum(cost), sum(n), sum(input_tokens), sum(output_tokens)
-    FROM delta GROUP BY 1, 2, 3, 4, 5
+    FROM delta GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT (tenant_id, day, feature_tag, model, user_id) DO UPDATE SET
         cost_micros = r.cost_micros + EXCLUDED.cost_micros,
         request_count = r.request_count + EXCLUDED.request_count,
@@ -107,6 +109,10 @@ class RollupRepository:
     async def try_lock(self, job: str) -> bool:
         return bool(await self.conn.fetchval(_LOCK, job))
 
+    async def set_work_mem(self, value: str) -> None:
+        """For this transaction only: a big range aggregates in memory instead of temp files."""
+        await self.conn.execute("SELECT set_config('work_mem', $1, true)", value)
+
     async def wait_lock(self, job: str) -> None:
         """Block until no other replica runs ``job`` (for work that must not be skipped)."""
         await self.conn.execute(_WAIT_LOCK, job)
@@ -124,12 +130,22 @@ class RollupRepository:
         assert row is not None
         return Snapshot(row["xmin"], row["xmax"], row["last_seq"])
 
+    async def own_xid(self) -> int:
+        """This transaction's id (assigned now if need be; the cycle writes anyway)."""
+        return int(await self.conn.fetchval("SELECT pg_current_xact_id()::text::bigint"))
+
     async def older_in_flight(self, xmax: int) -> bool:
-        """Does a transaction of this database that started before ``xmax`` still run?"""
+        """Might a transaction that started before ``xmax`` still insert into this database?
+
+        Every in-progress xid below ``xmax`` counts unless pg_stat_activity shows it belongs to
+        another database (a long transaction there must not stall this one's rollups). An xid
+        that cannot be attributed counts: missing a row is worse than waiting a cycle."""
         found = await self.conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL "
-            "AND age(backend_xid) > age(($1::bigint % 4294967296)::text::xid))",
+            "SELECT EXISTS (SELECT 1 FROM pg_snapshot_xip(pg_current_snapshot()) AS x(xid) "
+            "WHERE x.xid < $1::bigint::text::xid8 AND NOT EXISTS ("
+            " SELECT 1 FROM pg_stat_activity a WHERE a.datname <> current_database()"
+            " AND a.backend_xid IS NOT NULL"
+            " AND a.backend_xid::text::bigint = x.xid::text::bigint % 4294967296))",
             xmax,
         )
         return bool(found)
