@@ -8,6 +8,9 @@ from datetime import timedelta
 
 import pytest
 
+from guard_api.adapters.auth import Principal
+from guard_api.adapters.errors import ApiError
+from guard_api.adapters.gateway import Gateway
 from guard_api.config import Environment
 
 from .conftest import T0, api_settings, auth, insert_timeline, running_client
@@ -198,3 +201,22 @@ async def test_unknown_paths_and_bad_ids_use_the_error_shape(client, tenant_id) 
     bad = await client.get(f"{BASE}/not-a-uuid", headers=auth(tenant_id))
     assert bad.status_code == 422
     assert bad.json()["error"]["field"] == "incident_id"
+
+
+async def test_reads_work_and_commands_are_unavailable_while_kafka_is_unreachable(
+    database_url, topics, tenant_id, insert_incident
+) -> None:
+    # The gateway alone: the export router's own producer is not part of this check.
+    incident = await insert_incident(tenant_id)
+    # Port 1 on localhost refuses connections: the broker is "down" from the start.
+    gateway = Gateway(api_settings(database_url, "127.0.0.1:1", topics, Environment.PREFLIGHT))
+    await gateway.start()
+    try:
+        caller = Principal(tenant_id=tenant_id, subject="alice")
+        async with gateway.incident_scope() as scope:
+            assert (await scope.incidents.detail(tenant_id, incident)).incident_id == incident
+            with pytest.raises(ApiError) as refused:
+                await scope.commands.acknowledge(caller, incident, None)
+            assert (refused.value.status, refused.value.code) == (503, "unavailable")
+    finally:
+        await gateway.stop()

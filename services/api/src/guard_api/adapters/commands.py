@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from guard_api.adapters.auth import Principal
-from guard_api.adapters.errors import Conflict, NotFound
-from guard_api.drivers.commands import CommandPublisher
+from guard_api.adapters.errors import Conflict, NotFound, Unavailable
+from guard_api.drivers.commands import CommandPublisher, PublishFailed
 from guard_api.drivers.incidents import IncidentRepository
 from guard_contracts.api.common import CommandAccepted
 from guard_contracts.enums import CommandResolutionMethod, LifecycleState
@@ -23,6 +23,12 @@ class IncidentCommands:
     def __init__(self, repository: IncidentRepository, publisher: CommandPublisher) -> None:
         self._repo = repository
         self._publisher = publisher
+
+    async def _publish(self, tenant_id: str, payload: bytes) -> None:
+        try:
+            await self._publisher.publish(tenant_id, payload)
+        except PublishFailed as exc:
+            raise Unavailable("unavailable", f"the command was not accepted: {exc}") from exc
 
     async def _state(self, principal: Principal, incident_id: UUID) -> LifecycleState:
         state = await self._repo.state_of(principal.tenant_id, incident_id)
@@ -44,7 +50,7 @@ class IncidentCommands:
             actor_id=principal.subject,
             notes=notes,
         )
-        await self._publisher.publish(principal.tenant_id, encode(command))
+        await self._publish(principal.tenant_id, encode(command))
         return CommandAccepted(command_id=command.event_id, incident_id=incident_id)
 
     async def resolve(
@@ -65,5 +71,5 @@ class IncidentCommands:
             notes=notes,
             resolution_method=method,
         )
-        await self._publisher.publish(principal.tenant_id, encode(command))
+        await self._publish(principal.tenant_id, encode(command))
         return CommandAccepted(command_id=command.event_id, incident_id=incident_id)

@@ -104,7 +104,7 @@ async def incident_learnings(
     "/{incident_id}/acknowledge",
     status_code=202,
     response_model=CommandAccepted,
-    responses=error_responses(409),
+    responses=error_responses(409, 503),
     summary="Publish an acknowledge command (applied by ingest)",
 )
 async def acknowledge_incident(
@@ -122,6 +122,7 @@ async def acknowledge_incident(
     "/{incident_id}/resolve",
     status_code=202,
     response_model=CommandAccepted,
+    responses=error_responses(503),
     summary="Publish a resolve command (applied by ingest)",
 )
 async def resolve_incident(
