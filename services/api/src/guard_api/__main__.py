@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-
 import uvicorn
+from guard_runtime.logging import configure_logging
 
 from guard_api.config import Settings
 
 
 def main() -> None:
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level,
-        format='{"ts":"%(asctime)s","level":"%(levelname)s","logger":"%(name)s","message":"%(message)s"}',
-    )
+    configure_logging("api", settings.log_level)
     uvicorn.run(
         "guard_api.main:create_app",
         factory=True,
@@ -23,6 +19,7 @@ def main() -> None:
         workers=settings.workers,
         log_level=settings.log_level.lower(),
         access_log=False,
+        log_config=None,  # keep the JSON handlers configure_logging installed
     )
 
 
