@@ -37,8 +37,6 @@ class AnalyticsSettings(InfraSettings):
     #: Fixed "now" for reproducible runs; unset = the wall clock.
     now: AwareDatetime | None = None
     db_pool_size: int = Field(default=4, ge=1, le=50)
-    #: Parallel transactions of a from-scratch backfill (each takes a disjoint set of tenants).
-    backfill_workers: int = Field(default=2, ge=1, le=32)
     topic_incident_changes: str = DEFAULT_TOPICS.incident_changes
     topic_cost_anomalies: str = DEFAULT_TOPICS.cost_anomalies
     topic_analytics_results: str = DEFAULT_TOPICS.analytics_results

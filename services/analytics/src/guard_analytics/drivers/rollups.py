@@ -51,7 +51,7 @@ WITH delta AS MATERIALIZED (
            coalesce(feature_tag, '') AS feature_tag, model, coalesce(user_id, '') AS user_id,
            sum(cost_micros) AS cost, count(*) AS n,
            sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
-    FROM cost_events WHERE seq > $1 AND seq <= $2 {tenant_filter}
+    FROM cost_events WHERE seq > $1 AND seq <= $2
     GROUP BY 1, 2, 3, 4, 5
 ), hourly AS (
     INSERT INTO cost_rollups_hourly AS r (tenant_id, bucket, feature_tag, model, user_id,
@@ -161,19 +161,9 @@ class RollupRepository:
             mark.advanced_at,
         )
 
-    async def apply_cost_range(
-        self, low: int, high: int, tenant_bucket: tuple[int, int] | None = None
-    ) -> DeltaResult:
-        """Add the events with ``low < seq ≤ high`` to the hourly and daily rollups.
-
-        ``tenant_bucket = (k, n)`` restricts it to tenants with ``hash % n = k`` so a backfill
-        can run in n disjoint parallel transactions."""
-        if tenant_bucket is None:
-            sql = _COST_DELTA.format(tenant_filter="")
-            row = await self.conn.fetchrow(sql, low, high)
-        else:
-            sql = _COST_DELTA.format(tenant_filter="AND abs(hashtext(tenant_id)) % $4 = $3")
-            row = await self.conn.fetchrow(sql, low, high, *tenant_bucket)
+    async def apply_cost_range(self, low: int, high: int) -> DeltaResult:
+        """Add the events with ``low < seq ≤ high`` to the hourly and daily rollups."""
+        row = await self.conn.fetchrow(_COST_DELTA, low, high)
         assert row is not None
         return DeltaResult(row["events"], row["hourly_rows"] + row["daily_rows"])
 
