@@ -62,7 +62,7 @@ class CostQueries:
         )
         month_start = costs.midnight(today.replace(day=1))
         mtd_micros = today_micros + await repo.tenant_daily_total(tenant, month_start, midnight)
-        first = (await repo.first_days(tenant, "tenant_id")).get(tenant)
+        first = await repo.first_day(tenant)
         first_day = None if first is None else first.date()
         daily = await repo.daily_by_dimension(
             tenant, "tenant_id", midnight - timedelta(days=30), midnight
@@ -122,8 +122,9 @@ class CostQueries:
         rows = await self._spend_rows(repo, tenant, start, at)
         total = sum(r.cost_micros for r in rows)
         tops: dict[str, list[dict[str, Any]]] = {}
+        all_baselines = await self._item_baselines(repo, tenant, today)
         for dimension, column in DIMENSIONS.items():
-            baselines = await self._item_baselines(repo, tenant, dimension, column, today)
+            baselines = all_baselines[column]
             spend: dict[str, list[int]] = defaultdict(lambda: [0, 0])
             for row in rows:
                 entry = spend[getattr(row, column)]
@@ -153,21 +154,17 @@ class CostQueries:
         }
 
     async def _item_baselines(
-        self, repo: AnalyticsRepository, tenant: str, dimension: str, column: str, today: date
-    ) -> dict[str, float]:
-        """Each item's 7-day baseline: mean daily spend, days without spend counting 0."""
+        self, repo: AnalyticsRepository, tenant: str, today: date
+    ) -> dict[str, dict[str, float]]:
+        """column -> item -> 7-day baseline (mean daily spend, days without spend count 0)."""
         midnight = costs.midnight(today)
-        firsts = await repo.first_days(tenant, column)
-        rows = await repo.daily_by_dimension(tenant, column, midnight - timedelta(days=7), midnight)
-        by_item: dict[str, dict[date, int]] = defaultdict(dict)
-        for r in rows:
-            by_item[r["name"]][r["day"].date()] = r["cost"]
-        out = {}
-        for name, first in firsts.items():
-            days = costs.baseline_days(today, 7, first.date())
-            stats = costs.mean_std([by_item[name].get(d, 0) for d in days])
+        out: dict[str, dict[str, float]] = {column: {} for column in DIMENSIONS.values()}
+        for r in await repo.item_days(tenant, midnight - timedelta(days=7), midnight):
+            spend = {d.date(): c for d, c in zip(r["days"], r["costs"], strict=True)}
+            days = costs.baseline_days(today, 7, r["first"].date())
+            stats = costs.mean_std([spend.get(d, 0) for d in days])
             if stats is not None:
-                out[name] = stats[0]
+                out[r["dimension"]][r["name"]] = stats[0]
         return out
 
     async def incidents(

@@ -39,6 +39,22 @@ _BY_DAY = (
 )
 _BY_DIMENSION = ("$2::timestamptz AS hour, category, severity, cause_type", "2, 3, 4")
 
+_ITEM_DAYS = """
+WITH d AS (
+    SELECT CASE WHEN GROUPING(feature_tag) = 0 THEN 'feature_tag'
+                WHEN GROUPING(model) = 0 THEN 'model' ELSE 'user_id' END AS dimension,
+           coalesce(CASE WHEN GROUPING(feature_tag) = 0 THEN feature_tag END,
+                    CASE WHEN GROUPING(model) = 0 THEN model END, user_id) AS name,
+           day, sum(cost_micros)::bigint AS cost
+    FROM cost_rollups_daily WHERE tenant_id = $1 AND day < $3
+    GROUP BY GROUPING SETS ((feature_tag, day), (model, day), (user_id, day))
+)
+SELECT dimension, name, min(day) AS first,
+       coalesce(array_agg(day) FILTER (WHERE day >= $2), '{}') AS days,
+       coalesce(array_agg(cost) FILTER (WHERE day >= $2), '{}') AS costs
+FROM d GROUP BY 1, 2
+"""
+
 _METRICS = """
 WITH w AS (
     SELECT lifecycle_state, severity, created_at, acked_at, resolved_at, contained_at,
@@ -209,13 +225,18 @@ class AnalyticsRepository:
             )
         )
 
-    async def first_days(self, tenant: str, dimension: str) -> dict[str, datetime]:
-        rows = await self.conn.fetch(
-            f"SELECT {dimension} AS name, min(day) AS first FROM cost_rollups_daily "
-            "WHERE tenant_id = $1 GROUP BY 1",
-            tenant,
+    async def first_day(self, tenant: str) -> datetime | None:
+        """The tenant's first day with spend (the rollup's key order makes this one probe)."""
+        value: datetime | None = await self.conn.fetchval(
+            "SELECT min(day) FROM cost_rollups_daily WHERE tenant_id = $1", tenant
         )
-        return {r["name"]: r["first"] for r in rows}
+        return value
+
+    async def item_days(self, tenant: str, low: datetime, high: datetime) -> list[asyncpg.Record]:
+        """For every feature, model and user of the tenant, in one scan of its daily rollup:
+        ``dimension`` (the column), ``name``, ``first`` (first day with spend before ``high``)
+        and the daily spend over ``[low, high)`` as parallel arrays ``days`` / ``costs``."""
+        return list(await self.conn.fetch(_ITEM_DAYS, tenant, low, high))
 
     async def tenant_hourly(
         self, tenant: str, low: datetime, high: datetime
