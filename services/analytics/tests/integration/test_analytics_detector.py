@@ -8,15 +8,12 @@ from typing import Any
 
 import asyncpg
 import pytest
-from faststream.kafka import KafkaBroker
 
-from guard_analytics.adapters.service import AnalyticsService
-from guard_analytics.drivers.publisher import Publisher
 from guard_contracts.enums import AnomalyType
 from guard_contracts.events import anomaly_event_id
 from guard_contracts.topics import Topics
 
-from .test_analytics_pipeline import read_keyed, settings_for
+from .test_analytics_pipeline import bare_service, read_keyed, settings_for
 
 pytestmark = pytest.mark.integration
 TODAY = datetime(2026, 3, 20, tzinfo=UTC)
@@ -52,19 +49,11 @@ async def test_yesterday_is_judged_after_the_grace_and_only_once(
         anomaly_interval_s=3600,
         daily_detection_delay_s=600,
     )
-    # The service without its loops, so only these calls take the detector's lock.
-    broker = KafkaBroker(kafka_bootstrap)
-    await broker.start()
-    service = AnalyticsService(settings, Publisher(broker))
-    await service.start()
-    try:
+    async with bare_service(settings) as service:
         early = await service.anomalies_once()
         service.settings.now = TODAY + timedelta(minutes=11)
         published = await service.anomalies_once()
         again = await service.anomalies_once()
-    finally:
-        await service.stop()
-        await broker.stop()
     assert early == 0
     assert published >= 3  # tenant, feature and model all doubled (other tenants may add more)
     assert again == 0
