@@ -158,14 +158,15 @@ end
 
 
 def run_wrk(
-    base: str, path: str, tenants: list[str], duration: int
+    base: str, path: str, tenants: list[str], duration: int, connections: int = CONNECTIONS
 ) -> tuple[float, float, float, int]:
     sep = "&" if "?" in path else "?"
     entries = ",\n".join(f'{{"{path}{sep}{NOW_Q}", "{token(t)}"}}' for t in tenants)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA % entries)
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "-s", script.name, base],
+        ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency",
+         "-s", script.name, base],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     os.unlink(script.name)
@@ -205,7 +206,7 @@ def start_api(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the API did not become ready")
 
 
-def endpoints(url: str, duration: int, workers: int, only: str | None) -> None:
+def endpoints(url: str, duration: int, workers: int, only: str | None, connections: int) -> None:
     rng = random.Random(3)
     # Every tenant, the largest (Zipf rank 1 holds ~13 % of all rows) included.
     tenants = ["bench-0001", "bench-0002"] + [
@@ -214,13 +215,14 @@ def endpoints(url: str, duration: int, workers: int, only: str | None) -> None:
     port = free_port()
     api = start_api(url, port, workers)
     base = f"http://127.0.0.1:{port}"
+    print(f"{connections} connections, {workers} uvicorn worker(s)")
     print(f"{'endpoint':<26}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
     try:
         for name, path in ENDPOINTS.items():
             if only and only not in name:
                 continue
-            run_wrk(base, path, tenants, 2)  # warm-up
-            rps, p50, p99, errors = run_wrk(base, path, tenants, duration)
+            run_wrk(base, path, tenants, 2, connections)  # warm-up
+            rps, p50, p99, errors = run_wrk(base, path, tenants, duration, connections)
             print(f"{name:<26}{rps:>9.0f}{p50:>9.2f}{p99:>9.2f}{errors:>9}", flush=True)
     finally:
         api.terminate()
@@ -239,6 +241,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--only", default=None, help="run only endpoints whose name contains this")
+    parser.add_argument("--connections", type=int, default=CONNECTIONS)
     args = parser.parse_args()
     server = os.environ.get("DATABASE_URL", "postgresql+asyncpg://guard@127.0.0.1:55432/guard")
     url = to_async_url(server).rpartition("/")[0] + f"/{args.database}"
@@ -249,7 +252,7 @@ def main() -> None:
     if not args.skip_lag:
         asyncio.run(lag(dsn, args.rate, args.lag_seconds, args.interval))
     if not args.skip_http:
-        endpoints(url, args.duration, args.workers, args.only)
+        endpoints(url, args.duration, args.workers, args.only, args.connections)
 
 
 if __name__ == "__main__":
