@@ -112,7 +112,8 @@ def test_budget_exceeded_reports_threshold_and_deviation() -> None:
 
 def test_custom_warn_level_and_no_limit() -> None:
     assert budget_levels(70) == [70, 90, 100]
-    assert budget_levels(95) == [90, 95, 100]
+    assert budget_levels(95) == [95, 100]  # no warning below the tenant's own threshold
+    assert [k[:2] for k in kinds(950, warn=95)] == [(AnomalyType.BUDGET_WARNING, Severity.HIGH)]
     assert budget(check(10, limit=0)) == []
 
 

@@ -132,8 +132,10 @@ class BudgetCheck:
 
 
 def budget_levels(warn_pct: int) -> list[int]:
-    """Levels that fire: the warn threshold, 90 and 100 (a warn ≥ 90 merges into them)."""
-    return sorted({min(warn_pct, 100), 90, 100})
+    """Levels that fire: the warn threshold, 90 (the high warning) when it is above the warn
+    threshold, and 100. Nothing fires below the warn threshold."""
+    warn = min(warn_pct, 100)
+    return sorted({warn, 100} | ({90} if warn < 90 else set()))
 
 
 def budget(check: BudgetCheck) -> list[Finding]:
