@@ -42,6 +42,8 @@ async def test_an_unknown_granularity_is_400_invalid_granularity(
         ("/guard/costs/explained", {"period": "90d"}),
         ("/guard/costs/incidents", {"limit": 101}),
         ("/api/v1/incidents/metrics", {"now": "2026-03-01T00:00:00"}),  # naive time
+        ("/api/v1/incidents/historical/trend", {"now": "0001-01-01T00:00:00+00:00"}),
+        ("/guard/costs/summary", {"now": "9999-12-31T23:59:59+00:00"}),
     ],
 )
 async def test_out_of_bounds_parameters_are_422_naming_the_field(

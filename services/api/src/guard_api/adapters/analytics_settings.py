@@ -12,6 +12,11 @@ from functools import lru_cache
 from pydantic import AwareDatetime, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from guard_api.adapters.errors import ApiError
+
+EARLIEST_NOW = datetime(1971, 1, 1, tzinfo=UTC)
+LATEST_NOW = datetime(9998, 1, 1, tzinfo=UTC)
+
 
 class AnalyticsApiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GUARD_API_ANALYTICS_", extra="ignore")
@@ -24,8 +29,17 @@ class AnalyticsApiSettings(BaseSettings):
     sla_low_s: int = Field(default=72 * 3600, gt=0)
 
     def resolve_now(self, requested: datetime | None) -> datetime:
-        chosen = requested or self.now or datetime.now(UTC)
-        return chosen.astimezone(UTC)
+        chosen = (requested or self.now or datetime.now(UTC)).astimezone(UTC)
+        # Windows reach back up to 365 days and buckets forward to the next month: keep both
+        # inside what datetime can hold, so an odd ``now`` is a 422, never a 500.
+        if not EARLIEST_NOW <= chosen <= LATEST_NOW:
+            raise ApiError(
+                "validation_error",
+                f"now must be between {EARLIEST_NOW.date()} and {LATEST_NOW.date()}",
+                status=422,
+                field="now",
+            )
+        return chosen
 
     @property
     def sla_seconds(self) -> dict[str, int]:
