@@ -18,11 +18,18 @@ from guard_api.entrypoints.errors import error_responses
 
 Now = Annotated[
     AwareDatetime | None,
-    Query(description="Fixed 'now' (RFC 3339 with offset) for a reproducible answer."),
+    Query(
+        description="Fixed 'now' (RFC 3339 with offset, years 1971-9997; else 422) "
+        "for a reproducible answer."
+    ),
 ]
 WindowDays = Annotated[int, Query(ge=7, le=365, description="Days back from now.")]
 GranularityParam = Annotated[
-    str, Query(description="day, week or month (else 400 invalid_granularity).")
+    str,
+    Query(
+        description="day, week or month (anything else: 400 invalid_granularity).",
+        json_schema_extra={"enum": ["day", "week", "month"]},
+    ),
 ]
 
 

@@ -17,7 +17,10 @@ from guard_api.entrypoints.errors import error_responses
 
 Now = Annotated[
     AwareDatetime | None,
-    Query(description="Fixed 'now' (RFC 3339 with offset) for a reproducible answer."),
+    Query(
+        description="Fixed 'now' (RFC 3339 with offset, years 1971-9997; else 422) "
+        "for a reproducible answer."
+    ),
 ]
 TenantParam = Annotated[
     str | None, Query(description="Must equal the token's tenant (else 403 tenant_mismatch).")
