@@ -118,7 +118,9 @@ def test_every_valid_example_decodes_and_round_trips(event_type: str) -> None:
 
 
 def test_occurred_at_is_normalised_to_utc() -> None:
-    event = decode_event(raw({**VALID["cost.recorded"], "occurred_at": "2026-11-01T14:00:00+02:00"}))
+    event = decode_event(
+        raw({**VALID["cost.recorded"], "occurred_at": "2026-11-01T14:00:00+02:00"})
+    )
     assert event.occurred_at == datetime(2026, 11, 1, 12, tzinfo=UTC)
 
 

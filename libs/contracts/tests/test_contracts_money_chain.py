@@ -18,7 +18,8 @@ def test_micros_round_trip(micros: int) -> None:
 
 
 @pytest.mark.parametrize(
-    ("micros", "cents"), [(0, 0), (4_999, 0), (5_000, 1), (14_999, 1), (15_000, 2), (1_234_567, 123)]
+    ("micros", "cents"),
+    [(0, 0), (4_999, 0), (5_000, 1), (14_999, 1), (15_000, 2), (1_234_567, 123)],
 )
 def test_cents_round_half_up_once(micros: int, cents: int) -> None:
     assert micros_to_cents(micros) == cents

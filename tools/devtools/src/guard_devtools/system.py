@@ -47,7 +47,7 @@ SERVICES = [
         API_PORT,
         {
             "GUARD_API_PORT": str(API_PORT),
-            "GUARD_API_ENVIRONMENT": "preflight",
+            "GUARD_API_ENVIRONMENT": "development",
         },
     ),
 ]
