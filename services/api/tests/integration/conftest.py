@@ -167,3 +167,11 @@ async def insert_timeline(
             digest,
         )
         prev = digest
+    # Keep the incident row's chain head consistent, as ingest does: its idle sweep (run by other
+    # modules' tests in this shared database) appends to the chain from these columns.
+    await db.execute(
+        "UPDATE incidents SET timeline_length = $2, timeline_head = $3 WHERE incident_id = $1",
+        incident_id,
+        entries,
+        prev,
+    )

@@ -69,7 +69,8 @@ def cost_events(tenant: str, start: datetime, hours: int) -> list[dict[str, Any]
 
 
 def killswitch_events(tenant: str, now: datetime) -> list[dict[str, Any]]:
-    t0 = now - timedelta(minutes=40)
+    # Recent enough that the incidents are still open (idle timeout 15 min) when the demo is read.
+    t0 = now - timedelta(minutes=4)
     breach = [
         _event(
             "killswitch.triggered",
@@ -92,7 +93,7 @@ def killswitch_events(tenant: str, now: datetime) -> list[dict[str, Any]]:
     spike = _event(
         "killswitch.triggered",
         tenant,
-        t0 + timedelta(minutes=5),
+        t0 + timedelta(seconds=60),
         "spike",
         killswitch_id="ks-spike",
         trigger_type="failure_spike",
@@ -106,7 +107,7 @@ def killswitch_events(tenant: str, now: datetime) -> list[dict[str, Any]]:
     freeze = _event(
         "killswitch.triggered",
         tenant,
-        t0 + timedelta(minutes=10),
+        t0 + timedelta(seconds=90),
         "freeze",
         killswitch_id="ks-freeze",
         trigger_type="freeze",
@@ -119,7 +120,7 @@ def killswitch_events(tenant: str, now: datetime) -> list[dict[str, Any]]:
     release = _event(
         "killswitch.released",
         tenant,
-        t0 + timedelta(minutes=20),
+        t0 + timedelta(seconds=150),
         "release",
         killswitch_id="ks-freeze",
         actor_id="ops-oncall",
