@@ -86,6 +86,8 @@ async def test_unknown_granularity_is_400(
         ("/guard/costs/explained", {"period": "90d"}, "period"),
         ("/guard/costs/incidents", {"limit": 101}, "limit"),
         ("/api/v1/incidents/metrics", {"now": "2026-03-10T12:30:00"}, "now"),
+        ("/api/v1/incidents/metrics", {"now": "1243161779"}, "now"),
+        ("/guard/costs/summary", {"now": "-12.5"}, "now"),
     ],
 )
 async def test_out_of_bounds_parameters_are_422_naming_the_field(

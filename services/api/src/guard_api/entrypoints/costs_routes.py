@@ -8,20 +8,13 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from guard_api.adapters.analytics_ports import CostQueriesFactory, CostQueriesPort, check_tenant
 from guard_api.adapters.analytics_settings import analytics_settings
 from guard_api.entrypoints.deps import STRICT_QUERY, CurrentTenant, Scope
 from guard_api.entrypoints.errors import error_responses
+from guard_api.entrypoints.params import Now
 
-Now = Annotated[
-    AwareDatetime | None,
-    Query(
-        description="Fixed 'now' (RFC 3339 with offset, years 1971-9997; else 422) "
-        "for a reproducible answer."
-    ),
-]
 TenantParam = Annotated[
     str | None, Query(description="Must equal the token's tenant (else 403 tenant_mismatch).")
 ]

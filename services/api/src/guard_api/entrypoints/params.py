@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query
-from pydantic import AfterValidator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
 from guard_api.adapters.ports import ListQuery
 from guard_contracts.api.query import SortField, SortOrder
@@ -152,3 +152,21 @@ CreatedDep = Annotated[CreatedWindow, Depends(created_window)]
 ResolvedDep = Annotated[ResolvedWindow, Depends(resolved_window)]
 SortCreatedDep = Annotated[Sort, Depends(sort_by_created)]
 SortResolvedDep = Annotated[Sort, Depends(sort_by_resolved)]
+
+
+def _rfc3339_not_number(value: object) -> object:
+    # Pydantic reads a bare number as a unix timestamp; the documented format is RFC 3339.
+    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+        raise ValueError("must be an RFC 3339 timestamp with an offset, not a number")
+    return value
+
+
+#: A fixed "now" for the analytics and cost endpoints, so their answers are reproducible.
+Now = Annotated[
+    AwareDatetime | None,
+    BeforeValidator(_rfc3339_not_number),
+    Query(
+        description="Fixed 'now' (RFC 3339 with offset, years 1971-9997; else 422) "
+        "for a reproducible answer."
+    ),
+]
