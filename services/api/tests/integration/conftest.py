@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +17,7 @@ import httpx
 import jwt
 import pytest
 import pytest_asyncio
+import uvicorn
 from fastapi import FastAPI
 
 from guard_api.config import Environment, Settings
@@ -175,3 +179,25 @@ async def insert_timeline(
         entries,
         prev,
     )
+
+
+@contextmanager
+def serve_on_loopback(app: FastAPI) -> Iterator[str]:
+    """Run the app in a real uvicorn on a free 127.0.0.1 port (for schemathesis); yield its URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)

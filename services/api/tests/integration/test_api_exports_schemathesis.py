@@ -8,14 +8,10 @@ covered by test_api_exports.py).
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
@@ -23,16 +19,10 @@ from guard_api.config import Environment
 from guard_api.main import create_app
 from guard_contracts.topics import Topics
 
-from .conftest import api_settings, auth
+from .conftest import api_settings, auth, serve_on_loopback
 
 pytestmark = pytest.mark.integration
 TENANT = "schemathesis-exports"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -40,21 +30,8 @@ def live_exports_api(database_url: str, kafka_bootstrap: str, topics: Topics) ->
     base = api_settings(database_url, kafka_bootstrap, topics, Environment.PREFLIGHT)
     # Requests go to this module's topic, never the shared default one.
     app = create_app(base.model_copy(update={"topic_export_requests": topics.export_requests}))
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    with serve_on_loopback(app) as url:
+        yield url
 
 
 @pytest.mark.parametrize("mode", list(GenerationMode), ids=lambda m: m.value)

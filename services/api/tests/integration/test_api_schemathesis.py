@@ -7,15 +7,11 @@ token; the run fails on any 5xx, undocumented status, or response that breaks it
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 import schemathesis
-import uvicorn
 from fastapi.routing import APIRoute
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -25,7 +21,7 @@ from guard_api.config import Environment
 from guard_api.entrypoints import health, incident_item, incident_lists
 from guard_api.main import create_app
 
-from .conftest import T0, api_settings, auth
+from .conftest import T0, api_settings, auth, serve_on_loopback
 
 pytestmark = pytest.mark.integration
 TENANT = "schemathesis-tenant"
@@ -36,12 +32,6 @@ OWN_OPERATIONS = {
     if isinstance(route, APIRoute)
     for method in route.methods
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _seed(database_url: str) -> None:
@@ -78,21 +68,8 @@ def _seed(database_url: str) -> None:
 def live_api(database_url: str, kafka_bootstrap: str, topics) -> Iterator[str]:
     _seed(database_url)
     app = create_app(api_settings(database_url, kafka_bootstrap, topics, Environment.PREFLIGHT))
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    with serve_on_loopback(app) as url:
+        yield url
 
 
 # schemathesis' own pytest plugin does not run under pytest 9, so each operation is driven
