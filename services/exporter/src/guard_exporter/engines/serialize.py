@@ -74,19 +74,8 @@ def incident_view(incident: IncidentRecord) -> dict[str, Any]:
     }
 
 
-def chain_entry(row: TimelineRow) -> dict[str, Any]:
-    """Exactly what ``guard_contracts.chain.link_hash`` hashes for a timeline row."""
-    return {
-        "sequence": row.sequence,
-        "entry_type": row.entry_type,
-        "occurred_at": row.occurred_at.isoformat(),
-        "source_event_id": _str(row.source_event_id),
-        "data": row.data,
-    }
-
-
 def timeline_view(entry: dict[str, Any], row: TimelineRow) -> dict[str, Any]:
-    """The row as stored: its chain entry (from :func:`chain_entry`) and its two hashes."""
+    """The row as stored: its hashed entry (``guard_rules.timeline``) and its two hashes."""
     return {**entry, "prev_hash": row.prev_hash, "hash": row.hash}
 
 
