@@ -12,15 +12,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
+from guard_contracts.api.learnings import InsightType as Kind
+from guard_contracts.api.learnings import SimilarMatch as Match
 from guard_rules.durations import in_words_ms, to_ms
 from guard_rules.resolution import recovery_attempted
 from guard_rules.rounding import half_up_decimal, whole
 
 MAX_SIMILAR = 5
+#: ``Kind`` (response, prevention, detection) and ``Match`` (fingerprint, category) are the REST
+#: contract's own vocabularies, so the rule and the answer cannot name them differently.
 
 
 class SimilarCandidate(Protocol):
@@ -48,17 +51,6 @@ class LearningsIncident(SimilarCandidate, Protocol):
 
 
 S = TypeVar("S", bound=SimilarCandidate)
-
-
-class Match(StrEnum):
-    FINGERPRINT = "fingerprint"
-    CATEGORY = "category"
-
-
-class Kind(StrEnum):
-    RESPONSE = "response"
-    PREVENTION = "prevention"
-    DETECTION = "detection"
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,3 +175,21 @@ def learnings_for(incident: LearningsIncident, candidates: Iterable[S]) -> Learn
         similar=similar,
         insights=insights(similar),
     )
+
+
+__all__ = [
+    "MAX_SIMILAR",
+    "Insight",
+    "Kind",
+    "Learnings",
+    "LearningsIncident",
+    "Match",
+    "SimilarCandidate",
+    "detection_confidence",
+    "insights",
+    "learnings_for",
+    "pick_similar",
+    "prevention_confidence",
+    "resolution_ms",
+    "response_confidence",
+]

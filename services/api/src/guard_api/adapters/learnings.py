@@ -46,7 +46,7 @@ def learnings_answer(incident: IncidentRow, candidates: list[IncidentRow]) -> Le
                 title=other.title,
                 severity=other.severity,
                 category=other.category,
-                match=learned.match(other).value,
+                match=learned.match(other),
                 resolution_method=other.resolution_method,
                 resolved_at=other.resolved_at,
                 time_to_resolution_ms=rules.resolution_ms(other),
@@ -55,7 +55,7 @@ def learnings_answer(incident: IncidentRow, candidates: list[IncidentRow]) -> Le
         ],
         insights=[
             Insight(
-                insight_type=i.kind.value,
+                insight_type=i.kind,
                 message=i.message,
                 confidence=i.confidence,
                 supporting_incidents=i.supporting,
