@@ -27,6 +27,7 @@ from guard_api.entrypoints import (
     health,
     incident_item,
     incident_lists,
+    ops,
 )
 from guard_api.entrypoints.errors import install_error_handlers
 
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    ops.install(app, settings)
     for router in (*OTHER_ROUTERS, *FIXED_PATH_ROUTERS, incident_item.router):
         app.include_router(router)
     return app

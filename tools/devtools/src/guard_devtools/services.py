@@ -48,6 +48,8 @@ def ingest_settings_values(
 ) -> dict[str, Any]:
     """IngestSettings field values for these servers and topics, plus overrides."""
     values: dict[str, Any] = {
+        # Services default to production; test fixtures are development, explicitly.
+        "environment": "development",
         "kafka_bootstrap_servers": kafka_bootstrap,
         "database_url": database_url,
         "group_id": f"ingest-test-{uuid.uuid4().hex[:8]}",

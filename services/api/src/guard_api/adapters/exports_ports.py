@@ -7,6 +7,8 @@ to the router by the composition root (``main``).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
@@ -102,21 +104,25 @@ class ExportsPort(Protocol):
     async def stop(self) -> None: ...
     async def request(
         self,
-        connection: Any,
         principal: Principal,
         incident_id: uuid.UUID,
         kind: ExportKind,
         body: ExportCreate,
         wait: float,
     ) -> ExportAccepted: ...
-    async def status(
-        self, connection: Any, tenant_id: str, export_id: uuid.UUID
-    ) -> ExportPublic: ...
-    async def download(
-        self, connection: Any, tenant_id: str, export_id: uuid.UUID, wait: float
-    ) -> Download: ...
-    async def signing_keys(self, connection: Any) -> SigningKeys: ...
+    async def status(self, tenant_id: str, export_id: uuid.UUID) -> ExportPublic: ...
+    async def download(self, tenant_id: str, export_id: uuid.UUID, wait: float) -> Download: ...
+    async def signing_keys(self) -> SigningKeys: ...
 
 
 class ExportsFactory(Protocol):
-    def __call__(self, settings: Settings) -> ExportsPort: ...
+    """(settings, a function opening one pooled connection) -> the export use cases."""
+
+    def __call__(
+        self, settings: Settings, connect: Callable[[], AbstractAsyncContextManager[Any]]
+    ) -> ExportsPort: ...
+
+
+def finished(status: ExportStatus) -> bool:
+    """A request whose ``?wait`` saw the export finish answers 200 instead of 202."""
+    return status in (ExportStatus.COMPLETED, ExportStatus.FAILED)

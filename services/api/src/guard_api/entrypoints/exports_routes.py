@@ -23,9 +23,10 @@ from guard_api.adapters.exports_ports import (
     ExportsPort,
     PdfExportCreate,
     SigningKeys,
+    finished,
 )
 from guard_api.entrypoints import responses
-from guard_api.entrypoints.deps import CurrentPrincipal, CurrentTenant, Scope
+from guard_api.entrypoints.deps import CurrentPrincipal, CurrentTenant
 from guard_api.entrypoints.errors import error_responses
 from guard_contracts.api.common import ErrorBody
 from guard_contracts.enums import ExportKind
@@ -51,7 +52,8 @@ def _exports(request: Request) -> ExportsPort:
 def create_router(factory: ExportsFactory) -> APIRouter:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        service = factory(app.state.gateway.settings)
+        gateway = app.state.gateway
+        service = factory(gateway.settings, gateway.connection)
         await service.start()
         app.state.exports = service
         try:
@@ -71,15 +73,14 @@ def _evidence_handler() -> Callable[..., Awaitable[Response]]:
     async def request_evidence(
         request: Request,
         principal: CurrentPrincipal,
-        scope: Scope,
         incident_id: IncidentId,
         body: Annotated[EvidenceExportCreate, Body()],
         wait: Wait = 0,
     ) -> Response:
         accepted = await _exports(request).request(
-            scope.connection, principal, incident_id, ExportKind.EVIDENCE, body, wait
+            principal, incident_id, ExportKind.EVIDENCE, body, wait
         )
-        return responses.json(accepted, status_code=202)
+        return responses.json(accepted, status_code=200 if finished(accepted.status) else 202)
 
     return request_evidence
 
@@ -88,15 +89,12 @@ def _pdf_handler(kind: ExportKind) -> Callable[..., Awaitable[Response]]:
     async def request_pdf(
         request: Request,
         principal: CurrentPrincipal,
-        scope: Scope,
         incident_id: IncidentId,
         body: Annotated[PdfExportCreate, Body()],
         wait: Wait = 0,
     ) -> Response:
-        accepted = await _exports(request).request(
-            scope.connection, principal, incident_id, kind, body, wait
-        )
-        return responses.json(accepted, status_code=202)
+        accepted = await _exports(request).request(principal, incident_id, kind, body, wait)
+        return responses.json(accepted, status_code=200 if finished(accepted.status) else 202)
 
     return request_pdf
 
@@ -109,6 +107,10 @@ def _add_request_routes(router: APIRouter) -> None:
             methods=["POST"],
             status_code=202,
             response_model=ExportAccepted,
+            responses={
+                200: {"model": ExportAccepted, "description": "Finished within `?wait`."},
+                503: {"model": ErrorBody, "description": "Kafka did not take the request."},
+            },
             summary=f"Request a {kind.value.replace('_', ' ')} export of an incident",
             name=f"export_{kind.value}",
         )
@@ -120,8 +122,8 @@ def _add_export_routes(router: APIRouter) -> None:
         response_model=SigningKeys,
         summary="Ed25519 public keys that sign evidence bundles (for offline verification)",
     )
-    async def signing_keys(request: Request, tenant: CurrentTenant, scope: Scope) -> Response:
-        return responses.json(await _exports(request).signing_keys(scope.connection))
+    async def signing_keys(request: Request, tenant: CurrentTenant) -> Response:
+        return responses.json(await _exports(request).signing_keys())
 
     @router.get(
         "/api/v1/exports/{export_id}",
@@ -129,9 +131,9 @@ def _add_export_routes(router: APIRouter) -> None:
         summary="An export's status (pending, rendering, completed, failed) and error",
     )
     async def export_status(
-        request: Request, tenant: CurrentTenant, scope: Scope, export_id: ExportId
+        request: Request, tenant: CurrentTenant, export_id: ExportId
     ) -> Response:
-        return responses.json(await _exports(request).status(scope.connection, tenant, export_id))
+        return responses.json(await _exports(request).status(tenant, export_id))
 
     @router.get(
         "/api/v1/exports/{export_id}/download",
@@ -148,9 +150,9 @@ def _add_export_routes(router: APIRouter) -> None:
         },
     )
     async def export_download(
-        request: Request, tenant: CurrentTenant, scope: Scope, export_id: ExportId, wait: Wait = 0
+        request: Request, tenant: CurrentTenant, export_id: ExportId, wait: Wait = 0
     ) -> Response:
-        artifact = await _exports(request).download(scope.connection, tenant, export_id, wait)
+        artifact = await _exports(request).download(tenant, export_id, wait)
         return Response(
             artifact.content,
             media_type=artifact.content_type,

@@ -19,6 +19,8 @@ async def healthz() -> dict[str, str]:
 async def readyz(request: Request) -> dict[str, str]:
     try:
         await request.app.state.gateway.ready()
+    except Unavailable:
+        raise
     except Exception as exc:
         raise Unavailable("unavailable", f"database not ready: {type(exc).__name__}") from None
     return {"status": "ready"}
