@@ -11,14 +11,16 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from guard_contracts.enums import Category, ResolutionMethod
 
 #: An instant serialised with ``isoformat()`` (``2026-03-02T12:30:00+00:00``), as the answers
 #: have always carried it.
 IsoInstant = Annotated[
-    datetime, PlainSerializer(lambda d: d.isoformat(), return_type=str, when_used="json")
+    datetime,
+    PlainSerializer(lambda d: d.isoformat(), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
 Ratio = Annotated[float, Field(ge=0, le=1, description="0–1, 2 decimals.")]
 Percent = Annotated[float, Field(description="Percent, 2 decimals.")]
