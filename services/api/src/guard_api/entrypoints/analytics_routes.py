@@ -15,6 +15,15 @@ from guard_api.adapters.analytics_settings import analytics_settings
 from guard_api.entrypoints.deps import STRICT_QUERY, CurrentTenant, Scope
 from guard_api.entrypoints.errors import error_responses
 from guard_api.entrypoints.params import Now
+from guard_contracts.api.analytics import (
+    CostImpactPublic,
+    HistoricalCostTrendPublic,
+    HistoricalDistributionPublic,
+    HistoricalTrendPublic,
+    MetricsPublic,
+    PatternsPublic,
+    RecurringPublic,
+)
 
 WindowDays = Annotated[int, Query(ge=7, le=365, description="Days back from now.")]
 GranularityParam = Annotated[
@@ -37,7 +46,11 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
     def _service(scope: Scope) -> IncidentAnalyticsPort:
         return factory(scope.connection, analytics_settings())
 
-    @router.get("/patterns", summary="Clusters, severity spikes and cascades (SPEC §7.1)")
+    @router.get(
+        "/patterns",
+        response_model=PatternsPublic,
+        summary="Clusters, severity spikes and cascades (SPEC §7.1)",
+    )
     async def incident_patterns(
         tenant: CurrentTenant,
         scope: Scope,
@@ -47,7 +60,11 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
     ) -> dict[str, Any]:
         return await _service(scope).patterns(tenant, window_hours, limit, now)
 
-    @router.get("/recurring", summary="Recurring incidents by fingerprint (SPEC §7.2)")
+    @router.get(
+        "/recurring",
+        response_model=RecurringPublic,
+        summary="Recurring incidents by fingerprint (SPEC §7.2)",
+    )
     async def incident_recurrence(
         tenant: CurrentTenant,
         scope: Scope,
@@ -59,7 +76,11 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
         service = _service(scope)
         return await service.recurring(tenant, baseline_days, recurrence_threshold, limit, now)
 
-    @router.get("/cost-impact", summary="Cost impact by category and resolution (SPEC §7.3)")
+    @router.get(
+        "/cost-impact",
+        response_model=CostImpactPublic,
+        summary="Cost impact by category and resolution (SPEC §7.3)",
+    )
     async def incident_cost_impact(
         tenant: CurrentTenant,
         scope: Scope,
@@ -69,7 +90,11 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
     ) -> dict[str, Any]:
         return await _service(scope).cost_impact(tenant, baseline_days, limit, now)
 
-    @router.get("/metrics", summary="Counts, MTTA, MTTR, containment and SLA (SPEC §7.4)")
+    @router.get(
+        "/metrics",
+        response_model=MetricsPublic,
+        summary="Counts, MTTA, MTTR, containment and SLA (SPEC §7.4)",
+    )
     async def incident_metrics(
         tenant: CurrentTenant,
         scope: Scope,
@@ -80,6 +105,7 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
 
     @router.get(
         "/historical/trend",
+        response_model=HistoricalTrendPublic,
         summary="Incidents per period (SPEC §7.5)",
         responses=error_responses(400),
     )
@@ -94,6 +120,7 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
 
     @router.get(
         "/historical/distribution",
+        response_model=HistoricalDistributionPublic,
         summary="Incidents by category, severity and cause (SPEC §7.5)",
         responses=error_responses(400),
     )
@@ -109,6 +136,7 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
 
     @router.get(
         "/historical/cost-trend",
+        response_model=HistoricalCostTrendPublic,
         summary="Incident cost per period (SPEC §7.5)",
         responses=error_responses(400),
     )

@@ -140,7 +140,15 @@ def _add_export_routes(router: APIRouter) -> None:
         summary="The export's artifact (PDF, ZIP or JSON) as an attachment",
         responses={
             200: {
-                "content": {"application/pdf": {}, "application/zip": {}, "application/json": {}}
+                "description": "The artifact's bytes; `ETag` and `X-Content-SHA256` carry its "
+                "SHA-256.",
+                "content": {
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                    "application/zip": {"schema": {"type": "string", "format": "binary"}},
+                    "application/json": {
+                        "schema": {"type": "object", "description": "The evidence bundle."}
+                    },
+                },
             },
             409: {
                 "model": ErrorBody,
