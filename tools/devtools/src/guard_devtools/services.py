@@ -120,9 +120,9 @@ class IngestProcess:
                         f"ingest exited with {self.proc.returncode}; see {self.log_path}"
                     )
                 try:
-                    if (
-                        await client.get(f"http://127.0.0.1:{self.ops_port}/readyz")
-                    ).status_code == 200:
+                    answer = await client.get(f"http://127.0.0.1:{self.ops_port}/readyz")
+                    # Draining a backlog (after a crash) is up and running, just not ready.
+                    if answer.status_code == 200 or "catching up" in answer.text:
                         return
                 except httpx.HTTPError:
                     pass
