@@ -3,7 +3,7 @@
 Determinism: hypothesis runs with ``derandomize=True`` (the examples are a function of the test
 function and the schema, never of the clock or a random seed) and no example database, so a red
 run is red on every re-run and on every machine, and a change to an unrelated module cannot make
-it fail. The wider, randomised exploration lives outside CI in ``tools/fuzz/run_schemathesis.py``
+it fail. The wider, randomised exploration lives outside CI in ``bench/fuzz/run_schemathesis.py``
 (docs/api/README.md).
 
 Checks: every schemathesis check that judges one response — server errors, status codes, content
