@@ -1,6 +1,15 @@
 """L7: every table, imported here so ``Base.metadata`` knows them all."""
 
-from guard_storage.models.analytics import AnalyticsWatermark, CostRollupDaily, CostRollupHourly
+from guard_storage.models.analytics import (
+    AnalyticsWatermark,
+    CostRollupDaily,
+    CostRollupDimensionDaily,
+    CostRollupHourly,
+    CostRollupTenantHourly,
+    IncidentCostDaily,
+    IncidentMetricDaily,
+    IncidentRecurrenceDaily,
+)
 from guard_storage.models.base import Base
 from guard_storage.models.exports import ExportJob
 from guard_storage.models.ingest import (
@@ -22,10 +31,15 @@ __all__ = [
     "CostAnomaly",
     "CostEvent",
     "CostRollupDaily",
+    "CostRollupDimensionDaily",
     "CostRollupHourly",
+    "CostRollupTenantHourly",
     "ExportJob",
     "Incident",
+    "IncidentCostDaily",
     "IncidentEvent",
+    "IncidentMetricDaily",
+    "IncidentRecurrenceDaily",
     "IngestWatermark",
     "KillswitchEvent",
     "OutboxMessage",

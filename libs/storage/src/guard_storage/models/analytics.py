@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, PrimaryKeyConstraint, String
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import BigInteger, DateTime, PrimaryKeyConstraint, String, Text
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from guard_storage.models.base import Base
@@ -105,3 +105,94 @@ class PublishedAnomaly(Base):
     entity_id: Mapped[str] = mapped_column(DIMENSION)
     period: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[datetime]
+
+
+class CostRollupTenantHourly(Base):
+    """Spend per tenant × UTC hour: today's total and the expected-so-far curve read a day of rows.
+
+    (docs/operations-scaling.md: the rollup shapes and which answer reads which.)"""
+
+    __tablename__ = "cost_rollups_tenant_hourly"
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "bucket"),)
+
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    bucket: Mapped[datetime]
+    cost_micros: Mapped[int] = mapped_column(BigInteger)
+    request_count: Mapped[int] = mapped_column(BigInteger)
+
+
+class CostRollupDimensionDaily(Base):
+    """Spend per tenant × UTC day × one dimension's value.
+
+    ``dimension`` is ``tenant_id`` (value '', the tenant's total), ``feature_tag``, ``model`` or
+    ``user_id`` (value '' when the event had none), so a day holds a few dozen rows per tenant
+    whatever the number of feature × model × user combinations."""
+
+    __tablename__ = "cost_rollups_dimension_daily"
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "day", "dimension", "value"),)
+
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    day: Mapped[datetime]
+    dimension: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(DIMENSION)
+    cost_micros: Mapped[int] = mapped_column(BigInteger)
+    request_count: Mapped[int] = mapped_column(BigInteger)
+
+
+class IncidentMetricDaily(Base):
+    """Incidents created per tenant × UTC day × severity × lifecycle state, for the metrics answer.
+
+    Durations are kept whole (microseconds, one array element per incident), so medians and p90s
+    over any set of days are exact ``percentile_cont`` over the merged arrays, not estimates.
+    ``open_created`` holds the creation instants of unresolved incidents (SLA breach is judged
+    against the request's ``now``)."""
+
+    __tablename__ = "incident_rollups_metric_daily"
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "day", "severity", "lifecycle_state"),)
+
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    day: Mapped[datetime]
+    severity: Mapped[str] = mapped_column(String(16))
+    lifecycle_state: Mapped[str] = mapped_column(String(16))
+    created_count: Mapped[int] = mapped_column(BigInteger)
+    ack_us: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+    resolution_us: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+    containment_us: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+    open_created: Mapped[list[datetime]] = mapped_column(ARRAY(DateTime(timezone=True)))
+
+
+class IncidentRecurrenceDaily(Base):
+    """Incidents created per tenant × UTC day × category × fingerprint, for recurrence.
+
+    The five newest of the day (instant and id, newest first) and the resolution methods with
+    their counts merge across days into the answer's newest five and most common method."""
+
+    __tablename__ = "incident_rollups_recurrence_daily"
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "day", "category", "fingerprint"),)
+
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    day: Mapped[datetime]
+    category: Mapped[str] = mapped_column(String(32))
+    fingerprint: Mapped[str] = mapped_column(Text)
+    created_count: Mapped[int] = mapped_column(BigInteger)
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+    recent_at: Mapped[list[datetime]] = mapped_column(ARRAY(DateTime(timezone=True)))
+    recent_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(UUID(as_uuid=True)))
+    reopened_count: Mapped[int] = mapped_column(BigInteger)
+    methods: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
+    method_counts: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+
+
+class IncidentCostDaily(Base):
+    """Incidents with a cost per tenant × UTC day × category × resolution method ('' = none)."""
+
+    __tablename__ = "incident_rollups_cost_daily"
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "day", "category", "resolution_method"),)
+
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    day: Mapped[datetime]
+    category: Mapped[str] = mapped_column(String(32))
+    resolution_method: Mapped[str] = mapped_column(String(32))
+    incident_count: Mapped[int] = mapped_column(BigInteger)
+    cost_micros: Mapped[int] = mapped_column(BigInteger)

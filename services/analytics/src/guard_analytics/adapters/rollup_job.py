@@ -17,8 +17,12 @@ from guard_analytics.drivers.rollups import (
     INCIDENT_JOB,
     RollupRepository,
     Watermark,
+    rebuild_cost_chunk,
     refresh_incident_buckets,
     refresh_incident_rollups,
+    session_lock,
+    session_unlock,
+    truncate_cost_rollups,
 )
 from guard_contracts.outputs import AnalyticsSnapshotCompleted
 
@@ -151,3 +155,61 @@ async def catch_up(
             if result.ran and result.position >= target:
                 return total
             await asyncio.sleep(0.01 if result.ran else 0.2)
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildResult:
+    events: int
+    position: int
+    seconds: float
+
+
+async def rebuild_cost_rollups(
+    pool: asyncpg.Pool[Any],
+    clock: Callable[[], datetime],
+    parallel: int = 2,
+    chunks: int = 16,
+    work_mem: str = DEFAULT_WORK_MEM,
+) -> RebuildResult:
+    """Rebuild every cost rollup from the raw events, ``parallel`` connections at a time.
+
+    Holds the cost job's lock for the whole rebuild (incremental cycles skip meanwhile), reads
+    up to a position no running transaction can still write below (the cycle's own rule), and
+    leaves the watermark there, so the incremental job goes on from exactly where it ends.
+    Tenants are split into ``chunks`` by hash; more chunks than connections keeps the large
+    tenants from leaving one connection working alone at the end. Readers see partial rollups
+    while it runs: it is a maintenance operation (docs/operations-scaling.md)."""
+    started = asyncio.get_running_loop().time()
+    async with pool.acquire() as lead:
+        await session_lock(lead, COST_JOB)
+        try:
+            repo = RollupRepository(lead)
+            target = (await repo.snapshot()).last_seq
+            async with lead.transaction():
+                xid = await repo.own_xid()
+            while True:
+                snap = await repo.snapshot()
+                if snap.xmin >= xid or not await repo.older_in_flight(xid):
+                    break
+                await asyncio.sleep(0.05)
+            await truncate_cost_rollups(lead)
+            queue: asyncio.Queue[int] = asyncio.Queue()
+            for chunk in range(chunks):
+                queue.put_nowait(chunk)
+
+            async def worker() -> int:
+                done = 0
+                async with pool.acquire() as conn:
+                    while not queue.empty():
+                        chunk = queue.get_nowait()
+                        done += await rebuild_cost_chunk(conn, target, chunks, chunk, work_mem)
+                return done
+
+            events = sum(await asyncio.gather(*(worker() for _ in range(parallel))))
+            async with lead.transaction():
+                now = clock()
+                await repo.watermark(COST_JOB, now)
+                await repo.save_watermark(COST_JOB, Watermark(target, None, None, now))
+        finally:
+            await session_unlock(lead, COST_JOB)
+    return RebuildResult(events, target, asyncio.get_running_loop().time() - started)

@@ -45,7 +45,7 @@ SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
          AS last_seq
 """
 
-_COST_DELTA = """
+_COST_DELTA_TEMPLATE = """
 WITH delta AS MATERIALIZED (
     SELECT tenant_id, date_trunc('hour', occurred_at, 'UTC') AS bucket,
            coalesce(feature_tag, '') AS feature_tag, model, coalesce(user_id, '') AS user_id,
@@ -75,10 +75,44 @@ WITH delta AS MATERIALIZED (
         input_tokens = r.input_tokens + EXCLUDED.input_tokens,
         output_tokens = r.output_tokens + EXCLUDED.output_tokens
     RETURNING 1
+), tenant_hourly AS (
+    INSERT INTO cost_rollups_tenant_hourly AS r (tenant_id, bucket, cost_micros, request_count)
+    SELECT tenant_id, bucket, sum(cost), sum(n) FROM delta GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (tenant_id, bucket) DO UPDATE SET
+        cost_micros = r.cost_micros + EXCLUDED.cost_micros,
+        request_count = r.request_count + EXCLUDED.request_count
+    RETURNING 1
+), dimension_daily AS (
+    INSERT INTO cost_rollups_dimension_daily AS r (tenant_id, day, dimension, value,
+        cost_micros, request_count)
+    {dimension_select}
+    FROM (SELECT *, date_trunc('day', bucket, 'UTC') AS day FROM delta) AS d
+    {dimension_group} ORDER BY 1, 2, 3, 4
+    ON CONFLICT (tenant_id, day, dimension, value) DO UPDATE SET
+        cost_micros = r.cost_micros + EXCLUDED.cost_micros,
+        request_count = r.request_count + EXCLUDED.request_count
+    RETURNING 1
 )
-SELECT (SELECT count(*) FROM hourly) AS hourly_rows, (SELECT count(*) FROM daily) AS daily_rows,
+SELECT (SELECT count(*) FROM hourly) + (SELECT count(*) FROM tenant_hourly) AS hourly_rows,
+       (SELECT count(*) FROM daily) + (SELECT count(*) FROM dimension_daily) AS daily_rows,
        (SELECT coalesce(sum(n), 0)::bigint FROM delta) AS events
 """
+# One row per (tenant, day) for the total and one per feature, model and user value present.
+_DIMENSION_SELECT = """SELECT tenant_id, day,
+        CASE WHEN GROUPING(feature_tag) = 0 THEN 'feature_tag'
+             WHEN GROUPING(model) = 0 THEN 'model'
+             WHEN GROUPING(user_id) = 0 THEN 'user_id' ELSE 'tenant_id' END,
+        coalesce(CASE WHEN GROUPING(feature_tag) = 0 THEN feature_tag END,
+                 CASE WHEN GROUPING(model) = 0 THEN model END,
+                 CASE WHEN GROUPING(user_id) = 0 THEN user_id END, ''),
+        sum(cost), sum(n)"""
+_DIMENSION_GROUP = (
+    "GROUP BY GROUPING SETS ((tenant_id, day), (tenant_id, day, feature_tag), "
+    "(tenant_id, day, model), (tenant_id, day, user_id))"
+)
+_COST_DELTA = _COST_DELTA_TEMPLATE.format(
+    dimension_select=_DIMENSION_SELECT, dimension_group=_DIMENSION_GROUP
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,16 +252,189 @@ _SOME_BUCKETS = _INCIDENT_REFRESH.format(
 )
 
 
+# The daily incident rollups behind metrics, recurrence and cost impact (one row per tenant × UTC
+# day × the answer's grouping). Exact, not sketched: durations are kept per incident as whole
+# microseconds, so percentile_cont over the merged arrays equals percentile_cont over the rows.
+_US = "(extract(epoch FROM {0}) * 1000000)::bigint"
+_RESOLVED = "i.lifecycle_state = 'RESOLVED' AND i.resolved_at IS NOT NULL"
+_METRIC_FRESH = f"""
+    SELECT i.tenant_id, date_trunc('day', i.created_at, 'UTC') AS day, i.severity,
+           i.lifecycle_state, count(*)::bigint AS created_count,
+           coalesce(array_agg({_US.format("i.acked_at - i.created_at")} ORDER BY i.acked_at
+             - i.created_at) FILTER (WHERE i.acked_at IS NOT NULL), '{{{{}}}}') AS ack_us,
+           coalesce(array_agg({_US.format("i.resolved_at - i.created_at")} ORDER BY i.resolved_at
+             - i.created_at) FILTER (WHERE {_RESOLVED}), '{{{{}}}}') AS resolution_us,
+           coalesce(array_agg({_US.format("i.contained_at - i.created_at")} ORDER BY
+             i.contained_at - i.created_at) FILTER (WHERE i.contained_at IS NOT NULL), '{{{{}}}}')
+             AS containment_us,
+           coalesce(array_agg(i.created_at ORDER BY i.created_at)
+             FILTER (WHERE i.lifecycle_state <> 'RESOLVED'), '{{{{}}}}') AS open_created
+    FROM {{source}} GROUP BY 1, 2, 3, 4"""
+_RECURRENCE_FRESH = """
+    SELECT tenant_id, day, category, fingerprint, count(*)::bigint AS created_count,
+           min(created_at) AS first_at, max(created_at) AS last_at,
+           array_agg(created_at ORDER BY newest) FILTER (WHERE newest <= 5) AS recent_at,
+           array_agg(incident_id ORDER BY newest) FILTER (WHERE newest <= 5) AS recent_ids,
+           count(recurrence_of)::bigint AS reopened_count,
+           coalesce(array_agg(resolution_method ORDER BY resolution_method)
+             FILTER (WHERE resolution_method IS NOT NULL AND method_first = 1), '{{}}') AS methods,
+           coalesce(array_agg(method_n ORDER BY resolution_method)
+             FILTER (WHERE resolution_method IS NOT NULL AND method_first = 1), '{{}}')
+             AS method_counts
+    FROM (
+        SELECT i.tenant_id, date_trunc('day', i.created_at, 'UTC') AS day, i.category,
+               i.fingerprint, i.created_at, i.incident_id, i.recurrence_of, i.resolution_method,
+               row_number() OVER (PARTITION BY i.tenant_id, date_trunc('day', i.created_at, 'UTC'),
+                   i.category, i.fingerprint ORDER BY i.created_at DESC, i.incident_id DESC)
+                 AS newest,
+               row_number() OVER (PARTITION BY i.tenant_id, date_trunc('day', i.created_at, 'UTC'),
+                   i.category, i.fingerprint, i.resolution_method) AS method_first,
+               count(*) OVER (PARTITION BY i.tenant_id, date_trunc('day', i.created_at, 'UTC'),
+                   i.category, i.fingerprint, i.resolution_method)::bigint AS method_n
+        FROM {source}
+    ) AS ranked GROUP BY 1, 2, 3, 4"""
+_COST_FRESH = """
+    SELECT i.tenant_id, date_trunc('day', i.created_at, 'UTC') AS day, i.category,
+           coalesce(i.resolution_method, '') AS resolution_method,
+           count(*)::bigint AS incident_count, sum(i.cost_impact_micros)::bigint AS cost_micros
+    FROM {source} WHERE i.cost_impact_micros > 0 GROUP BY 1, 2, 3, 4"""
+_DAILY_TABLES = (
+    ("incident_rollups_metric_daily", ("severity", "lifecycle_state"),
+     ("created_count", "ack_us", "resolution_us", "containment_us", "open_created"),
+     _METRIC_FRESH),
+    ("incident_rollups_recurrence_daily", ("category", "fingerprint"),
+     ("created_count", "first_at", "last_at", "recent_at", "recent_ids", "reopened_count",
+      "methods", "method_counts"),
+     _RECURRENCE_FRESH),
+    ("incident_rollups_cost_daily", ("category", "resolution_method"),
+     ("incident_count", "cost_micros"), _COST_FRESH),
+)  # fmt: skip
+
+
+def _daily_refresh(
+    table: str, keys: tuple[str, ...], values: tuple[str, ...], fresh: str, dirty: bool
+) -> str:
+    key = ", ".join(("tenant_id", "day", *keys))
+    if dirty:
+        prefix = (
+            "dirty AS (SELECT DISTINCT t AS tenant_id, date_trunc('day', b, 'UTC') AS day "
+            "FROM unnest($1::text[], $2::timestamptz[]) AS d(t, b)), "
+        )
+        source = (
+            "dirty AS d JOIN incidents AS i ON i.tenant_id = d.tenant_id "
+            "AND i.created_at >= d.day AND i.created_at < d.day + interval '1 day'"
+        )
+        scope = "(r.tenant_id, r.day) IN (SELECT tenant_id, day FROM dirty)"
+    else:
+        prefix, source, scope = "", "incidents AS i", "true"
+    sets = ", ".join(f"{v} = EXCLUDED.{v}" for v in values)
+    old = ", ".join(f"r.{v}" for v in values)
+    new = ", ".join(f"EXCLUDED.{v}" for v in values)
+    matches = " AND ".join(f"f.{k} = r.{k}" for k in ("tenant_id", "day", *keys))
+    return f"""
+WITH {prefix}fresh AS MATERIALIZED ({fresh.format(source=source)}
+), upserted AS (
+    INSERT INTO {table} AS r ({key}, {", ".join(values)}) SELECT * FROM fresh
+    ON CONFLICT ({key}) DO UPDATE SET {sets}
+    WHERE ({old}) IS DISTINCT FROM ({new})
+    RETURNING 1
+), removed AS (
+    DELETE FROM {table} AS r WHERE {scope}
+      AND NOT EXISTS (SELECT 1 FROM fresh AS f WHERE {matches})
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM upserted) + (SELECT count(*) FROM removed)
+"""
+
+
+_WHOLE_DAILY = [_daily_refresh(t, k, v, f, dirty=False) for t, k, v, f in _DAILY_TABLES]
+_SOME_DAILY = [_daily_refresh(t, k, v, f, dirty=True) for t, k, v, f in _DAILY_TABLES]
+
+
 async def refresh_incident_rollups(conn: asyncpg.Connection[Any]) -> int:
-    """Make ``incident_rollups_hourly`` equal the incidents table; returns rows changed."""
-    return int(await conn.fetchval(_WHOLE_TABLE))
+    """Make the incident rollups equal the incidents table; returns rows changed."""
+    changed = int(await conn.fetchval(_WHOLE_TABLE))
+    for statement in _WHOLE_DAILY:
+        changed += int(await conn.fetchval(statement))
+    return changed
 
 
 async def refresh_incident_buckets(
     conn: asyncpg.Connection[Any], buckets: Sequence[tuple[str, datetime]]
 ) -> int:
-    """Recompute the given (tenant, UTC hour) buckets only; returns rows changed."""
+    """Recompute the given (tenant, UTC hour) buckets (and the days holding them); rows changed."""
     if not buckets:
         return 0
-    tenants, hours = zip(*buckets, strict=True)
-    return int(await conn.fetchval(_SOME_BUCKETS, list(tenants), list(hours)))
+    tenants, hours = list(zip(*buckets, strict=True))
+    changed = int(await conn.fetchval(_SOME_BUCKETS, list(tenants), list(hours)))
+    for statement in _SOME_DAILY:
+        changed += int(await conn.fetchval(statement, list(tenants), list(hours)))
+    return changed
+
+
+# Rebuild from scratch: the cost rollups are emptied, then every chunk of tenants (tenants are
+# split by hash, so no two chunks write the same key) is aggregated from the raw events in one
+# set-based statement per chunk; chunks run on parallel connections.
+COST_ROLLUP_TABLES = (
+    "cost_rollups_hourly",
+    "cost_rollups_daily",
+    "cost_rollups_tenant_hourly",
+    "cost_rollups_dimension_daily",
+)
+_REBUILD_CHUNK = (
+    """
+WITH delta AS MATERIALIZED (
+    SELECT tenant_id, date_trunc('hour', occurred_at, 'UTC') AS bucket,
+           coalesce(feature_tag, '') AS feature_tag, model, coalesce(user_id, '') AS user_id,
+           sum(cost_micros) AS cost, count(*) AS n,
+           sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
+    FROM cost_events WHERE seq <= $1 AND abs(hashtext(tenant_id) % $2) = $3
+    GROUP BY 1, 2, 3, 4, 5
+), hourly AS (
+    INSERT INTO cost_rollups_hourly (tenant_id, bucket, feature_tag, model, user_id,
+        cost_micros, request_count, input_tokens, output_tokens)
+    SELECT * FROM delta ORDER BY 1, 2, 3, 4, 5
+), daily AS (
+    INSERT INTO cost_rollups_daily (tenant_id, day, feature_tag, model, user_id,
+        cost_micros, request_count, input_tokens, output_tokens)
+    SELECT tenant_id, date_trunc('day', bucket, 'UTC'), feature_tag, model, user_id,
+           sum(cost), sum(n), sum(input_tokens), sum(output_tokens)
+    FROM delta GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+), tenant_hourly AS (
+    INSERT INTO cost_rollups_tenant_hourly (tenant_id, bucket, cost_micros, request_count)
+    SELECT tenant_id, bucket, sum(cost), sum(n) FROM delta GROUP BY 1, 2 ORDER BY 1, 2
+), dimension_daily AS (
+    INSERT INTO cost_rollups_dimension_daily (tenant_id, day, dimension, value,
+        cost_micros, request_count)
+"""
+    + f"""    {_DIMENSION_SELECT}
+    FROM (SELECT *, date_trunc('day', bucket, 'UTC') AS day FROM delta) AS d
+    {_DIMENSION_GROUP} ORDER BY 1, 2, 3, 4
+)
+SELECT coalesce(sum(n), 0)::bigint FROM delta
+"""
+)
+
+
+async def truncate_cost_rollups(conn: asyncpg.Connection[Any]) -> None:
+    await conn.execute(f"TRUNCATE {', '.join(COST_ROLLUP_TABLES)}")
+
+
+async def rebuild_cost_chunk(
+    conn: asyncpg.Connection[Any], upto_seq: int, chunks: int, chunk: int, work_mem: str
+) -> int:
+    """Aggregate chunk ``chunk`` of ``chunks`` (tenants by hash) of the events with
+    ``seq ≤ upto_seq`` into the emptied rollups, in one transaction; returns events read."""
+    async with conn.transaction():
+        await conn.execute("SELECT set_config('work_mem', $1, true)", work_mem)
+        await conn.execute("SET LOCAL synchronous_commit = off")
+        return int(await conn.fetchval(_REBUILD_CHUNK, upto_seq, chunks, chunk))
+
+
+async def session_lock(conn: asyncpg.Connection[Any], job: str) -> None:
+    """Hold ``job``'s lock for the session (the cycles' transaction locks share its key)."""
+    await conn.execute("SELECT pg_advisory_lock(hashtext('guard_analytics.' || $1))", job)
+
+
+async def session_unlock(conn: asyncpg.Connection[Any], job: str) -> None:
+    await conn.execute("SELECT pg_advisory_unlock(hashtext('guard_analytics.' || $1))", job)

@@ -6,12 +6,11 @@ raw cost events; ``last_updated`` says when the cost snapshot last advanced.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from guard_api.adapters.analytics_settings import AnalyticsApiSettings
-from guard_api.drivers.analytics import AnalyticsRepository, CostRow
+from guard_api.drivers.analytics import AnalyticsRepository
 from guard_api.engines import analytics_costs as costs
 from guard_api.engines.analytics_numbers import floor_hour, half_up
 from guard_contracts.money import micros_to_cents
@@ -34,39 +33,18 @@ class CostQueries:
     async def _repo(self) -> AnalyticsRepository:
         return AnalyticsRepository(self._connection)
 
-    async def _spend_rows(
-        self, repo: AnalyticsRepository, tenant: str, start: datetime, at: datetime
-    ) -> list[CostRow]:
-        """Spend from ``start`` (an hour) to now: hourly rollups at the edges, daily inside."""
-        today = costs.midnight(at.date())
-        end = floor_hour(at) + timedelta(hours=1)  # the current hour, as far as processed
-        first_day = costs.midnight(start.date())
-        first_day = first_day if first_day == start else first_day + timedelta(days=1)
-        if first_day >= today:
-            return await repo.cost_rows(tenant, "cost_rollups_hourly", "bucket", start, end)
-        return (
-            await repo.cost_rows(tenant, "cost_rollups_hourly", "bucket", start, first_day)
-            + await repo.cost_rows(tenant, "cost_rollups_daily", "day", first_day, today)
-            + await repo.cost_rows(tenant, "cost_rollups_hourly", "bucket", today, end)
-        )
-
     async def summary(self, tenant: str, now: datetime | None) -> dict[str, Any]:
         at = self.settings.resolve_now(now)
         repo = await self._repo()
         today = at.date()
         midnight = costs.midnight(today)
-        end = floor_hour(at) + timedelta(hours=1)
-        today_micros = sum(
-            r.cost_micros
-            for r in await repo.cost_rows(tenant, "cost_rollups_hourly", "bucket", midnight, end)
-        )
+        end = floor_hour(at) + timedelta(hours=1)  # the current hour, as far as processed
+        today_micros = await repo.tenant_hourly_total(tenant, midnight, end)
         month_start = costs.midnight(today.replace(day=1))
         mtd_micros = today_micros + await repo.tenant_daily_total(tenant, month_start, midnight)
         first = await repo.first_day(tenant)
         first_day = None if first is None else first.date()
-        daily = await repo.daily_by_dimension(
-            tenant, "tenant_id", midnight - timedelta(days=30), midnight
-        )
+        daily = await repo.daily_totals(tenant, midnight - timedelta(days=30), midnight)
         by_day = {r["day"].date(): r["cost"] for r in daily}
         bases = {}
         for window in (7, 30):
@@ -119,20 +97,22 @@ class CostQueries:
                 floor_hour(at - timedelta(days=PERIOD_DAYS[period])),
                 PERIOD_DAYS[period],
             )
-        rows = await self._spend_rows(repo, tenant, start, at)
-        total = sum(r.cost_micros for r in rows)
+        end = floor_hour(at) + timedelta(hours=1)  # the current hour, as far as processed
+        rows = await repo.dimension_spend(tenant, start, end)
+        total = sum(r.cost_micros for r in rows if r.dimension == "tenant_id")
         tops: dict[str, list[dict[str, Any]]] = {}
         all_baselines = await self._item_baselines(repo, tenant, today)
         for dimension, column in DIMENSIONS.items():
             baselines = all_baselines[column]
-            spend: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-            for row in rows:
-                entry = spend[getattr(row, column)]
-                entry[0] += row.cost_micros
-                entry[1] += row.request_count
             items = [
-                costs.ItemSpend(_name(dimension, raw), s, n, baselines.get(raw))
-                for raw, (s, n) in spend.items()
+                costs.ItemSpend(
+                    _name(dimension, r.value),
+                    r.cost_micros,
+                    r.request_count,
+                    baselines.get(r.value),
+                )
+                for r in rows
+                if r.dimension == column
             ]
             tops[dimension] = costs.explained_items(dimension, items, total, period_days)
         driver_type, driver_name, driver_pct = costs.largest_driver(tops)

@@ -11,7 +11,7 @@ analytical statements (rollup + edges, grouping sets, percentiles, the anomaly j
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,20 +21,28 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guard_storage.models.analytics import (
     AnalyticsWatermark,
-    CostRollupDaily,
-    CostRollupHourly,
+    CostRollupDimensionDaily,
+    CostRollupTenantHourly,
 )
 from guard_storage.models.ingest import Budget, Incident
 
 _I = Incident.__table__
-_HOURLY = CostRollupHourly.__table__
-_DAILY = CostRollupDaily.__table__
-#: (rollup table name, time column) a cost query may read -> that column.
-_COST_ROLLUPS = {
-    ("cost_rollups_hourly", "bucket"): _HOURLY.c.bucket,
-    ("cost_rollups_daily", "day"): _DAILY.c.day,
-}
+_TENANT_HOURLY = CostRollupTenantHourly.__table__
+_DIM_DAILY = CostRollupDimensionDaily.__table__
 _DIMENSIONS = ("tenant_id", "feature_tag", "model", "user_id")
+_DAY = timedelta(days=1)
+
+
+def _midnight(at: datetime) -> datetime:
+    return at.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def day_interior(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """The whole UTC days inside ``[start, end]`` as ``[low, high)`` (empty: ``low == high``)."""
+    low = _midnight(start)
+    low = low if low == start else low + _DAY
+    high = _midnight(end)
+    return (min(low, high), high)
 
 
 def _sum(column: ColumnElement[int]) -> ColumnElement[int]:
@@ -77,74 +85,170 @@ _BY_DIMENSION = _incident_parts(
 
 _ITEM_DAYS = text(
     """
-WITH d AS (
-    SELECT CASE WHEN GROUPING(feature_tag) = 0 THEN 'feature_tag'
-                WHEN GROUPING(model) = 0 THEN 'model' ELSE 'user_id' END AS dimension,
-           coalesce(CASE WHEN GROUPING(feature_tag) = 0 THEN feature_tag END,
-                    CASE WHEN GROUPING(model) = 0 THEN model END, user_id) AS name,
-           day, sum(cost_micros)::bigint AS cost
-    FROM cost_rollups_daily WHERE tenant_id = :tenant AND day < :high
-    GROUP BY GROUPING SETS ((feature_tag, day), (model, day), (user_id, day))
-)
-SELECT dimension, name, min(day) AS first,
+SELECT dimension, value AS name, min(day) AS first,
        coalesce(array_agg(day) FILTER (WHERE day >= :low), '{}') AS days,
-       coalesce(array_agg(cost) FILTER (WHERE day >= :low), '{}') AS costs
-FROM d GROUP BY 1, 2
+       coalesce(array_agg(cost_micros) FILTER (WHERE day >= :low), '{}') AS costs
+FROM cost_rollups_dimension_daily
+WHERE tenant_id = :tenant AND day < :high AND dimension <> 'tenant_id'
+GROUP BY 1, 2
 """
 )
 
+# Metrics, recurrence and cost impact read the daily incident rollups for the whole UTC days
+# inside the window and the incidents themselves for the partial days at its edges, aggregated
+# into the rollup's own shape, so both halves merge the same way. Durations are whole
+# microseconds; ``round(us / 1000.0, 6)`` is the exact millisecond value (scale 6) that
+# ``extract(epoch ...) * 1000`` gives on a row, so averages and percentile_cont are unchanged.
+_US = "(extract(epoch FROM {0}) * 1000000)::bigint"
+_EDGES = """FROM incidents AS i WHERE i.tenant_id = :tenant AND i.created_at >= :start
+      AND i.created_at <= :end AND (i.created_at < :low OR i.created_at >= :high)"""
+_METRIC_PARTS = f"""
+WITH parts AS (
+    SELECT severity, lifecycle_state, created_count AS n, ack_us, resolution_us,
+           containment_us, open_created
+    FROM incident_rollups_metric_daily
+    WHERE tenant_id = :tenant AND day >= :low AND day < :high
+    UNION ALL
+    SELECT i.severity, i.lifecycle_state, count(*),
+           coalesce(array_agg({_US.format("i.acked_at - i.created_at")})
+             FILTER (WHERE i.acked_at IS NOT NULL), '{{}}'),
+           coalesce(array_agg({_US.format("i.resolved_at - i.created_at")})
+             FILTER (WHERE i.lifecycle_state = 'RESOLVED' AND i.resolved_at IS NOT NULL), '{{}}'),
+           coalesce(array_agg({_US.format("i.contained_at - i.created_at")})
+             FILTER (WHERE i.contained_at IS NOT NULL), '{{}}'),
+           coalesce(array_agg(i.created_at) FILTER (WHERE i.lifecycle_state <> 'RESOLVED'), '{{}}')
+    {_EDGES}
+    GROUP BY 1, 2
+)"""
 _METRICS = text(
-    """
-WITH w AS (
-    SELECT lifecycle_state, severity, created_at, acked_at, resolved_at, contained_at,
-           extract(epoch FROM acked_at - created_at) * 1000 AS ack_ms,
-           CASE WHEN lifecycle_state = 'RESOLVED'
-                THEN extract(epoch FROM resolved_at - created_at) * 1000 END AS res_ms,
-           extract(epoch FROM contained_at - created_at) * 1000 AS con_ms,
-           CASE severity WHEN 'critical' THEN CAST(:sla_critical AS numeric)
+    _METRIC_PARTS
+    + """, p AS (
+    SELECT parts.*, CASE severity WHEN 'critical' THEN CAST(:sla_critical AS numeric)
                 WHEN 'high' THEN CAST(:sla_high AS numeric)
                 WHEN 'medium' THEN CAST(:sla_medium AS numeric)
-                ELSE CAST(:sla_low AS numeric) END * 1000 AS target_ms
-    FROM incidents WHERE tenant_id = :tenant AND created_at >= :start
-      AND created_at <= CAST(:now AS timestamptz)
+                ELSE CAST(:sla_low AS numeric) END AS target_s
+    FROM parts
+), ack AS (
+    SELECT avg(v) AS a, percentile_cont(0.5) WITHIN GROUP (ORDER BY v) AS m,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY v) AS p90
+    FROM (SELECT round(u / 1000.0, 6) AS v FROM parts, unnest(parts.ack_us) AS u) AS x
+), res AS (
+    SELECT avg(v) AS a, percentile_cont(0.5) WITHIN GROUP (ORDER BY v) AS m,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY v) AS p90
+    FROM (SELECT round(u / 1000.0, 6) AS v FROM parts, unnest(parts.resolution_us) AS u) AS x
+), con AS (
+    SELECT avg(v) AS a, percentile_cont(0.5) WITHIN GROUP (ORDER BY v) AS m
+    FROM (SELECT round(u / 1000.0, 6) AS v FROM parts, unnest(parts.containment_us) AS u) AS x
+), sla AS (
+    SELECT coalesce(sum((SELECT count(*) FROM unnest(p.resolution_us) AS u
+                         WHERE u <= p.target_s * 1000000)), 0)::bigint AS met,
+           coalesce(sum((SELECT count(*) FROM unnest(p.resolution_us) AS u
+                         WHERE u > p.target_s * 1000000)
+                        + (SELECT count(*) FROM unnest(p.open_created) AS c
+                           WHERE extract(epoch FROM CAST(:end AS timestamptz) - c) * 1000
+                               > p.target_s * 1000)), 0)::bigint AS breached
+    FROM p
+), counts AS (
+    SELECT coalesce(sum(n), 0)::bigint AS total_count,
+           coalesce(sum(n) FILTER (WHERE lifecycle_state IN ('ACTIVE', 'ACKED')), 0)::bigint
+             AS active_count,
+           coalesce(sum(n) FILTER (WHERE lifecycle_state = 'ACKED'), 0)::bigint AS acked_count,
+           coalesce(sum(n) FILTER (WHERE lifecycle_state = 'RESOLVED'), 0)::bigint
+             AS resolved_count,
+           coalesce(sum(n) FILTER (WHERE severity = 'critical'), 0)::bigint AS critical_count,
+           coalesce(sum(n) FILTER (WHERE severity = 'high'), 0)::bigint AS high_count,
+           coalesce(sum(n) FILTER (WHERE severity = 'medium'), 0)::bigint AS medium_count,
+           coalesce(sum(n) FILTER (WHERE severity = 'low'), 0)::bigint AS low_count
+    FROM parts
 )
-SELECT count(*) AS total_count,
-       count(*) FILTER (WHERE lifecycle_state IN ('ACTIVE', 'ACKED')) AS active_count,
-       count(*) FILTER (WHERE lifecycle_state = 'ACKED') AS acked_count,
-       count(*) FILTER (WHERE lifecycle_state = 'RESOLVED') AS resolved_count,
-       count(*) FILTER (WHERE severity = 'critical') AS critical_count,
-       count(*) FILTER (WHERE severity = 'high') AS high_count,
-       count(*) FILTER (WHERE severity = 'medium') AS medium_count,
-       count(*) FILTER (WHERE severity = 'low') AS low_count,
-       avg(ack_ms) AS ack_avg,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY ack_ms) AS ack_median,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY ack_ms) AS ack_p90,
-       avg(res_ms) AS res_avg,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY res_ms) AS res_median,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY res_ms) AS res_p90,
-       avg(con_ms) AS con_avg,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY con_ms) AS con_median,
-       count(*) FILTER (WHERE res_ms IS NOT NULL AND res_ms <= target_ms) AS sla_met,
-       count(*) FILTER (WHERE (res_ms IS NOT NULL AND res_ms > target_ms)
-           OR (lifecycle_state <> 'RESOLVED'
-               AND extract(epoch FROM CAST(:now AS timestamptz) - created_at) * 1000
-                   > target_ms)) AS sla_breached
-FROM w
+SELECT counts.*, ack.a AS ack_avg, ack.m AS ack_median, ack.p90 AS ack_p90,
+       res.a AS res_avg, res.m AS res_median, res.p90 AS res_p90,
+       con.a AS con_avg, con.m AS con_median, sla.met AS sla_met, sla.breached AS sla_breached
+FROM counts, ack, res, con, sla
 """
 )
 
 # ``mode()`` takes the first of equally frequent methods in its ORDER BY, so ties resolve
-# alphabetically.
+# alphabetically: the merged counts pick the most frequent, then the smallest name.
 _RECURRENCE = text(
+    f"""
+WITH parts AS (
+    SELECT day, category, fingerprint, created_count AS n, first_at, last_at, recent_at,
+           recent_ids, reopened_count, methods, method_counts
+    FROM incident_rollups_recurrence_daily
+    WHERE tenant_id = :tenant AND day >= :low AND day < :high
+    UNION ALL
+    SELECT date_trunc('day', i.created_at, 'UTC'), i.category, i.fingerprint, 1, i.created_at,
+           i.created_at, ARRAY[i.created_at], ARRAY[i.incident_id],
+           (i.recurrence_of IS NOT NULL)::int,
+           CASE WHEN i.resolution_method IS NULL THEN '{{}}'::text[]
+                ELSE ARRAY[i.resolution_method::text] END,
+           CASE WHEN i.resolution_method IS NULL THEN '{{}}'::bigint[] ELSE ARRAY[1::bigint] END
+    {_EDGES}
+), groups AS (
+    SELECT category, fingerprint, sum(n)::bigint AS total, count(DISTINCT day) AS distinct_days,
+           min(first_at) AS first_at, max(last_at) AS last_at,
+           sum(reopened_count)::bigint AS reopened
+    FROM parts GROUP BY 1, 2 HAVING sum(n) >= :threshold
+), recent AS (
+    SELECT p.category, p.fingerprint,
+           (array_agg(r.id ORDER BY r.at DESC, r.id DESC))[1:5] AS recent_ids
+    FROM parts AS p JOIN groups AS g USING (category, fingerprint),
+         unnest(p.recent_at, p.recent_ids) AS r(at, id)
+    GROUP BY 1, 2
+), common AS (
+    SELECT DISTINCT ON (category, fingerprint) category, fingerprint, method
+    FROM (SELECT p.category, p.fingerprint, m.method, sum(m.c) AS c
+          FROM parts AS p JOIN groups AS g USING (category, fingerprint),
+               unnest(p.methods, p.method_counts) AS m(method, c)
+          GROUP BY 1, 2, 3) AS counted
+    ORDER BY category, fingerprint, c DESC, method
+)
+SELECT g.category, g.fingerprint, g.total, g.distinct_days, g.first_at, g.last_at,
+       r.recent_ids, g.reopened, c.method AS common_method
+FROM groups AS g JOIN recent AS r USING (category, fingerprint)
+LEFT JOIN common AS c USING (category, fingerprint)
+"""
+)
+
+_COST_IMPACT = text(
+    f"""
+SELECT category, nullif(resolution_method, '') AS resolution_method,
+       sum(n)::bigint AS incident_count, sum(cost)::bigint AS total_micros
+FROM (
+    SELECT category, resolution_method, incident_count AS n, cost_micros AS cost
+    FROM incident_rollups_cost_daily WHERE tenant_id = :tenant AND day >= :low AND day < :high
+    UNION ALL
+    SELECT i.category, coalesce(i.resolution_method, ''), 1, i.cost_impact_micros
+    {_EDGES} AND i.cost_impact_micros > 0
+) AS parts
+GROUP BY 1, 2
+"""
+)
+
+# Spend per dimension value: whole days from the dimension rollup, the hours at the edges from
+# the hourly rollup summed per dimension in PostgreSQL; ``tenant_id`` rows carry the total.
+_DIMENSION_SPEND = text(
     """
-SELECT category, fingerprint, count(*) AS total,
-       count(DISTINCT (created_at AT TIME ZONE 'UTC')::date) AS distinct_days,
-       min(created_at) AS first_at, max(created_at) AS last_at,
-       (array_agg(incident_id ORDER BY created_at DESC, incident_id DESC))[1:5] AS recent_ids,
-       count(recurrence_of) AS reopened,
-       mode() WITHIN GROUP (ORDER BY resolution_method) AS common_method
-FROM incidents WHERE tenant_id = :tenant AND created_at >= :start AND created_at <= :end
-GROUP BY 1, 2 HAVING count(*) >= :threshold
+SELECT dimension, value, sum(cost)::bigint AS cost_micros, sum(n)::bigint AS request_count
+FROM (
+    SELECT dimension, value, cost_micros AS cost, request_count AS n
+    FROM cost_rollups_dimension_daily
+    WHERE tenant_id = :tenant AND day >= :day_low AND day < :day_high
+    UNION ALL
+    SELECT CASE WHEN GROUPING(feature_tag) = 0 THEN 'feature_tag'
+                WHEN GROUPING(model) = 0 THEN 'model'
+                WHEN GROUPING(user_id) = 0 THEN 'user_id' ELSE 'tenant_id' END,
+           coalesce(CASE WHEN GROUPING(feature_tag) = 0 THEN feature_tag END,
+                    CASE WHEN GROUPING(model) = 0 THEN model END,
+                    CASE WHEN GROUPING(user_id) = 0 THEN user_id END, ''),
+           sum(cost_micros), sum(request_count)
+    FROM cost_rollups_hourly
+    WHERE tenant_id = :tenant AND ((bucket >= :start AND bucket < :day_low)
+                                   OR (bucket >= :day_high AND bucket < :end))
+    GROUP BY GROUPING SETS ((), (feature_tag), (model), (user_id)) HAVING count(*) > 0
+) AS parts
+GROUP BY 1, 2
 """
 )
 
@@ -167,12 +271,11 @@ ORDER BY a.detected_at DESC, a.event_id DESC
 
 
 @dataclass(frozen=True, slots=True)
-class CostRow:
-    """Spend of one (feature, model, user) combination over part of a window."""
+class DimensionSpend:
+    """Spend of one value of one dimension (``tenant_id`` with value '' = the total)."""
 
-    feature_tag: str
-    model: str
-    user_id: str
+    dimension: str
+    value: str
     cost_micros: int
     request_count: int
 
@@ -183,6 +286,11 @@ class AnalyticsRepository:
 
     async def _all(self, statement: Any, **params: Any) -> list[RowMapping]:
         return list((await self.conn.execute(statement, params)).mappings().all())
+
+    async def _days(self, statement: Any, start: datetime, end: datetime, **params: Any) -> Any:
+        """Run a whole-days-plus-edges statement over incidents created in ``[start, end]``."""
+        low, high = day_interior(start, end)
+        return await self._all(statement, start=start, end=end, low=low, high=high, **params)
 
     async def pattern_incidents(
         self, tenant: str, start: datetime, end: datetime
@@ -198,42 +306,30 @@ class AnalyticsRepository:
         self, tenant: str, start: datetime, end: datetime, threshold: int
     ) -> list[RowMapping]:
         """(category, fingerprint) groups of the window with at least ``threshold`` incidents."""
-        return await self._all(
-            _RECURRENCE, tenant=tenant, start=start, end=end, threshold=threshold
+        rows: list[RowMapping] = await self._days(
+            _RECURRENCE, start, end, tenant=tenant, threshold=threshold
         )
+        return rows
 
     async def cost_impact(self, tenant: str, start: datetime, end: datetime) -> list[RowMapping]:
-        c = _I.c
-        return await self._all(
-            select(
-                c.category,
-                c.resolution_method,
-                func.count().label("incident_count"),
-                _sum(c.cost_impact_micros).label("total_micros"),
-            )
-            .where(
-                c.tenant_id == tenant,
-                c.created_at >= start,
-                c.created_at <= end,
-                c.cost_impact_micros > 0,
-            )
-            .group_by(c.category, c.resolution_method)
-        )
+        rows: list[RowMapping] = await self._days(_COST_IMPACT, start, end, tenant=tenant)
+        return rows
 
     async def metrics(
         self, tenant: str, start: datetime, now: datetime, sla_seconds: dict[str, int]
     ) -> RowMapping:
-        rows = await self._all(
+        rows = await self._days(
             _METRICS,
+            start,
+            now,
             tenant=tenant,
-            start=start,
-            now=now,
             sla_critical=Decimal(sla_seconds["critical"]),
             sla_high=Decimal(sla_seconds["high"]),
             sla_medium=Decimal(sla_seconds["medium"]),
             sla_low=Decimal(sla_seconds["low"]),
         )
-        return rows[0]
+        row: RowMapping = rows[0]
+        return row
 
     async def incident_hours(
         self,
@@ -249,50 +345,40 @@ class AnalyticsRepository:
         statement = _BY_DAY if by_day else _BY_DIMENSION
         return await self._all(statement, tenant=tenant, low=low, high=high, start=start, end=end)
 
-    async def cost_rows(
-        self, tenant: str, table: str, column: str, low: datetime, high: datetime
-    ) -> list[CostRow]:
-        """Spend per combination over ``[low, high)`` of the hourly or daily rollup."""
-        if low >= high:
+    async def dimension_spend(
+        self, tenant: str, start: datetime, end: datetime
+    ) -> list[DimensionSpend]:
+        """Spend per dimension value over the whole hours ``[start, end)``: whole UTC days from
+        the dimension rollup, the hours at either edge from the hourly rollup."""
+        if start >= end:
             return []
-        at = _COST_ROLLUPS.get((table, column))
-        if at is None:
-            raise ValueError(f"no cost rollup {table}.{column}")
-        t = at.table
-        query = (
-            select(
-                t.c.feature_tag,
-                t.c.model,
-                t.c.user_id,
-                _sum(t.c.cost_micros).label("cost_micros"),
-                _sum(t.c.request_count).label("request_count"),
-            )
-            .where(t.c.tenant_id == tenant, at >= low, at < high)
-            .group_by(t.c.feature_tag, t.c.model, t.c.user_id)
+        today = _midnight(end - timedelta(microseconds=1))  # the day of the last hour
+        day_low, day_high = day_interior(start, today)
+        if day_low >= day_high:
+            day_low = day_high = start  # no whole day before today: every hour from hourly
+        rows = await self._all(
+            _DIMENSION_SPEND,
+            tenant=tenant,
+            start=start,
+            end=end,
+            day_low=day_low,
+            day_high=day_high,
         )
-        return [CostRow(**r) for r in await self._all(query)]
+        return [DimensionSpend(**r) for r in rows]
 
-    async def daily_by_dimension(
-        self, tenant: str, dimension: str, low: datetime, high: datetime
-    ) -> list[RowMapping]:
-        if dimension not in _DIMENSIONS:
-            raise ValueError(f"no cost dimension {dimension!r}")
-        name = _DAILY.c[dimension]
-        query = (
-            select(
-                name.label("name"),
-                _DAILY.c.day,
-                _sum(_DAILY.c.cost_micros).label("cost"),
-            )
-            .where(_DAILY.c.tenant_id == tenant, _DAILY.c.day >= low, _DAILY.c.day < high)
-            .group_by(name, _DAILY.c.day)
+    async def daily_totals(self, tenant: str, low: datetime, high: datetime) -> list[RowMapping]:
+        """The tenant's spend per UTC day over ``[low, high)`` (days with spend only)."""
+        d = _DIM_DAILY.c
+        query = select(d.day, d.cost_micros.label("cost")).where(
+            d.tenant_id == tenant, d.dimension == "tenant_id", d.day >= low, d.day < high
         )
         return await self._all(query)
 
     async def first_day(self, tenant: str) -> datetime | None:
         """The tenant's first day with spend (the rollup's key order makes this one probe)."""
+        d = _DIM_DAILY.c
         value: datetime | None = await self.conn.scalar(
-            select(func.min(_DAILY.c.day)).where(_DAILY.c.tenant_id == tenant)
+            select(func.min(d.day)).where(d.tenant_id == tenant, d.dimension == "tenant_id")
         )
         return value
 
@@ -303,19 +389,26 @@ class AnalyticsRepository:
         return await self._all(_ITEM_DAYS, tenant=tenant, low=low, high=high)
 
     async def tenant_hourly(self, tenant: str, low: datetime, high: datetime) -> list[RowMapping]:
-        h = _HOURLY.c
-        query = (
-            select(h.bucket, _sum(h.cost_micros).label("cost"))
-            .where(h.tenant_id == tenant, h.bucket >= low, h.bucket < high)
-            .group_by(h.bucket)
+        h = _TENANT_HOURLY.c
+        query = select(h.bucket, h.cost_micros.label("cost")).where(
+            h.tenant_id == tenant, h.bucket >= low, h.bucket < high
         )
         return await self._all(query)
 
+    async def tenant_hourly_total(self, tenant: str, low: datetime, high: datetime) -> int:
+        h = _TENANT_HOURLY.c
+        value = await self.conn.scalar(
+            select(func.coalesce(_sum(h.cost_micros), 0)).where(
+                h.tenant_id == tenant, h.bucket >= low, h.bucket < high
+            )
+        )
+        return int(value or 0)
+
     async def tenant_daily_total(self, tenant: str, low: datetime, high: datetime) -> int:
-        d = _DAILY.c
+        d = _DIM_DAILY.c
         value = await self.conn.scalar(
             select(func.coalesce(_sum(d.cost_micros), 0)).where(
-                d.tenant_id == tenant, d.day >= low, d.day < high
+                d.tenant_id == tenant, d.dimension == "tenant_id", d.day >= low, d.day < high
             )
         )
         return int(value or 0)

@@ -1,0 +1,142 @@
+"""rollups shaped for the questions asked (tenant × hour, tenant × dimension × day, incident days)
+
+Revision ID: 0008_rollup_shapes
+Revises: 0005_ingest_watermarks
+
+(The brief's chain point is 0004_open_incident_indexes; this branch already holds 0005, so the
+revision follows it to keep one head. Re-chain freely: it depends on no other revision's tables.)
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "0008_rollup_shapes"
+down_revision: str | None = "0005_ingest_watermarks"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+TENANT = sa.String(length=64)
+TS = sa.DateTime(timezone=True)
+
+
+def _big(name: str) -> sa.Column:  # type: ignore[type-arg]
+    return sa.Column(name, sa.BigInteger(), nullable=False)
+
+
+def _array(name: str, item: sa.types.TypeEngine) -> sa.Column:  # type: ignore[type-arg]
+    return sa.Column(name, postgresql.ARRAY(item), nullable=False)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "cost_rollups_tenant_hourly",
+        sa.Column("tenant_id", TENANT, nullable=False),
+        sa.Column("bucket", TS, nullable=False),
+        _big("cost_micros"),
+        _big("request_count"),
+        sa.PrimaryKeyConstraint("tenant_id", "bucket", name=op.f("pk_cost_rollups_tenant_hourly")),
+    )
+    op.create_table(
+        "cost_rollups_dimension_daily",
+        sa.Column("tenant_id", TENANT, nullable=False),
+        sa.Column("day", TS, nullable=False),
+        sa.Column("dimension", sa.String(length=16), nullable=False),
+        sa.Column("value", sa.String(length=256), nullable=False),
+        _big("cost_micros"),
+        _big("request_count"),
+        sa.PrimaryKeyConstraint(
+            "tenant_id", "day", "dimension", "value", name=op.f("pk_cost_rollups_dimension_daily")
+        ),
+    )
+    op.create_table(
+        "incident_rollups_metric_daily",
+        sa.Column("tenant_id", TENANT, nullable=False),
+        sa.Column("day", TS, nullable=False),
+        sa.Column("severity", sa.String(length=16), nullable=False),
+        sa.Column("lifecycle_state", sa.String(length=16), nullable=False),
+        _big("created_count"),
+        _array("ack_us", sa.BigInteger()),
+        _array("resolution_us", sa.BigInteger()),
+        _array("containment_us", sa.BigInteger()),
+        _array("open_created", TS),
+        sa.PrimaryKeyConstraint(
+            "tenant_id",
+            "day",
+            "severity",
+            "lifecycle_state",
+            name=op.f("pk_incident_rollups_metric_daily"),
+        ),
+    )
+    op.create_table(
+        "incident_rollups_recurrence_daily",
+        sa.Column("tenant_id", TENANT, nullable=False),
+        sa.Column("day", TS, nullable=False),
+        sa.Column("category", sa.String(length=32), nullable=False),
+        sa.Column("fingerprint", sa.Text(), nullable=False),
+        _big("created_count"),
+        sa.Column("first_at", TS, nullable=False),
+        sa.Column("last_at", TS, nullable=False),
+        _array("recent_at", TS),
+        _array("recent_ids", postgresql.UUID(as_uuid=True)),
+        _big("reopened_count"),
+        _array("methods", sa.String(length=32)),
+        _array("method_counts", sa.BigInteger()),
+        sa.PrimaryKeyConstraint(
+            "tenant_id",
+            "day",
+            "category",
+            "fingerprint",
+            name=op.f("pk_incident_rollups_recurrence_daily"),
+        ),
+    )
+    op.create_table(
+        "incident_rollups_cost_daily",
+        sa.Column("tenant_id", TENANT, nullable=False),
+        sa.Column("day", TS, nullable=False),
+        sa.Column("category", sa.String(length=32), nullable=False),
+        sa.Column("resolution_method", sa.String(length=32), nullable=False),
+        _big("incident_count"),
+        _big("cost_micros"),
+        sa.PrimaryKeyConstraint(
+            "tenant_id",
+            "day",
+            "category",
+            "resolution_method",
+            name=op.f("pk_incident_rollups_cost_daily"),
+        ),
+    )
+
+
+    # Existing deployments: derive the new cost shapes from the rollups already kept (the cost
+    # watermark does not move back); the incident shapes are filled by the analytics service's
+    # start-up reconciliation like the hourly incident rollup.
+    op.execute(
+        "INSERT INTO cost_rollups_tenant_hourly "
+        "SELECT tenant_id, bucket, sum(cost_micros), sum(request_count) "
+        "FROM cost_rollups_hourly GROUP BY 1, 2"
+    )
+    op.execute(
+        "INSERT INTO cost_rollups_dimension_daily "
+        "SELECT tenant_id, day, CASE WHEN GROUPING(feature_tag) = 0 THEN 'feature_tag' "
+        "WHEN GROUPING(model) = 0 THEN 'model' WHEN GROUPING(user_id) = 0 THEN 'user_id' "
+        "ELSE 'tenant_id' END, coalesce(CASE WHEN GROUPING(feature_tag) = 0 THEN feature_tag END, "
+        "CASE WHEN GROUPING(model) = 0 THEN model END, "
+        "CASE WHEN GROUPING(user_id) = 0 THEN user_id END, ''), "
+        "sum(cost_micros), sum(request_count) FROM cost_rollups_daily "
+        "GROUP BY GROUPING SETS ((tenant_id, day), (tenant_id, day, feature_tag), "
+        "(tenant_id, day, model), (tenant_id, day, user_id))"
+    )
+
+
+def downgrade() -> None:
+    for table in (
+        "incident_rollups_cost_daily",
+        "incident_rollups_recurrence_daily",
+        "incident_rollups_metric_daily",
+        "cost_rollups_dimension_daily",
+        "cost_rollups_tenant_hourly",
+    ):
+        op.drop_table(table)
