@@ -1,6 +1,6 @@
 """Load the analytics benchmark database: cost events and incidents over 90 days, 1,000 tenants.
 
-    .venv/bin/python bench/analytics/load.py --events 10000000 --incidents 200000
+    .venv/bin/python bench/analytics/load.py --events 10000000 --incidents 200000 [--days 90]
 
 Creates (or recreates) a dedicated database on the server of ``DATABASE_URL`` (default
 ``guard_bench_analytics``), migrates it with the project's migrations and bulk-loads
@@ -26,10 +26,12 @@ import asyncpg
 
 from guard_storage.db import to_async_url, to_asyncpg_dsn
 from guard_storage.migrate import upgrade
+from guard_storage.partitions import ensure_partitions
 
 TENANTS = 1_000
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
-SPAN_S = 90 * 86400
+INCIDENT_SPAN_S = 90 * 86400
+SPAN_S = 90 * 86400  # --days changes it: 3x the events over 3x the days = the same table, older
 FEATURES = [None, "search", "chat", "summarise", "classify", "extract"]
 MODELS = ["claude-3-haiku", "claude-sonnet-4", "gpt-4o", "gpt-4o-mini"]
 USERS = [None] + [f"user-{i}" for i in range(12)]
@@ -82,10 +84,10 @@ def event_rows(count: int, seed: int) -> Iterator[tuple[Any, ...]]:
 def incident_rows(count: int, seed: int) -> Iterator[tuple[Any, ...]]:
     rng = random.Random(seed)
     cdf = zipf_cdf(TENANTS)
-    start = NOW - timedelta(seconds=SPAN_S)
+    start = NOW - timedelta(seconds=INCIDENT_SPAN_S)
     for _ in range(count):
         rank = min(bisect.bisect_left(cdf, rng.random()), TENANTS - 1) + 1
-        created = start + timedelta(seconds=rng.random() * SPAN_S)
+        created = start + timedelta(seconds=rng.random() * INCIDENT_SPAN_S)
         state = rng.choices(["ACTIVE", "ACKED", "RESOLVED"], [5, 3, 92])[0]
         acked = created + timedelta(seconds=rng.randrange(1, 7200)) if state != "ACTIVE" else None
         resolved = (
@@ -136,6 +138,7 @@ async def load(server_url: str, database: str, events: int, incidents: int) -> N
     await asyncio.to_thread(upgrade, url)
     conn = await asyncpg.connect(to_asyncpg_dsn(url))
     try:
+        await ensure_partitions(conn, NOW - timedelta(seconds=SPAN_S), NOW + timedelta(days=62))
         for name in SECONDARY:
             await conn.execute(f"DROP INDEX {name}")
         started = time.perf_counter()
@@ -159,7 +162,10 @@ def main() -> None:
     parser.add_argument("--database", default="guard_bench_analytics")
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--incidents", type=int, default=200_000)
+    parser.add_argument("--days", type=int, default=90, help="span of the cost events")
     args = parser.parse_args()
+    global SPAN_S
+    SPAN_S = args.days * 86400
     server = os.environ.get("DATABASE_URL", "postgresql+asyncpg://guard@127.0.0.1:55432/guard")
     asyncio.run(load(server, args.database, args.events, args.incidents))
 

@@ -1,14 +1,21 @@
 """Analytics benchmark on the database loaded by ``load.py`` (127.0.0.1 only).
 
     .venv/bin/python bench/analytics/run.py [--database guard_bench_analytics] [--skip-build]
+        [--growth guard_bench_analytics_3x]
 
-1. Rollups from scratch: empty the rollup tables and watermarks, then time the cost rollup
-   catching up with every event (the service's own ``catch_up``) and one incident refresh.
+1. Rollups from scratch: empty the rollup tables and watermarks, then time the parallel
+   set-based rebuild (``rebuild_cost_rollups``; ``--incremental`` also times the incremental
+   ``catch_up`` path, the previous way) and one whole incident refresh. Target: 10M events in
+   60 s, scaled to the events present.
 2. Incremental lag: a writer commits cost events at ``--rate`` events/s (COPY batches every
    100 ms) while the service's cost loop runs; lag = time from a batch's commit until the
    watermark covers it.
 3. Endpoint latency: uvicorn running ``guard_api`` against the database, wrk with 16
    connections per endpoint (random tenants, fixed ``now``), windows of 7, 90 and 365 days.
+   Target: p99 < 50 ms for every endpoint. With ``--growth DB``, the same endpoints against a
+   second database holding 3x the cost events; target: every p99 within 20 % of the first.
+Every figure is printed beside its target with a verdict; the load average is printed at the
+start and the end (the machine is shared).
 """
 
 from __future__ import annotations
@@ -31,10 +38,22 @@ import asyncpg
 import httpx
 import jwt
 
-from guard_analytics.adapters.rollup_job import catch_up, cost_cycle, incident_cycle
+from guard_analytics.adapters.rollup_job import (
+    catch_up,
+    cost_cycle,
+    incident_cycle,
+    rebuild_cost_rollups,
+)
 from guard_storage.db import to_async_url, to_asyncpg_dsn
 
 SECRET = "bench-analytics-secret-0123456789abcdef"
+ROLLUPS = (
+    "cost_rollups_hourly, cost_rollups_daily, cost_rollups_tenant_hourly, "
+    "cost_rollups_dimension_daily, incident_rollups_hourly, incident_rollups_metric_daily, "
+    "incident_rollups_recurrence_daily, incident_rollups_cost_daily, analytics_watermarks"
+)
+P99_TARGET_MS = 50.0
+REBUILD_TARGET_S_PER_10M = 60.0
 CONNECTIONS = 16
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 NOW_Q = "now=2026-11-01T00:00:00%2B00:00"
@@ -44,28 +63,48 @@ def clock() -> datetime:
     return datetime.now(UTC)
 
 
-async def build(dsn: str) -> None:
-    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def load_average() -> str:
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+async def build(dsn: str, parallel: int, incremental: bool) -> None:
+    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=parallel + 1)
     assert pool is not None
     async with pool.acquire() as conn:
-        await conn.execute(
-            "TRUNCATE cost_rollups_hourly, cost_rollups_daily, incident_rollups_hourly, "
-            "analytics_watermarks"
-        )
         events = await conn.fetchval("SELECT count(*) FROM cost_events")
-    started = time.perf_counter()
-    await catch_up(pool, clock)
-    cost_s = time.perf_counter() - started
+    target = REBUILD_TARGET_S_PER_10M * events / 10_000_000
+    if incremental:
+        async with pool.acquire() as conn:
+            await conn.execute(f"TRUNCATE {ROLLUPS}")
+        started = time.perf_counter()
+        await catch_up(pool, clock)
+        print(f"incremental catch_up (previous way): {events:,} events in "
+              f"{time.perf_counter() - started:.1f}s (target {target:.1f}s) "
+              f"{verdict(time.perf_counter() - started <= target)}")  # fmt: skip
+    async with pool.acquire() as conn:
+        await conn.execute(f"TRUNCATE {ROLLUPS}")
+    result = await rebuild_cost_rollups(pool, clock, parallel=parallel)
     started = time.perf_counter()
     async with pool.acquire() as conn:
         await incident_cycle(conn, clock)
         incident_s = time.perf_counter() - started
-        hourly = await conn.fetchval("SELECT count(*) FROM cost_rollups_hourly")
-        daily = await conn.fetchval("SELECT count(*) FROM cost_rollups_daily")
-        inc = await conn.fetchval("SELECT count(*) FROM incident_rollups_hourly")
+        counts = {
+            t: await conn.fetchval(f"SELECT count(*) FROM {t}")
+            for t in ("cost_rollups_hourly", "cost_rollups_daily", "cost_rollups_tenant_hourly",
+                      "cost_rollups_dimension_daily", "incident_rollups_hourly",
+                      "incident_rollups_metric_daily", "incident_rollups_recurrence_daily",
+                      "incident_rollups_cost_daily")
+        }  # fmt: skip
     await pool.close()
-    print(f"build: {events:,} cost events -> {hourly:,} hourly + {daily:,} daily rows "
-          f"in {cost_s:.1f}s; incident rollup ({inc:,} rows) in {incident_s:.1f}s")  # fmt: skip
+    print(f"rebuild ({parallel} connections): {result.events:,} cost events in "
+          f"{result.seconds:.1f}s (target {target:.1f}s = 60 s per 10M) "
+          f"{verdict(result.seconds <= target)}; incident rollups in {incident_s:.1f}s")  # fmt: skip
+    print("rows: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
 
 
 async def lag(dsn: str, rate: int, seconds: int, interval: float) -> None:
@@ -206,7 +245,9 @@ def start_api(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the API did not become ready")
 
 
-def endpoints(url: str, duration: int, workers: int, only: str | None, connections: int) -> None:
+def endpoints(
+    url: str, duration: int, workers: int, only: str | None, connections: int
+) -> dict[str, float]:
     rng = random.Random(3)
     # Every tenant, the largest (Zipf rank 1 holds ~13 % of all rows) included.
     tenants = ["bench-0001", "bench-0002"] + [
@@ -215,24 +256,52 @@ def endpoints(url: str, duration: int, workers: int, only: str | None, connectio
     port = free_port()
     api = start_api(url, port, workers)
     base = f"http://127.0.0.1:{port}"
-    print(f"{connections} connections, {workers} uvicorn worker(s)")
-    print(f"{'endpoint':<26}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
+    print(f"{url.rpartition('/')[2]}: {connections} connections, {workers} worker(s), "
+          f"load average {load_average()}")  # fmt: skip
+    print(f"{'endpoint':<26}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'target':>9}{'non-2xx':>9}")
+    p99s: dict[str, float] = {}
     try:
         for name, path in ENDPOINTS.items():
             if only and only not in name:
                 continue
-            run_wrk(base, path, tenants, 2, connections)  # warm-up
+            run_wrk(base, path, tenants, 1, connections)  # warm-up
             rps, p50, p99, errors = run_wrk(base, path, tenants, duration, connections)
-            print(f"{name:<26}{rps:>9.0f}{p50:>9.2f}{p99:>9.2f}{errors:>9}", flush=True)
+            p99s[name] = p99
+            ok = verdict(p99 < P99_TARGET_MS and errors == 0)
+            print(f"{name:<26}{rps:>9.0f}{p50:>9.2f}{p99:>9.2f}{'< 50':>9}{errors:>9}  {ok}",
+                  flush=True)  # fmt: skip
     finally:
         api.terminate()
         api.wait(timeout=30)
+    for kind in ("trend", "distribution", "cost-trend"):
+        values = [p99s[f"{kind} {d}d"] for d in (7, 90, 365) if f"{kind} {d}d" in p99s]
+        if len(values) == 3:
+            spread = max(values) / max(min(values), 0.001)
+            ok = verdict(spread <= 1.2 or max(values) < 10)
+            print(f"{kind} p99 7d/90d/365d {values} ms: max/min {spread:.2f} "
+                  f"(flat = within 1.2, or all under 10 ms) {ok}")  # fmt: skip
+    return p99s
+
+
+def growth(first: dict[str, float], second: dict[str, float], names: tuple[str, str]) -> None:
+    print(f"growth: p99 at {names[0]} vs {names[1]} (3x the cost events), target within 20 %"
+          " (or both under 10 ms)")  # fmt: skip
+    for name, a in first.items():
+        b = second.get(name)
+        if b is None:
+            continue
+        ratio = b / max(a, 0.001)
+        ok = ratio <= 1.2 or max(a, b) < 10
+        print(f"  {name:<26}{a:>9.2f}{b:>9.2f}  x{ratio:.2f}  {verdict(ok)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database", default="guard_bench_analytics")
+    parser.add_argument("--growth", default=None, help="a second database with 3x the events")
     parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--incremental", action="store_true", help="also time catch_up")
+    parser.add_argument("--parallel", type=int, default=2, help="rebuild connections")
     parser.add_argument("--skip-lag", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--rate", type=int, default=10_000)
@@ -246,13 +315,18 @@ def main() -> None:
     server = os.environ.get("DATABASE_URL", "postgresql+asyncpg://guard@127.0.0.1:55432/guard")
     url = to_async_url(server).rpartition("/")[0] + f"/{args.database}"
     dsn = to_asyncpg_dsn(url)
-    print(f"{os.cpu_count()} CPUs, database {args.database}")
+    print(f"{os.cpu_count()} CPUs, database {args.database}, load average {load_average()}")
     if not args.skip_build:
-        asyncio.run(build(dsn))
+        asyncio.run(build(dsn, args.parallel, args.incremental))
     if not args.skip_lag:
         asyncio.run(lag(dsn, args.rate, args.lag_seconds, args.interval))
     if not args.skip_http:
-        endpoints(url, args.duration, args.workers, args.only, args.connections)
+        first = endpoints(url, args.duration, args.workers, args.only, args.connections)
+        if args.growth:
+            other = to_async_url(server).rpartition("/")[0] + f"/{args.growth}"
+            second = endpoints(other, args.duration, args.workers, args.only, args.connections)
+            growth(first, second, (args.database, args.growth))
+    print(f"load average at the end {load_average()}")
 
 
 if __name__ == "__main__":

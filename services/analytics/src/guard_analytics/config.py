@@ -34,6 +34,18 @@ class AnalyticsSettings(InfraSettings):
     anomaly_interval_s: float = Field(default=30.0, gt=0, le=3600)
     #: Spike and drift judge yesterday this long after midnight, so its late events are in.
     daily_detection_delay_s: float = Field(default=600.0, ge=0, le=43_200)
+    #: Seconds between growth maintenance runs (partitions ahead, retention).
+    maintenance_interval_s: float = Field(default=3600.0, gt=0, le=86_400)
+    #: cost_events month partitions are kept created this many days ahead.
+    partitions_ahead_days: int = Field(default=93, ge=31, le=3660)
+    #: Days of raw cost events to keep (whole month partitions, and only once rolled up);
+    #: unset keeps them all. Answers come from rollups; exports read raw events of a run.
+    cost_events_retention_days: int | None = Field(default=None, ge=31)
+    #: Days of hourly cost rollups to keep (the daily ones stay); unset keeps them all. Answers
+    #: read hours only for today, the last 7 days and a window's first partial day.
+    hourly_rollups_retention_days: int | None = Field(default=None, ge=32)
+    #: Days to keep finished export jobs and their stored artifacts; unset keeps them all.
+    export_retention_days: int | None = Field(default=None, ge=1)
     #: Fixed "now" for reproducible runs; unset = the wall clock.
     now: AwareDatetime | None = None
     db_pool_size: int = Field(default=4, ge=1, le=50)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -10,13 +11,26 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from guard_storage.db import to_async_url
 from guard_storage.models import Base
+from guard_storage.partitions import PARTITION_NAME
 
 config = context.config
 target_metadata = Base.metadata
 
 
+def _include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Partitions of a partitioned table are not tables of the model."""
+    return not (type_ == "table" and reflected and name and re.match(PARTITION_NAME, name))
+
+
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        compare_type=True,
+        include_object=_include_object,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

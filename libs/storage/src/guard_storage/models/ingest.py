@@ -38,7 +38,9 @@ class CostEvent(Base):
 
     __tablename__ = "cost_events"
     __table_args__ = (
-        PrimaryKeyConstraint("tenant_id", "event_id"),
+        # Partitioned by month of occurred_at (guard_storage.partitions), so the key and every
+        # unique index carry it: a replayed event (same id, same instant) still conflicts.
+        PrimaryKeyConstraint("tenant_id", "event_id", "occurred_at"),
         Index("ix_cost_events_tenant_occurred", "tenant_id", "occurred_at"),
         Index(
             "ix_cost_events_tenant_run",
@@ -46,7 +48,8 @@ class CostEvent(Base):
             "run_id",
             postgresql_where=text("run_id IS NOT NULL"),
         ),
-        Index("ix_cost_events_seq", "seq", unique=True),
+        Index("ix_cost_events_seq", "seq"),
+        {"postgresql_partition_by": "RANGE (occurred_at)"},
     )
 
     tenant_id: Mapped[str] = mapped_column(TENANT)

@@ -24,6 +24,11 @@ from guard_analytics.adapters.anomaly_job import (
     new_events,
     record_published,
 )
+from guard_analytics.adapters.maintenance_job import (
+    MaintenanceResult,
+    Retention,
+    maintenance_cycle,
+)
 from guard_analytics.adapters.rollup_job import (
     CycleResult,
     cost_cycle,
@@ -65,6 +70,7 @@ class AnalyticsService:
             ("cost-rollup", self.cost_once, s.cost_interval_s),
             ("incident-rollup", self.incidents_once, s.incident_interval_s),
             ("anomalies", self.anomalies_once, s.anomaly_interval_s),
+            ("maintenance", self.maintenance_once, s.maintenance_interval_s),
         ):
             self._tasks.append(asyncio.create_task(self._loop(name, job, every), name=name))
 
@@ -101,6 +107,20 @@ class AnalyticsService:
             EVENTS.inc(result.events)
             POSITION.set(result.position)
         await self._announce(result)
+        return result
+
+    async def maintenance_once(self) -> MaintenanceResult:
+        s = self.settings
+        retention = Retention(
+            cost_events_days=s.cost_events_retention_days,
+            hourly_rollups_days=s.hourly_rollups_retention_days,
+            export_jobs_days=s.export_retention_days,
+            partitions_ahead_days=s.partitions_ahead_days,
+        )
+        async with self.pool.acquire() as conn:
+            result = await maintenance_cycle(conn, s.clock, retention)
+        if result.ran:
+            log.info("maintenance", extra={"result": result})
         return result
 
     async def incidents_once(self) -> CycleResult:

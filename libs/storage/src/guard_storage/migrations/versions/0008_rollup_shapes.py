@@ -1,4 +1,4 @@
-"""rollups shaped for the questions asked (tenant × hour, tenant × dimension × day, incident days)
+"""rollups shaped for the questions asked; cost_events partitioned by month of occurred_at
 
 Revision ID: 0008_rollup_shapes
 Revises: 0005_ingest_watermarks
@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
+
+from guard_storage.partitions import DROP_FUNCTION, DROP_FUNCTIONS, ENSURE_FUNCTION
 
 revision: str = "0008_rollup_shapes"
 down_revision: str | None = "0005_ingest_watermarks"
@@ -30,7 +32,87 @@ def _array(name: str, item: sa.types.TypeEngine) -> sa.Column:  # type: ignore[t
     return sa.Column(name, postgresql.ARRAY(item), nullable=False)
 
 
+COST_COLUMNS = (
+    "tenant_id, event_id, seq, occurred_at, run_id, step_index, agent_id, user_id, feature_tag, "
+    "model, provider, input_tokens, output_tokens, cost_micros, duration_ms, status, ingested_at"
+)
+COST_INDEXES = ("ix_cost_events_seq", "ix_cost_events_tenant_occurred", "ix_cost_events_tenant_run")
+
+
+def _cost_events(partitioned: bool) -> None:
+    short = sa.String(length=256)
+    op.create_table(
+        "cost_events",
+        sa.Column("tenant_id", TENANT, nullable=False),
+        sa.Column("event_id", sa.UUID(), nullable=False),
+        sa.Column("seq", sa.BigInteger(), sa.Identity(always=True), nullable=False),
+        sa.Column("occurred_at", TS, nullable=False),
+        sa.Column("run_id", short, nullable=True),
+        sa.Column("step_index", sa.Integer(), nullable=True),
+        sa.Column("agent_id", short, nullable=True),
+        sa.Column("user_id", short, nullable=True),
+        sa.Column("feature_tag", short, nullable=True),
+        sa.Column("model", short, nullable=False),
+        sa.Column("provider", short, nullable=True),
+        sa.Column("input_tokens", sa.BigInteger(), nullable=False),
+        sa.Column("output_tokens", sa.BigInteger(), nullable=False),
+        sa.Column("cost_micros", sa.BigInteger(), nullable=False),
+        sa.Column("duration_ms", sa.BigInteger(), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=True),
+        sa.Column("ingested_at", TS, server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "tenant_id",
+            "event_id",
+            *(("occurred_at",) if partitioned else ()),
+            name=op.f("pk_cost_events"),
+        ),
+        **({"postgresql_partition_by": "RANGE (occurred_at)"} if partitioned else {}),  # type: ignore[arg-type]
+    )
+    op.create_index("ix_cost_events_seq", "cost_events", ["seq"], unique=not partitioned)
+    op.create_index("ix_cost_events_tenant_occurred", "cost_events", ["tenant_id", "occurred_at"])
+    op.create_index(
+        "ix_cost_events_tenant_run",
+        "cost_events",
+        ["tenant_id", "run_id"],
+        postgresql_where=sa.text("run_id IS NOT NULL"),
+    )
+
+
+def _swap_cost_events(partitioned: bool) -> None:
+    """Move cost_events into a new table (partitioned or not), keeping every seq and the
+    sequence's position (the analytics watermark is a seq)."""
+    op.execute("ALTER TABLE cost_events RENAME TO cost_events_previous")
+    op.execute("ALTER TABLE cost_events_previous RENAME CONSTRAINT pk_cost_events TO pk_cost_events_previous")
+    for index in COST_INDEXES:
+        op.execute(f"ALTER INDEX {index} RENAME TO {index}_previous")
+    op.execute(
+        "CREATE TEMP TABLE guard_cost_seq AS SELECT coalesce(pg_sequence_last_value("
+        "pg_get_serial_sequence('cost_events_previous', 'seq')::regclass), 0) AS last"
+    )
+    op.execute("ALTER TABLE cost_events_previous ALTER COLUMN seq DROP IDENTITY")
+    _cost_events(partitioned)
+    if partitioned:
+        op.execute(ENSURE_FUNCTION)
+        op.execute(DROP_FUNCTION)
+        op.execute("CREATE TABLE cost_events_default PARTITION OF cost_events DEFAULT")
+        op.execute(
+            "SELECT guard_cost_partitions_ensure(least(min(occurred_at), now()), "
+            "now() + interval '3 months') FROM cost_events_previous"
+        )
+    op.execute(
+        f"INSERT INTO cost_events ({COST_COLUMNS}) OVERRIDING SYSTEM VALUE "
+        f"SELECT {COST_COLUMNS} FROM cost_events_previous"
+    )
+    op.execute(
+        "SELECT setval(pg_get_serial_sequence('cost_events', 'seq'), greatest(last, 1), last > 0) "
+        "FROM guard_cost_seq"
+    )
+    op.execute("DROP TABLE guard_cost_seq")
+    op.execute("DROP TABLE cost_events_previous")
+
+
 def upgrade() -> None:
+    _swap_cost_events(partitioned=True)
     op.create_table(
         "cost_rollups_tenant_hourly",
         sa.Column("tenant_id", TENANT, nullable=False),
@@ -132,6 +214,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    _swap_cost_events(partitioned=False)
+    for statement in DROP_FUNCTIONS:
+        op.execute(statement)
     for table in (
         "incident_rollups_cost_daily",
         "incident_rollups_recurrence_daily",

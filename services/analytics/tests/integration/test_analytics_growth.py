@@ -1,0 +1,205 @@
+"""Growth against the real Postgres: the parallel rebuild equals the incremental rollups, the
+daily incident rollups follow bucket refreshes, and cost_events partitions are created, filled
+(COPY and replays included) and dropped only once rolled up."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+import pytest_asyncio
+
+from guard_analytics.adapters.maintenance_job import Retention, maintenance_cycle
+from guard_analytics.adapters.rollup_job import catch_up, rebuild_cost_rollups
+from guard_analytics.drivers.database import open_pool
+from guard_analytics.drivers.rollups import (
+    COST_JOB,
+    refresh_incident_buckets,
+    refresh_incident_rollups,
+)
+from guard_storage.partitions import drop_partitions, ensure_partitions
+
+pytestmark = pytest.mark.integration
+T0 = datetime(2026, 2, 10, 9, 0, tzinfo=UTC)
+COLUMNS = [
+    "tenant_id", "event_id", "occurred_at", "user_id", "feature_tag", "model",
+    "input_tokens", "output_tokens", "cost_micros",
+]  # fmt: skip
+COST_TABLES = {
+    "cost_rollups_hourly": "bucket, feature_tag, model, user_id, cost_micros, request_count, "
+    "input_tokens, output_tokens",
+    "cost_rollups_daily": "day, feature_tag, model, user_id, cost_micros, request_count",
+    "cost_rollups_tenant_hourly": "bucket, cost_micros, request_count",
+    "cost_rollups_dimension_daily": "day, dimension, value, cost_micros, request_count",
+}
+INCIDENT_TABLES = (
+    "incident_rollups_metric_daily",
+    "incident_rollups_recurrence_daily",
+    "incident_rollups_cost_daily",
+)
+
+
+def clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool[Any]]:
+    created = await open_pool(database_url, 6)
+    try:
+        yield created
+    finally:
+        await created.close()
+
+
+def events(tenant: str, n: int, rng: random.Random) -> list[tuple[Any, ...]]:
+    return [
+        (
+            tenant, uuid.uuid4(), T0 + timedelta(minutes=rng.randrange(0, 40 * 24 * 60)),
+            rng.choice([None, "u1", "u2"]), rng.choice([None, "search", "chat"]),
+            rng.choice(["claude-3-haiku", "gpt-4o"]), 10, 20, rng.randrange(1, 5_000_000),
+        )
+        for _ in range(n)
+    ]  # fmt: skip
+
+
+async def snapshot(db: asyncpg.Connection[Any], tenant: str) -> dict[str, list[tuple[Any, ...]]]:
+    out = {}
+    for table, columns in COST_TABLES.items():
+        rows = await db.fetch(
+            f"SELECT {columns} FROM {table} WHERE tenant_id = $1 ORDER BY {columns}", tenant
+        )
+        out[table] = [tuple(r) for r in rows]
+    return out
+
+
+async def test_the_parallel_rebuild_equals_the_incremental_rollups(
+    pool: asyncpg.Pool[Any], db: asyncpg.Connection[Any], tenant_id: str
+) -> None:
+    rng = random.Random(11)
+    await db.copy_records_to_table("cost_events", records=events(tenant_id, 600, rng),
+                                   columns=COLUMNS)  # fmt: skip
+    await catch_up(pool, clock)
+    incremental = await snapshot(db, tenant_id)
+    assert all(incremental.values())
+    totals = sum(r[3] for r in incremental["cost_rollups_dimension_daily"] if r[1] == "tenant_id")
+    raw = await db.fetchval(
+        "SELECT sum(cost_micros) FROM cost_events WHERE tenant_id = $1", tenant_id
+    )
+    assert totals == raw
+    last = await db.fetchval("SELECT max(seq) FROM cost_events")
+    result = await rebuild_cost_rollups(pool, clock, parallel=3, chunks=5)
+    assert result.position >= last
+    assert await snapshot(db, tenant_id) == incremental
+    position = await db.fetchval(
+        "SELECT position FROM analytics_watermarks WHERE name = $1", COST_JOB
+    )
+    assert position == result.position
+    # The incremental job goes on from the rebuild's position without counting anything twice.
+    await db.copy_records_to_table("cost_events", records=events(tenant_id, 50, rng),
+                                   columns=COLUMNS)  # fmt: skip
+    assert await catch_up(pool, clock) >= 50
+    after = await snapshot(db, tenant_id)
+    raw = await db.fetchval(
+        "SELECT sum(cost_micros) FROM cost_events WHERE tenant_id = $1", tenant_id
+    )
+    assert sum(r[1] for r in after["cost_rollups_tenant_hourly"]) == raw
+
+
+async def _incident(db: asyncpg.Connection[Any], tenant: str, created: datetime, **kw: Any) -> Any:
+    row = {
+        "incident_id": uuid.uuid4(), "tenant_id": tenant, "lifecycle_state": "ACTIVE",
+        "severity": "high", "category": "RATE_LIMIT", "cause_type": "SYSTEM", "title": "t",
+        "description": "d", "source_type": "killswitch", "fingerprint": "fp-1",
+        "cost_impact_micros": 1_500_000, "created_at": created, "first_event_at": created,
+        "last_event_at": created, "updated_at": created, **kw,
+    }  # fmt: skip
+    names = ", ".join(row)
+    marks = ", ".join(f"${i}" for i in range(1, len(row) + 1))
+    await db.execute(f"INSERT INTO incidents ({names}) VALUES ({marks})", *row.values())
+    return row["incident_id"]
+
+
+async def _daily(db: asyncpg.Connection[Any], tenant: str) -> list[list[tuple[Any, ...]]]:
+    out = []
+    for table in INCIDENT_TABLES:
+        rows = await db.fetch(f"SELECT * FROM {table} WHERE tenant_id = $1 ORDER BY 1, 2, 3, 4",
+                              tenant)  # fmt: skip
+        out.append([tuple(r) for r in rows])
+    return out
+
+
+async def test_bucket_refreshes_keep_the_daily_incident_rollups_exact(
+    db: asyncpg.Connection[Any], tenant_id: str
+) -> None:
+    ids = [await _incident(db, tenant_id, T0 + timedelta(minutes=7 * k)) for k in range(9)]
+    await refresh_incident_rollups(db)
+    metric, recurrence, cost = await _daily(db, tenant_id)
+    assert sum(r[4] for r in metric) == 9
+    assert len(recurrence) == 1
+    assert cost[0][4] == 9
+    assert len(recurrence[0][7]) == 5  # the day's five newest
+    resolved_at = T0 + timedelta(hours=3)
+    await db.execute(
+        "UPDATE incidents SET lifecycle_state = 'RESOLVED', resolved_at = $2, "
+        "resolution_method = 'manual', acked_at = $2 WHERE incident_id = $1",
+        ids[0],
+        resolved_at,
+    )
+    changed = await refresh_incident_buckets(db, [(tenant_id, T0)])
+    assert changed > 0
+    metric, recurrence, cost = await _daily(db, tenant_id)
+    resolved = [r for r in metric if r[3] == "RESOLVED"]
+    assert resolved
+    assert resolved[0][6] == [3 * 3600 * 1_000_000]  # resolution_us, exact
+    assert recurrence[0][10] == ["manual"]
+    assert recurrence[0][11] == [1]
+    # A whole-table pass finds nothing left to change for this tenant.
+    before = await _daily(db, tenant_id)
+    await refresh_incident_rollups(db)
+    assert await _daily(db, tenant_id) == before
+
+
+async def test_partitions_take_late_rows_and_drop_only_when_rolled_up(
+    db: asyncpg.Connection[Any], tenant_id: str
+) -> None:
+    old = datetime(2019, 1, 15, tzinfo=UTC)
+    row = (tenant_id, uuid.uuid4(), old, None, None, "gpt-4o", 1, 2, 42)
+    await db.copy_records_to_table("cost_events", records=[row], columns=COLUMNS)
+    where = "FROM cost_events WHERE tenant_id = $1 AND occurred_at = $2"
+    seq = await db.fetchval(f"SELECT seq {where}", tenant_id, old)
+    assert await db.fetchval(f"SELECT tableoid::regclass::text {where}", tenant_id, old) == (
+        "cost_events_default"
+    )
+    assert await ensure_partitions(db, old, old + timedelta(days=1)) == 1
+    assert await db.fetchval(f"SELECT tableoid::regclass::text {where}", tenant_id, old) == (
+        "cost_events_p201901"
+    )
+    assert await db.fetchval(f"SELECT seq {where}", tenant_id, old) == seq
+    # A replay (same id, same instant) is still a conflict, not a second row.
+    await db.execute(
+        "INSERT INTO cost_events (tenant_id, event_id, occurred_at, model, input_tokens, "
+        "output_tokens, cost_micros) VALUES ($1, $2, $3, 'gpt-4o', 1, 2, 42) ON CONFLICT DO NOTHING",
+        tenant_id,
+        row[1],
+        old,
+    )
+    assert await db.fetchval(f"SELECT count(*) {where}", tenant_id, old) == 1
+    cutoff = datetime(2019, 3, 1, tzinfo=UTC)
+    assert await drop_partitions(db, cutoff, seq - 1) == 0  # not rolled up yet: kept
+    assert await drop_partitions(db, cutoff, seq) == 1
+    assert await db.fetchval("SELECT to_regclass('cost_events_p201901')") is None
+
+
+async def test_maintenance_keeps_partitions_ahead(db: asyncpg.Connection[Any]) -> None:
+    now = datetime.now(UTC)
+    result = await maintenance_cycle(db, lambda: now, Retention(partitions_ahead_days=62))
+    assert result.ran
+    ahead = now + timedelta(days=62)
+    name = f"cost_events_p{ahead:%Y%m}"
+    assert await db.fetchval("SELECT to_regclass($1)::text", name) == name
