@@ -93,7 +93,7 @@ async def test_the_parallel_rebuild_equals_the_incremental_rollups(
     )
     assert totals == raw
     last = await db.fetchval("SELECT max(seq) FROM cost_events")
-    result = await rebuild_cost_rollups(pool, clock, parallel=3, chunks=5)
+    result = await rebuild_cost_rollups(pool, clock, parallel=3, shares=2)
     assert result.position >= last
     assert await snapshot(db, tenant_id) == incremental
     position = await db.fetchval(

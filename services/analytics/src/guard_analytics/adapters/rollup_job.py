@@ -17,9 +17,11 @@ from guard_analytics.drivers.rollups import (
     INCIDENT_JOB,
     RollupRepository,
     Watermark,
+    cost_event_partitions,
     rebuild_cost_chunk,
     refresh_incident_buckets,
     refresh_incident_rollups,
+    restore_cost_keys,
     session_lock,
     session_unlock,
     truncate_cost_rollups,
@@ -168,7 +170,7 @@ async def rebuild_cost_rollups(
     pool: asyncpg.Pool[Any],
     clock: Callable[[], datetime],
     parallel: int = 2,
-    chunks: int = 16,
+    shares: int | None = None,
     work_mem: str = DEFAULT_WORK_MEM,
 ) -> RebuildResult:
     """Rebuild every cost rollup from the raw events, ``parallel`` connections at a time.
@@ -176,9 +178,11 @@ async def rebuild_cost_rollups(
     Holds the cost job's lock for the whole rebuild (incremental cycles skip meanwhile), reads
     up to a position no running transaction can still write below (the cycle's own rule), and
     leaves the watermark there, so the incremental job goes on from exactly where it ends.
-    Tenants are split into ``chunks`` by hash; more chunks than connections keeps the large
-    tenants from leaving one connection working alone at the end. Readers see partial rollups
-    while it runs: it is a maintenance operation (docs/operations-scaling.md)."""
+    A chunk is one month partition × one of ``shares`` (default ``parallel``) tenant shares by
+    hash: keys never cross chunks, each chunk reads one partition, and a large month does not
+    leave one connection working alone at the end. The rollups' primary keys
+    are dropped meanwhile and built once at the end. Readers see partial rollups while it
+    runs: it is a maintenance operation (docs/operations-scaling.md)."""
     started = asyncio.get_running_loop().time()
     async with pool.acquire() as lead:
         await session_lock(lead, COST_JOB)
@@ -193,19 +197,26 @@ async def rebuild_cost_rollups(
                     break
                 await asyncio.sleep(0.05)
             await truncate_cost_rollups(lead)
-            queue: asyncio.Queue[int] = asyncio.Queue()
-            for chunk in range(chunks):
-                queue.put_nowait(chunk)
+            split = shares or parallel
+            queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
+            for partition in await cost_event_partitions(lead):
+                for share in range(split):
+                    queue.put_nowait((partition, share))
 
             async def worker() -> int:
                 done = 0
                 async with pool.acquire() as conn:
                     while not queue.empty():
-                        chunk = queue.get_nowait()
-                        done += await rebuild_cost_chunk(conn, target, chunks, chunk, work_mem)
+                        partition, share = queue.get_nowait()
+                        done += await rebuild_cost_chunk(
+                            conn, partition, target, split, share, work_mem
+                        )
                 return done
 
-            events = sum(await asyncio.gather(*(worker() for _ in range(parallel))))
+            try:
+                events = sum(await asyncio.gather(*(worker() for _ in range(parallel))))
+            finally:
+                await restore_cost_keys(lead, work_mem)
             async with lead.transaction():
                 now = clock()
                 await repo.watermark(COST_JOB, now)

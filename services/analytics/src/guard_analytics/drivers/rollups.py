@@ -372,9 +372,11 @@ async def refresh_incident_buckets(
     return changed
 
 
-# Rebuild from scratch: the cost rollups are emptied, then every chunk of tenants (tenants are
-# split by hash, so no two chunks write the same key) is aggregated from the raw events in one
-# set-based statement per chunk; chunks run on parallel connections.
+# Rebuild from scratch: the cost rollups are emptied, then every chunk is aggregated from the
+# raw events in one set-based statement; chunks run on parallel connections. A chunk is one
+# partition of cost_events (a UTC month: every rollup key, hour or day, lies in one month) and
+# one share of its tenants by hash, so no two chunks write the same key and each reads only
+# its own partition.
 COST_ROLLUP_TABLES = (
     "cost_rollups_hourly",
     "cost_rollups_daily",
@@ -388,7 +390,7 @@ WITH delta AS MATERIALIZED (
            coalesce(feature_tag, '') AS feature_tag, model, coalesce(user_id, '') AS user_id,
            sum(cost_micros) AS cost, count(*) AS n,
            sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
-    FROM cost_events WHERE seq <= $1 AND abs(hashtext(tenant_id) % $2) = $3
+    FROM {source} WHERE seq <= $1 AND abs(hashtext(tenant_id) % $2) = $3
     GROUP BY 1, 2, 3, 4, 5
 ), hourly AS (
     INSERT INTO cost_rollups_hourly (tenant_id, bucket, feature_tag, model, user_id,
@@ -416,19 +418,63 @@ SELECT coalesce(sum(n), 0)::bigint FROM delta
 )
 
 
+#: Primary keys of the cost rollups: dropped while a rebuild fills the emptied tables and built
+#: once at the end (one sort per table instead of millions of index insertions).
+_COST_KEYS = {
+    "cost_rollups_hourly": "tenant_id, bucket, feature_tag, model, user_id",
+    "cost_rollups_daily": "tenant_id, day, feature_tag, model, user_id",
+    "cost_rollups_tenant_hourly": "tenant_id, bucket",
+    "cost_rollups_dimension_daily": "tenant_id, day, dimension, value",
+}
+
+
+async def cost_event_partitions(conn: asyncpg.Connection[Any]) -> list[str]:
+    """The partitions of cost_events (the table itself when it has none)."""
+    rows = await conn.fetch(
+        "SELECT c.relname FROM pg_inherits AS h JOIN pg_class AS c ON c.oid = h.inhrelid "
+        "WHERE h.inhparent = 'cost_events'::regclass ORDER BY 1"
+    )
+    return [r["relname"] for r in rows] or ["cost_events"]
+
+
 async def truncate_cost_rollups(conn: asyncpg.Connection[Any]) -> None:
-    await conn.execute(f"TRUNCATE {', '.join(COST_ROLLUP_TABLES)}")
+    """Empty the cost rollups and drop their keys (:func:`restore_cost_keys` puts them back)."""
+    async with conn.transaction():
+        await conn.execute(f"TRUNCATE {', '.join(COST_ROLLUP_TABLES)}")
+        for table in COST_ROLLUP_TABLES:
+            await conn.execute(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS pk_{table}")
+
+
+async def restore_cost_keys(conn: asyncpg.Connection[Any], work_mem: str) -> None:
+    """Build the cost rollups' primary keys again (idempotent)."""
+    async with conn.transaction():
+        await conn.execute("SELECT set_config('maintenance_work_mem', $1, true)", work_mem)
+        for table, key in _COST_KEYS.items():
+            exists = await conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = $1)", f"pk_{table}"
+            )
+            if not exists:
+                await conn.execute(
+                    f"ALTER TABLE {table} ADD CONSTRAINT pk_{table} PRIMARY KEY ({key})"
+                )
 
 
 async def rebuild_cost_chunk(
-    conn: asyncpg.Connection[Any], upto_seq: int, chunks: int, chunk: int, work_mem: str
+    conn: asyncpg.Connection[Any],
+    partition: str,
+    upto_seq: int,
+    shares: int,
+    share: int,
+    work_mem: str,
 ) -> int:
-    """Aggregate chunk ``chunk`` of ``chunks`` (tenants by hash) of the events with
+    """Aggregate share ``share`` of ``shares`` (tenants by hash) of ``partition``'s events with
     ``seq ≤ upto_seq`` into the emptied rollups, in one transaction; returns events read."""
+    source = '"' + partition.replace('"', '""') + '"'
     async with conn.transaction():
         await conn.execute("SELECT set_config('work_mem', $1, true)", work_mem)
         await conn.execute("SET LOCAL synchronous_commit = off")
-        return int(await conn.fetchval(_REBUILD_CHUNK, upto_seq, chunks, chunk))
+        statement = _REBUILD_CHUNK.replace("{source}", source)
+        return int(await conn.fetchval(statement, upto_seq, shares, share))
 
 
 async def session_lock(conn: asyncpg.Connection[Any], job: str) -> None:
