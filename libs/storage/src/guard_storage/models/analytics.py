@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, PrimaryKeyConstraint, String, Text
+from sqlalchemy import BigInteger, DateTime, Index, PrimaryKeyConstraint, String, Text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -129,7 +129,11 @@ class CostRollupDimensionDaily(Base):
     whatever the number of feature × model × user combinations."""
 
     __tablename__ = "cost_rollups_dimension_daily"
-    __table_args__ = (PrimaryKeyConstraint("tenant_id", "day", "dimension", "value"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "day", "dimension", "value"),
+        # One item's days: its first day and its last week are probes, whatever the history.
+        Index("ix_cost_rollups_dimension_daily_item", "tenant_id", "dimension", "value", "day"),
+    )
 
     tenant_id: Mapped[str] = mapped_column(TENANT)
     day: Mapped[datetime]

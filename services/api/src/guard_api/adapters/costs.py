@@ -101,7 +101,8 @@ class CostQueries:
         rows = await repo.dimension_spend(tenant, start, end)
         total = sum(r.cost_micros for r in rows if r.dimension == "tenant_id")
         tops: dict[str, list[dict[str, Any]]] = {}
-        all_baselines = await self._item_baselines(repo, tenant, today)
+        asked = [(r.dimension, r.value) for r in rows if r.dimension != "tenant_id"]
+        all_baselines = await self._item_baselines(repo, tenant, today, asked)
         for dimension, column in DIMENSIONS.items():
             baselines = all_baselines[column]
             items = [
@@ -134,12 +135,13 @@ class CostQueries:
         }
 
     async def _item_baselines(
-        self, repo: AnalyticsRepository, tenant: str, today: date
+        self, repo: AnalyticsRepository, tenant: str, today: date, items: list[tuple[str, str]]
     ) -> dict[str, dict[str, float]]:
-        """column -> item -> 7-day baseline (mean daily spend, days without spend count 0)."""
+        """column -> item -> 7-day baseline (mean daily spend, days without spend count 0), for
+        the (column, value) items asked about."""
         midnight = costs.midnight(today)
         out: dict[str, dict[str, float]] = {column: {} for column in DIMENSIONS.values()}
-        for r in await repo.item_days(tenant, midnight - timedelta(days=7), midnight):
+        for r in await repo.item_days(tenant, items, midnight - timedelta(days=7), midnight):
             spend = {d.date(): c for d, c in zip(r["days"], r["costs"], strict=True)}
             days = costs.baseline_days(today, 7, r["first"].date())
             stats = costs.mean_std([spend.get(d, 0) for d in days])

@@ -10,6 +10,7 @@ analytical statements (rollup + edges, grouping sets, percentiles, the anomaly j
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -83,14 +84,25 @@ _BY_DIMENSION = _incident_parts(
     "CAST(:low AS timestamptz) AS hour, category, severity, cause_type", "2, 3, 4"
 )
 
+# Per item: its first day with spend before ``high`` and its daily spend over ``[low, high)``,
+# two probes of the (tenant, dimension, value, day) index each, so the cost is per item asked
+# about, not per day of history.
 _ITEM_DAYS = text(
     """
-SELECT dimension, value AS name, min(day) AS first,
-       coalesce(array_agg(day) FILTER (WHERE day >= :low), '{}') AS days,
-       coalesce(array_agg(cost_micros) FILTER (WHERE day >= :low), '{}') AS costs
-FROM cost_rollups_dimension_daily
-WHERE tenant_id = :tenant AND day < :high AND dimension <> 'tenant_id'
-GROUP BY 1, 2
+SELECT i.dimension, i.value AS name, f.first, w.days, w.costs
+FROM unnest(CAST(:dimensions AS text[]), CAST(:names AS text[])) AS i(dimension, value)
+CROSS JOIN LATERAL (
+    SELECT min(day) AS first FROM cost_rollups_dimension_daily AS d
+    WHERE d.tenant_id = :tenant AND d.dimension = i.dimension AND d.value = i.value
+      AND d.day < :high
+) AS f
+CROSS JOIN LATERAL (
+    SELECT coalesce(array_agg(day), '{}') AS days, coalesce(array_agg(cost_micros), '{}') AS costs
+    FROM cost_rollups_dimension_daily AS d
+    WHERE d.tenant_id = :tenant AND d.dimension = i.dimension AND d.value = i.value
+      AND d.day >= :low AND d.day < :high
+) AS w
+WHERE f.first IS NOT NULL
 """
 )
 
@@ -382,11 +394,22 @@ class AnalyticsRepository:
         )
         return value
 
-    async def item_days(self, tenant: str, low: datetime, high: datetime) -> list[RowMapping]:
-        """For every feature, model and user of the tenant, in one scan of its daily rollup:
-        ``dimension`` (the column), ``name``, ``first`` (first day with spend before ``high``)
-        and the daily spend over ``[low, high)`` as parallel arrays ``days`` / ``costs``."""
-        return await self._all(_ITEM_DAYS, tenant=tenant, low=low, high=high)
+    async def item_days(
+        self,
+        tenant: str,
+        items: Sequence[tuple[str, str]],
+        low: datetime,
+        high: datetime,
+    ) -> list[RowMapping]:
+        """For each (dimension column, value) of ``items`` with spend before ``high``:
+        ``dimension``, ``name``, ``first`` (its first day with spend before ``high``) and its
+        daily spend over ``[low, high)`` as parallel arrays ``days`` / ``costs``."""
+        if not items:
+            return []
+        dimensions, names = (list(x) for x in zip(*items, strict=True))
+        return await self._all(
+            _ITEM_DAYS, tenant=tenant, dimensions=dimensions, names=names, low=low, high=high
+        )
 
     async def tenant_hourly(self, tenant: str, low: datetime, high: datetime) -> list[RowMapping]:
         h = _TENANT_HOURLY.c

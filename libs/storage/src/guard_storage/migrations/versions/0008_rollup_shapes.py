@@ -133,6 +133,11 @@ def upgrade() -> None:
             "tenant_id", "day", "dimension", "value", name=op.f("pk_cost_rollups_dimension_daily")
         ),
     )
+    op.create_index(
+        "ix_cost_rollups_dimension_daily_item",
+        "cost_rollups_dimension_daily",
+        ["tenant_id", "dimension", "value", "day"],
+    )
     op.create_table(
         "incident_rollups_metric_daily",
         sa.Column("tenant_id", TENANT, nullable=False),
