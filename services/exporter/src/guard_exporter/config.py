@@ -19,7 +19,9 @@ from guard_contracts.wire import DEFAULT_MAX_MESSAGE_BYTES
 class Settings(InfraSettings):
     model_config = SettingsConfigDict(env_prefix="GUARD_EXPORTER_", extra="ignore")
 
-    environment: Literal["development", "preflight", "production"] = "development"
+    #: Safe by default: production unless told otherwise (scripts/up, compose and tests say
+    #: ``development`` explicitly). Mirrors ``guard_runtime.settings.InfraSettings.environment``.
+    environment: Literal["development", "preflight", "production"] = "production"
     group_id: str = "guard-exporter"
     export_requests_topic: str = DEFAULT_TOPICS.export_requests
     export_results_topic: str = DEFAULT_TOPICS.export_results
@@ -47,7 +49,9 @@ class Settings(InfraSettings):
         if self.environment != "development" and not (self.signing_key or self.signing_key_file):
             raise ValueError(
                 "GUARD_EXPORTER_SIGNING_KEY or GUARD_EXPORTER_SIGNING_KEY_FILE is required "
-                f"in {self.environment}; the built-in development key is refused there"
+                f"in {self.environment} (GUARD_EXPORTER_ENVIRONMENT): set it to an Ed25519 "
+                "private key (PKCS#8 PEM, or base64 of the 32-byte seed); the public development "
+                "key is accepted only with GUARD_EXPORTER_ENVIRONMENT=development"
             )
         return self
 

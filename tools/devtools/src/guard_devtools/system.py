@@ -41,7 +41,12 @@ class Service:
 SERVICES = [
     Service("ingest", 8001, {"GUARD_INGEST_OPS_PORT": "8001"}),
     Service("analytics", 8002, {"GUARD_ANALYTICS_OPS_PORT": "8002"}),
-    Service("exporter", 8003, {"GUARD_EXPORTER_OPS_PORT": "8003"}),
+    Service(
+        "exporter",
+        8003,
+        # Local runs sign with the public development key; production refuses to start without one.
+        {"GUARD_EXPORTER_OPS_PORT": "8003", "GUARD_EXPORTER_ENVIRONMENT": "development"},
+    ),
     Service(
         "api",
         API_PORT,

@@ -94,6 +94,18 @@ class Integrity(BaseModel):
     first_broken_sequence: int | None = Field(
         description="Position (1-based) of the first link that does not verify; null when VERIFIED."
     )
+    recorded_root_hash: str | None = Field(
+        default=None,
+        description="The head the incident records (timeline_head); the chain must end there.",
+    )
+    recorded_event_count: int | None = Field(
+        default=None,
+        description="The entry count the incident records (timeline_length).",
+    )
+    problems: list[str] = Field(
+        default_factory=list,
+        description="What does not verify, in words (empty when VERIFIED).",
+    )
 
 
 class TimelineEntry(BaseModel):

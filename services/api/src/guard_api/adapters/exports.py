@@ -29,6 +29,11 @@ from guard_contracts.enums import EXPORT_FORMATS, ExportKind, ExportStatus
 from guard_contracts.events import ExportRequested
 from guard_contracts.wire import encode
 
+#: Said of the development key wherever it is listed (docs/exports.md, "Signing").
+DEVELOPMENT_KEY_WARNING = (
+    "development key: derived from a public string, so anyone can sign with it; artifacts "
+    "signed with it prove nothing"
+)
 #: How often a waiting request looks at the job again.
 POLL_SECONDS = 0.2
 _FINISHED = frozenset({ExportStatus.COMPLETED, ExportStatus.FAILED})
@@ -127,7 +132,12 @@ class ExportsService:
 
     async def signing_keys(self, connection: Any) -> SigningKeys:
         rows = await ExportJobReader(connection).signing_keys()
-        return SigningKeys(keys=[SigningKeyPublic(**r) for r in rows])
+        return SigningKeys(
+            keys=[
+                SigningKeyPublic(**r, warning=DEVELOPMENT_KEY_WARNING if r["development"] else None)
+                for r in rows
+            ]
+        )
 
 
 async def _wait_for(

@@ -61,6 +61,13 @@ class SigningKeyPublic(BaseModel):
     key_id: str
     algorithm: str
     public_key_pem: str
+    development: bool = Field(
+        default=False,
+        description="True for the public development key: anything it signed proves nothing.",
+    )
+    warning: str | None = Field(
+        default=None, description="Why this key must not be trusted, when it must not."
+    )
     registered_at: datetime
 
 

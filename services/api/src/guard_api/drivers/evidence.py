@@ -61,3 +61,30 @@ class EvidenceRepository:
         )
         # JSONB arrives as text on a plain asyncpg connection.
         return [TimelineRow(**{**dict(r.items()), "data": json.loads(r["data"])}) for r in records]
+
+    async def timeline_with_head(
+        self, tenant_id: str, incident_id: UUID
+    ) -> tuple[list[TimelineRow], str | None, int] | None:
+        """The timeline and the head the incident records for it (``timeline_head``,
+        ``timeline_length``), read in ONE statement so both come from the same snapshot: a proof
+        must not call an entry appended between two reads "missing". None: no such incident."""
+        columns = ", ".join(f"e.{c}" for c in field_names(TimelineRow))
+        records = await self._conn.fetch(
+            f"SELECT i.timeline_head AS head_hash, i.timeline_length AS head_length, {columns}"
+            " FROM incidents i LEFT JOIN incident_events e"
+            " ON e.tenant_id = i.tenant_id AND e.incident_id = i.incident_id"
+            " WHERE i.tenant_id = $1 AND i.incident_id = $2 ORDER BY e.sequence",
+            tenant_id,
+            incident_id,
+        )
+        if not records:
+            return None
+        head, length = records[0]["head_hash"], int(records[0]["head_length"])
+        rows = [
+            TimelineRow(
+                **{n: r[n] for n in field_names(TimelineRow)} | {"data": json.loads(r["data"])}
+            )
+            for r in records
+            if r["sequence"] is not None
+        ]
+        return rows, head, length

@@ -1,4 +1,4 @@
-"""Proof verdict (O5, SPEC §8.2): recompute the incident's timeline hash chain."""
+"""Proof verdict (O5): recompute the incident's timeline hash chain and bind it to the head."""
 
 from __future__ import annotations
 
@@ -38,10 +38,21 @@ def hashed_entry(link: TimelineLink) -> dict[str, Any]:
     }
 
 
-def verify_timeline(links: Sequence[TimelineLink]) -> ChainVerdict:
-    """Links must be in sequence order; the verdict names the first link that breaks."""
+def verify_timeline(
+    links: Sequence[TimelineLink],
+    *,
+    expected_head: str | None = None,
+    expected_length: int | None = None,
+) -> ChainVerdict:
+    """The verdict names the first link that breaks. With the incident's recorded head
+    (``timeline_head`` / ``timeline_length``) it also catches deleted newest entries
+    (docs/exports.md, "Proofs")."""
     ordered = sorted(links, key=lambda link: link.sequence)
-    return verify_chain((hashed_entry(link), link.prev_hash, link.hash) for link in ordered)
+    return verify_chain(
+        ((hashed_entry(link), link.prev_hash, link.hash) for link in ordered),
+        expected_head=expected_head,
+        expected_length=expected_length,
+    )
 
 
 __all__ = ["ALGORITHM", "hashed_entry", "verify_timeline"]

@@ -29,7 +29,7 @@ from guard_exporter.drivers.artifacts import ArtifactDirectory
 from guard_exporter.drivers.incident_reader import IncidentReader
 from guard_exporter.drivers.jobs import ExportJobRepository
 from guard_exporter.drivers.results import ResultPublisher
-from guard_exporter.engines.bundle import key_id
+from guard_exporter.engines.keys import is_development_key, key_id
 from guard_exporter.engines.records import Artifact, ExportSpec, IncidentData
 from guard_exporter.engines.render import render
 
@@ -209,7 +209,9 @@ class ExportProcessor:
         await self._dlq.publish([DeadLetter.from_record(record, code, message)])
 
     async def register_key(self, public_key_pem: str) -> None:
-        await self._jobs.register_signing_key(self._key_id, public_key_pem)
+        await self._jobs.register_signing_key(
+            self._key_id, public_key_pem, development=is_development_key(self._key.public_key())
+        )
 
 
 def _job_row(spec: ExportSpec) -> dict[str, Any]:

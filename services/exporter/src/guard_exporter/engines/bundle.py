@@ -20,10 +20,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from guard_contracts.chain import ALGORITHM, canonical_json, verify_chain
+from guard_contracts.chain import ALGORITHM, ChainVerdict, canonical_json, verify_chain
+from guard_exporter.engines.keys import (
+    DEVELOPMENT_WARNING,
+    is_development_key,
+    key_id,
+    raw_public_key,
+)
 from guard_exporter.engines.records import ExportSpec, IncidentData
 from guard_exporter.engines.serialize import (
     chain_entry,
@@ -54,15 +59,6 @@ def encode_file(name: str, content: Any) -> bytes:
     return orjson.dumps(content, option=_JSON_OPTIONS) + b"\n"
 
 
-def key_id(public_key: Ed25519PublicKey) -> str:
-    """A short, stable name for a public key: the first 16 hex digits of SHA-256 of its raw bytes."""
-    return hashlib.sha256(raw_public_key(public_key)).hexdigest()[:16]
-
-
-def raw_public_key(public_key: Ed25519PublicKey) -> bytes:
-    return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
-
-
 def bundle_hash(files: Sequence[Mapping[str, Any]]) -> str:
     listing = "".join(f"{f['sha256']}  {f['name']}\n" for f in files)
     return hashlib.sha256(listing.encode()).hexdigest()
@@ -73,17 +69,29 @@ def signed_part(manifest: Mapping[str, Any]) -> bytes:
     return canonical_json({k: v for k, v in manifest.items() if k != "signature"})
 
 
-def _integrity(data: IncidentData, entries: list[dict[str, Any]]) -> dict[str, Any]:
-    verdict = verify_chain(
-        (entry, r.prev_hash, r.hash) for entry, r in zip(entries, data.timeline, strict=True)
-    )
+def integrity_view(verdict: ChainVerdict) -> dict[str, Any]:
+    """The chain verdict as written into incident.json (``verify`` recomputes and compares it)."""
     return {
         "verification_status": "VERIFIED" if verdict.verified else "TAMPERED",
         "algorithm": ALGORITHM,
         "root_hash": verdict.root_hash,
         "event_count": verdict.event_count,
         "first_broken_sequence": verdict.first_broken_sequence,
+        "recorded_root_hash": verdict.expected_head,
+        "recorded_event_count": verdict.expected_length,
+        "problems": list(verdict.problems),
     }
+
+
+def _integrity(data: IncidentData, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The chain recomputed and bound to the head the incident row records (docs/exports.md)."""
+    inc = data.incident
+    verdict = verify_chain(
+        ((entry, r.prev_hash, r.hash) for entry, r in zip(entries, data.timeline, strict=True)),
+        expected_head=inc.timeline_head,
+        expected_length=inc.timeline_length,
+    )
+    return integrity_view(verdict)
 
 
 def encode_data_files(data: IncidentData) -> tuple[dict[str, bytes], dict[str, Any]]:
@@ -137,6 +145,9 @@ def build_bundle(spec: ExportSpec, data: IncidentData, key: Ed25519PrivateKey) -
         "bundle_sha256": bundle_hash(listing),
     }
     public = key.public_key()
+    if is_development_key(public):
+        manifest["development_key"] = True
+        manifest["warning"] = DEVELOPMENT_WARNING
     manifest["signature"] = {
         "algorithm": "Ed25519",
         "key_id": key_id(public),

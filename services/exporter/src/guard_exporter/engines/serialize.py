@@ -70,6 +70,8 @@ def incident_view(incident: IncidentRecord) -> dict[str, Any]:
         "recurrence_of": _str(incident.recurrence_of),
         "is_synthetic": incident.is_synthetic,
         "contained_at": iso(incident.contained_at),
+        "timeline_head": incident.timeline_head,
+        "timeline_length": incident.timeline_length,
         "updated_at": iso(incident.updated_at),
     }
 
