@@ -2,6 +2,11 @@
 FROM python:3.11-slim AS base
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy
 RUN pip install --no-cache-dir uv==0.13.8
+# Fonts the exporter embeds in its PDFs (docs/exports.md): DejaVu, CJK and emoji fallbacks.
+RUN apt-get update -qq \
+    && apt-get install -y -qq --no-install-recommends fonts-dejavu-core fonts-droid-fallback \
+       fonts-symbola \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml uv.lock ./
 COPY libs ./libs

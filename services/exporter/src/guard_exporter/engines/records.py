@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -130,9 +130,10 @@ class SimilarIncident:
     resolved_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class DailySpend:
-    day: date
+class SpendBucket(NamedTuple):
+    """Billed spend of the incident's run or agent in one chart bucket starting at ``start``."""
+
+    start: datetime
     cost_micros: int
 
 
@@ -145,7 +146,7 @@ class IncidentData:
     events: tuple[SourceEvent, ...]
     run_steps: tuple[RunStep, ...]
     similar: tuple[SimilarIncident, ...] = ()
-    daily_spend: tuple[DailySpend, ...] = field(default=())
+    spend: tuple[SpendBucket, ...] = field(default=())
 
 
 @dataclass(frozen=True, slots=True)

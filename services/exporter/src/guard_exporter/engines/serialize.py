@@ -30,8 +30,9 @@ def iso(value: datetime | None) -> str | None:
 
 
 def when(value: datetime | None) -> str:
-    """A time as people read it in a report: ``2026-11-20 09:00:00 UTC``."""
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "—"
+    """A time as people read it in a report: ``2026-11-20 09:00:00 UTC`` (empty when unknown:
+    callers leave unknown facts out rather than print a placeholder)."""
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else ""
 
 
 def _str(value: uuid.UUID | None) -> str | None:
