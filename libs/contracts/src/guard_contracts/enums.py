@@ -120,6 +120,8 @@ class ExportKind(StrEnum):
     EVIDENCE = "evidence"
     SOC2 = "soc2"
     EXECUTIVE_DEBRIEF = "executive_debrief"
+    #: Every incident of a tenant in a period, as one signed ZIP (docs/exports.md).
+    AUDIT_PERIOD = "audit_period"
 
 
 class ExportFormat(StrEnum):
@@ -140,7 +142,12 @@ EXPORT_FORMATS: dict[ExportKind, frozenset[ExportFormat]] = {
     ExportKind.EVIDENCE: frozenset({ExportFormat.JSON, ExportFormat.ZIP}),
     ExportKind.SOC2: frozenset({ExportFormat.PDF}),
     ExportKind.EXECUTIVE_DEBRIEF: frozenset({ExportFormat.PDF}),
+    ExportKind.AUDIT_PERIOD: frozenset({ExportFormat.ZIP}),
 }
+#: The kinds that export one incident (``export.requested``); the others cover a period.
+INCIDENT_EXPORT_KINDS = frozenset(
+    {ExportKind.EVIDENCE, ExportKind.SOC2, ExportKind.EXECUTIVE_DEBRIEF}
+)
 
 
 class TimelineEntryType(StrEnum):
@@ -152,3 +159,5 @@ class TimelineEntryType(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
     AUTO_RESOLVED = "auto_resolved"
+    #: An artifact of the incident was exported (who, what, its SHA-256); from export results.
+    EXPORTED = "exported"

@@ -26,13 +26,16 @@ from pydantic import (
 
 from guard_contracts.enums import (
     EXPORT_FORMATS,
+    INCIDENT_EXPORT_KINDS,
     AnomalyType,
     BudgetType,
     CallStatus,
+    Category,
     CommandResolutionMethod,
     ExportFormat,
     ExportKind,
     KillswitchAction,
+    LifecycleState,
     Severity,
     TriggerType,
 )
@@ -235,10 +238,39 @@ class ExportRequested(EventBase):
 
     @model_validator(mode="after")
     def _format_fits_kind(self) -> ExportRequested:
+        if self.kind not in INCIDENT_EXPORT_KINDS:
+            raise ValueError(f"kind {self.kind} is requested with export.audit_period_requested")
         allowed = EXPORT_FORMATS[self.kind]
         if self.format not in allowed:
             names = ", ".join(sorted(allowed))
             raise ValueError(f"format {self.format} is not available for {self.kind}; use {names}")
+        return self
+
+
+class AuditPeriodFilters(_Strict):
+    """Optional narrowing of an audit-period export; each list matches any of its values."""
+
+    severities: list[Severity] | None = None
+    categories: list[Category] | None = None
+    lifecycle_states: list[LifecycleState] | None = None
+
+
+class AuditPeriodExportRequested(EventBase):
+    """Every incident of the tenant created in [period_from, period_to), as one signed ZIP."""
+
+    event_type: Literal["export.audit_period_requested"] = "export.audit_period_requested"
+    export_id: uuid.UUID
+    period_from: AwareDatetime
+    period_to: AwareDatetime
+    filters: AuditPeriodFilters = AuditPeriodFilters()
+    requested_by: ShortText
+    export_reason: LongText | None = None
+    prepared_for: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _period_is_ordered(self) -> AuditPeriodExportRequested:
+        if self.period_to <= self.period_from:
+            raise ValueError("period_to must be after period_from")
         return self
 
 

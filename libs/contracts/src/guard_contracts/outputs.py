@@ -41,13 +41,16 @@ class IncidentChanged(_Output):
 class ExportResult(_Output):
     event_type: Literal["export.result"] = "export.result"
     export_id: uuid.UUID
-    incident_id: uuid.UUID
+    #: None for an export of many incidents (``audit_period``).
+    incident_id: uuid.UUID | None
     kind: ExportKind
     format: ExportFormat
     status: ExportStatus
     sha256: str | None = None
     size_bytes: int | None = None
     error: str | None = None
+    #: Who asked for the export (the ``exported`` timeline entry names them).
+    requested_by: str | None = None
 
 
 class AnalyticsSnapshotCompleted(_Output):

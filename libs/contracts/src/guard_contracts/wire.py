@@ -14,6 +14,7 @@ import orjson
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from guard_contracts.events import (
+    AuditPeriodExportRequested,
     BudgetSet,
     CostAnomalyDetected,
     CostRecorded,
@@ -33,7 +34,8 @@ GuardEvent = Annotated[
     | IncidentAcknowledge
     | IncidentResolve
     | CostAnomalyDetected
-    | ExportRequested,
+    | ExportRequested
+    | AuditPeriodExportRequested,
     Field(discriminator="event_type"),
 ]
 EVENT_TYPES: dict[str, type[Any]] = {
@@ -47,6 +49,7 @@ EVENT_TYPES: dict[str, type[Any]] = {
         IncidentResolve,
         CostAnomalyDetected,
         ExportRequested,
+        AuditPeriodExportRequested,
     )
 }
 _ADAPTER: TypeAdapter[GuardEvent] = TypeAdapter(GuardEvent)

@@ -30,10 +30,13 @@ def _field_names(cls: Any) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
-def _record(cls: type[R], row: dict[str, Any]) -> R:
+def record_from(cls: type[R], row: dict[str, Any]) -> R:
     """Build a record from a row, ignoring columns the record does not use."""
     names: tuple[str, ...] = _field_names(cast("Any", cls))
     return cls(*[row[name] for name in names])
+
+
+_record = record_from
 
 
 class IncidentNotFound(LookupError):

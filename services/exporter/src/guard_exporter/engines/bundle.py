@@ -144,6 +144,11 @@ def build_bundle(spec: ExportSpec, data: IncidentData, key: Ed25519PrivateKey) -
         "files": listing,
         "bundle_sha256": bundle_hash(listing),
     }
+    return Bundle(files, sign_manifest(manifest, key), integrity)
+
+
+def sign_manifest(manifest: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
+    """Mark a development-key manifest as such, then add the Ed25519 signature over the rest."""
     public = key.public_key()
     if is_development_key(public):
         manifest["development_key"] = True
@@ -155,7 +160,7 @@ def build_bundle(spec: ExportSpec, data: IncidentData, key: Ed25519PrivateKey) -
         "signed": "canonical JSON of this manifest without the signature field",
         "value": base64.b64encode(key.sign(signed_part(manifest))).decode(),
     }
-    return Bundle(files, manifest, integrity)
+    return manifest
 
 
 def zip_bundle(bundle: Bundle) -> bytes:

@@ -28,6 +28,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from guard_contracts.chain import verify_chain
+from guard_exporter.engines.audit_period import (
+    AUDIT_FILES,
+    AUDIT_FORMAT,
+    INCIDENTS_JSONL,
+    PROOFS_JSONL,
+    TIMELINES_JSONL,
+)
 from guard_exporter.engines.bundle import (
     BUNDLE_FORMAT,
     DATA_FILES,
@@ -147,7 +154,7 @@ def _check(
 ) -> None:
     if not _signature_valid(manifest, public_key, report):
         report.changed.append(MANIFEST)
-    if manifest.get("format") != BUNDLE_FORMAT:
+    if manifest.get("format") not in (BUNDLE_FORMAT, AUDIT_FORMAT):
         report.problems.append(f"unknown bundle format {manifest.get('format')!r}")
     listed = manifest.get("files") or []
     for entry in listed:
@@ -161,13 +168,51 @@ def _check(
     names = {entry.get("name") for entry in listed}
     for extra in sorted(set(bodies) - names - {MANIFEST}):
         report.problems.append(f"{extra} is not listed in the manifest")
-    missing = [n for n in DATA_FILES if n not in names]
+    audit = manifest.get("format") == AUDIT_FORMAT
+    missing = [n for n in (AUDIT_FILES if audit else DATA_FILES) if n not in names]
     if missing:
         report.problems.append(f"manifest lists no {', '.join(missing)}")
     if listed and bundle_hash(listed) != manifest.get("bundle_sha256"):
         report.problems.append("bundle_sha256 does not match the listed file hashes")
     report.bundle_sha256 = manifest.get("bundle_sha256")
-    _check_contents(manifest, bodies, report)
+    if audit:
+        _check_audit_contents(bodies, report)
+    else:
+        _check_contents(manifest, bodies, report)
+
+
+def _check_audit_contents(bodies: Mapping[str, bytes], report: VerifyReport) -> None:
+    """Every incident's timeline in timelines.jsonl re-verified against the head incidents.jsonl
+    records for it, and proofs.jsonl stating the same verdict."""
+    try:
+        heads = {
+            row["incident_id"]: (row.get("timeline_head"), row.get("timeline_length"))
+            for row in map(orjson.loads, bodies[INCIDENTS_JSONL].splitlines())
+        }
+        stated = {
+            row["incident_id"]: row.get("verification_status")
+            for row in map(orjson.loads, bodies[PROOFS_JSONL].splitlines())
+        }
+        links: dict[str, list[tuple[dict[str, Any], Any, Any]]] = {i: [] for i in heads}
+        for row in map(orjson.loads, bodies[TIMELINES_JSONL].splitlines()):
+            link = ({k: row[k] for k in _CHAIN_FIELDS}, row["prev_hash"], row["hash"])
+            links.setdefault(row["incident_id"], []).append(link)
+    except (KeyError, TypeError, orjson.JSONDecodeError) as exc:
+        report.problems.append(f"the incident files cannot be read: {exc}")
+        return
+    for incident_id, incident_links in links.items():
+        head, length = heads.get(incident_id, (None, None))
+        if incident_id not in heads:
+            report.problems.append(f"{TIMELINES_JSONL}: entries of unknown incident {incident_id}")
+            continue
+        verdict = verify_chain(incident_links, expected_head=head, expected_length=length)
+        status = "VERIFIED" if verdict.verified else "TAMPERED"
+        if status != stated.get(incident_id):
+            problems = "; ".join(verdict.problems) or "it verifies"
+            report.problems.append(
+                f"incident {incident_id}: {PROOFS_JSONL} says {stated.get(incident_id)}, the "
+                f"timeline gives {status} ({problems})"
+            )
 
 
 def _json(name: str, bodies: Mapping[str, bytes], report: VerifyReport) -> Any:

@@ -1,0 +1,89 @@
+"""Streams a tenant's incidents of a period with their timelines (read-only; ingest owns them).
+
+One REPEATABLE READ, READ ONLY transaction and a server-side cursor: rows arrive in batches, one
+incident's timeline at a time, so 100,000 incidents are never in memory together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from guard_storage.models import Incident
+
+_INCIDENT_COLUMNS = [c.name for c in Incident.__table__.columns]
+_TIMELINE_COLUMNS = (
+    "sequence",
+    "entry_type",
+    "occurred_at",
+    "source_event_id",
+    "prev_hash",
+    "hash",
+)
+#: Rows fetched from the cursor per round trip.
+PREFETCH = 2000
+_FILTER_COLUMNS = {
+    "severities": "severity",
+    "categories": "category",
+    "lifecycle_states": "lifecycle_state",
+}
+
+
+def _query(filters: dict[str, list[str]]) -> tuple[str, list[list[str]]]:
+    where: list[str] = []
+    extra: list[list[str]] = []
+    for key, column in _FILTER_COLUMNS.items():
+        values = filters.get(key)
+        if values:
+            extra.append(list(values))
+            where.append(f" AND i.{column} = ANY(${3 + len(extra)}::text[])")
+    incident = ", ".join(f"i.{c}" for c in _INCIDENT_COLUMNS)
+    timeline = ", ".join(f"e.{c} AS e_{c}" for c in _TIMELINE_COLUMNS)
+    sql = (
+        f"SELECT {incident}, {timeline}, e.data::text AS e_data FROM incidents i"
+        " LEFT JOIN incident_events e ON e.incident_id = i.incident_id AND e.tenant_id = i.tenant_id"
+        " WHERE i.tenant_id = $1 AND i.created_at >= $2 AND i.created_at < $3"
+        + "".join(where)
+        + " ORDER BY i.created_at, i.incident_id, e.sequence"
+    )
+    return sql, extra
+
+
+class PeriodReader:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def incidents(
+        self,
+        tenant_id: str,
+        period_from: datetime,
+        period_to: datetime,
+        filters: dict[str, list[str]],
+    ) -> AsyncIterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        """Yield (incident row, its timeline rows in sequence order), oldest incident first."""
+        sql, extra = _query(filters)
+        async with self._engine.connect() as conn:
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert raw is not None
+            async with raw.transaction(isolation="repeatable_read", readonly=True):
+                current: dict[str, Any] | None = None
+                timeline: list[dict[str, Any]] = []
+                cursor = raw.cursor(
+                    sql, tenant_id, period_from, period_to, *extra, prefetch=PREFETCH
+                )
+                async for record in cursor:
+                    if current is None or record["incident_id"] != current["incident_id"]:
+                        if current is not None:
+                            yield current, timeline
+                        current = {c: record[c] for c in _INCIDENT_COLUMNS}
+                        timeline = []
+                    if record["e_sequence"] is not None:
+                        row = {c: record[f"e_{c}"] for c in _TIMELINE_COLUMNS}
+                        row["data"] = orjson.loads(record["e_data"])
+                        timeline.append(row)
+                if current is not None:
+                    yield current, timeline
