@@ -3,6 +3,7 @@ heads, filters, tenant scoping, the signed manifest, and ``verify`` on the resul
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -52,7 +53,7 @@ async def _export(database_url: str, spec: AuditSpec, tmp_path: Path) -> dict[st
         made = await render_audit_period(PeriodReader(engine), spec, KEY, tmp_path / "audit.zip")
     finally:
         await engine.dispose()
-    blob = made.path.read_bytes()
+    blob = await asyncio.to_thread(made.path.read_bytes)
     assert verify_bundle(blob, KEY.public_key()).ok
     with zipfile.ZipFile(io.BytesIO(blob)) as archive:
         assert archive.namelist() == [*AUDIT_FILES, "manifest.json"]
@@ -137,7 +138,7 @@ async def test_through_kafka_the_job_completes_and_the_result_is_published(
     assert job["status"] == "completed", job["error"]
     assert (job["kind"], job["format"], job["incident_id"]) == ("audit_period", "zip", None)
     assert json.loads(job["parameters"])["filters"] == {"severities": ["critical", "medium"]}
-    assert Path(job["artifact_path"]).read_bytes()[:2] == b"PK"
+    assert (await asyncio.to_thread(Path(job["artifact_path"]).read_bytes))[:2] == b"PK"
     results = await read_topic(
         kafka_bootstrap, topics.export_results, lambda r: export_id.encode() in r.value
     )
