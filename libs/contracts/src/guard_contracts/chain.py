@@ -20,9 +20,14 @@ from typing import Any
 ALGORITHM = "sha256-chain/canonical-json"
 
 
+#: ``json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, built once:
+#: the same bytes without re-creating an encoder for every link (exports verify 100,000s).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(entry: Mapping[str, Any]) -> bytes:
     """Sorted keys, no whitespace, UTF-8; datetimes and UUIDs must already be strings."""
-    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(entry).encode()
 
 
 def link_hash(prev_hash: str | None, entry: Mapping[str, Any]) -> str:

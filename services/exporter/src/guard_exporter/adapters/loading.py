@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from guard_contracts.enums import ExportKind
@@ -30,7 +31,7 @@ def _field_names(cls: Any) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
-def record_from(cls: type[R], row: dict[str, Any]) -> R:
+def record_from(cls: type[R], row: Mapping[str, Any]) -> R:
     """Build a record from a row, ignoring columns the record does not use."""
     names: tuple[str, ...] = _field_names(cast("Any", cls))
     return cls(*[row[name] for name in names])

@@ -6,7 +6,9 @@ incident's timeline at a time, so 100,000 incidents are never in memory together
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -63,27 +65,63 @@ class PeriodReader:
         period_from: datetime,
         period_to: datetime,
         filters: dict[str, list[str]],
-    ) -> AsyncIterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
-        """Yield (incident row, its timeline rows in sequence order), oldest incident first."""
+    ) -> AsyncIterator[tuple[Mapping[str, Any], list[dict[str, Any]]]]:
+        """Yield (incident row, its timeline rows in sequence order), oldest incident first.
+
+        A producer task keeps the next batch of rows on its way from PostgreSQL while the caller
+        works on the current one (at most ``_AHEAD`` batches wait, so memory stays bounded).
+        """
         sql, extra = _query(filters)
         async with self._engine.connect() as conn:
             raw = (await conn.get_raw_connection()).driver_connection
             assert raw is not None
             async with raw.transaction(isolation="repeatable_read", readonly=True):
-                current: dict[str, Any] | None = None
-                timeline: list[dict[str, Any]] = []
-                cursor = raw.cursor(
-                    sql, tenant_id, period_from, period_to, *extra, prefetch=PREFETCH
-                )
-                async for record in cursor:
-                    if current is None or record["incident_id"] != current["incident_id"]:
-                        if current is not None:
-                            yield current, timeline
-                        current = {c: record[c] for c in _INCIDENT_COLUMNS}
-                        timeline = []
-                    if record["e_sequence"] is not None:
-                        row = {c: record[f"e_{c}"] for c in _TIMELINE_COLUMNS}
-                        row["data"] = orjson.loads(record["e_data"])
-                        timeline.append(row)
+                cursor = await raw.cursor(sql, tenant_id, period_from, period_to, *extra)
+                batches: asyncio.Queue[list[Any]] = asyncio.Queue(maxsize=_AHEAD)
+                producer = asyncio.create_task(_produce(cursor, batches))
+                try:
+                    async for item in _group(batches):
+                        yield item
+                finally:
+                    producer.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await producer
+
+
+_AHEAD = 2
+
+
+async def _produce(cursor: Any, batches: asyncio.Queue[list[Any]]) -> None:
+    while True:
+        batch = await cursor.fetch(PREFETCH)
+        await batches.put(batch)
+        if not batch:
+            return
+
+
+async def _group(
+    batches: asyncio.Queue[list[Any]],
+) -> AsyncIterator[tuple[Mapping[str, Any], list[dict[str, Any]]]]:
+    current: Mapping[str, Any] | None = None
+    timeline: list[dict[str, Any]] = []
+    while batch := await batches.get():
+        for record in batch:
+            if current is None or record["incident_id"] != current["incident_id"]:
                 if current is not None:
                     yield current, timeline
+                current = record  # an asyncpg Record: read by column name
+                timeline = []
+            if record["e_sequence"] is not None:
+                timeline.append(
+                    {
+                        "sequence": record["e_sequence"],
+                        "entry_type": record["e_entry_type"],
+                        "occurred_at": record["e_occurred_at"],
+                        "source_event_id": record["e_source_event_id"],
+                        "data": orjson.loads(record["e_data"]),
+                        "prev_hash": record["e_prev_hash"],
+                        "hash": record["e_hash"],
+                    }
+                )
+    if current is not None:
+        yield current, timeline

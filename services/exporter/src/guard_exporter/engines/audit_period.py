@@ -9,7 +9,6 @@ number of incidents. The SOC2 period summary PDF is rendered from the tally at t
 from __future__ import annotations
 
 import csv
-import io
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -24,9 +23,9 @@ from guard_exporter.engines.controls import (
     DEMONSTRATED,
     NOT_DEMONSTRATED,
     PARTIAL,
-    evaluate_controls,
+    control_statuses,
 )
-from guard_exporter.engines.records import IncidentData, IncidentRecord, TimelineRow
+from guard_exporter.engines.records import IncidentRecord, TimelineRow
 from guard_exporter.engines.serialize import (
     chain_entry,
     incident_view,
@@ -167,10 +166,22 @@ def _csv(value: Any) -> str:
     return str(value)
 
 
+class _Line:
+    """A file-like that keeps the last line the csv writer wrote."""
+
+    text = ""
+
+    def write(self, text: str) -> None:
+        self.text = text
+
+
+_LINE = _Line()
+_WRITER = csv.writer(_LINE, lineterminator="\n")
+
+
 def csv_line(values: Sequence[str]) -> bytes:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(values)
-    return out.getvalue().encode()
+    _WRITER.writerow(values)
+    return _LINE.text.encode()
 
 
 def _tally(
@@ -198,9 +209,14 @@ def _tally(
             tally.tampered.append(str(incident.incident_id))
     # Controls from the incident row and its timeline (its source events are not read here:
     # containment comes from contained_at, which ingest sets on the first stop or freeze).
-    data = IncidentData(incident, tuple(timeline), (), ())
-    for result in evaluate_controls(data, chain_verified=verified):
-        tally.controls[result.control_id][result.status] += 1
+    statuses = control_statuses(
+        incident,
+        has_timeline=bool(timeline),
+        contained=incident.contained_at is not None,
+        chain_verified=verified,
+    )
+    for control_id, status in zip(CONTROL_IDS, statuses, strict=True):
+        tally.controls[control_id][status] += 1
     if tally.first_created is None or incident.created_at < tally.first_created:
         tally.first_created = incident.created_at
     if tally.last_created is None or incident.created_at > tally.last_created:

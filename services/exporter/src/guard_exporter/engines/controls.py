@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from guard_exporter.engines.phrasing import count
-from guard_exporter.engines.records import IncidentData
+from guard_exporter.engines.records import IncidentData, IncidentRecord
 from guard_exporter.engines.serialize import when
 
 DEMONSTRATED = "DEMONSTRATED"
@@ -36,6 +36,47 @@ class ControlResult:
     title: str
     status: str
     reason: str
+
+
+def cc72_status(source_type: str, has_timeline: bool) -> str:
+    return DEMONSTRATED if source_type in AUTOMATED_SOURCES and has_timeline else NOT_DEMONSTRATED
+
+
+def cc73_status(inc: IncidentRecord) -> str:
+    evaluated = inc.acked_at is not None or (
+        inc.resolved_at is not None and inc.resolution_method in HUMAN_RESOLUTIONS
+    )
+    return DEMONSTRATED if evaluated else NOT_DEMONSTRATED
+
+
+def cc74_status(inc: IncidentRecord, contained: bool) -> str:
+    if contained:
+        return DEMONSTRATED if inc.resolved_at is not None else PARTIAL
+    if inc.resolved_at is not None and inc.resolution_method in HUMAN_RESOLUTIONS:
+        return PARTIAL
+    return NOT_DEMONSTRATED
+
+
+def cc75_status(inc: IncidentRecord) -> str:
+    if inc.resolved_at is None:
+        return NOT_DEMONSTRATED
+    if inc.resolution_method in RECOVERY_METHODS:
+        return DEMONSTRATED
+    return PARTIAL if inc.resolution_method in HUMAN_RESOLUTIONS else NOT_DEMONSTRATED
+
+
+def control_statuses(
+    inc: IncidentRecord, *, has_timeline: bool, contained: bool, chain_verified: bool
+) -> tuple[str, str, str, str]:
+    """CC7.2–CC7.5 statuses without their reasons (the period summary counts only these)."""
+    if not chain_verified:
+        return (NOT_DEMONSTRATED,) * 4
+    return (
+        cc72_status(inc.source_type, has_timeline),
+        cc73_status(inc),
+        cc74_status(inc, contained),
+        cc75_status(inc),
+    )
 
 
 def _by(who: str | None) -> str:
@@ -170,6 +211,14 @@ def _cc75(data: IncidentData) -> ControlResult:
 
 def evaluate_controls(data: IncidentData, chain_verified: bool) -> list[ControlResult]:
     results = [_cc72(data), _cc73(data), _cc74(data), _cc75(data)]
+    # The reasons above and the status-only rules (used for period counts) must agree.
+    expected = control_statuses(
+        data.incident,
+        has_timeline=bool(data.timeline),
+        contained=_contained(data),
+        chain_verified=True,
+    )
+    assert tuple(r.status for r in results) == expected, (results, expected)
     if chain_verified:
         return results
     return [
