@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI
 
 from guard_api.adapters.analytics import IncidentAnalytics
 from guard_api.adapters.costs import CostQueries
+from guard_api.adapters.export_history import ExportHistoryService
 from guard_api.adapters.exports import ExportsService
 from guard_api.adapters.gateway import Gateway
 from guard_api.adapters.ports import GatewayPort
@@ -23,6 +24,7 @@ from guard_api.config import Settings
 from guard_api.entrypoints import (
     analytics_routes,
     costs_routes,
+    export_history,
     exports_routes,
     health,
     incident_item,
@@ -36,6 +38,7 @@ FIXED_PATH_ROUTERS: list[APIRouter] = [
 ]
 OTHER_ROUTERS: list[APIRouter] = [
     health.router,
+    export_history.create_router(ExportHistoryService),
     exports_routes.create_router(ExportsService),
     costs_routes.create_router(CostQueries),
 ]

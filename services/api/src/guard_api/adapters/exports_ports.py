@@ -42,7 +42,8 @@ class ExportPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     export_id: uuid.UUID
-    incident_id: uuid.UUID
+    #: None for an export of many incidents (``audit_period``).
+    incident_id: uuid.UUID | None = None
     kind: ExportKind
     format: ExportFormat
     status: ExportStatus

@@ -1,0 +1,126 @@
+"""Audit-period export requests and the export history (docs/exports.md).
+
+``POST /api/v1/exports/audit-period`` publishes ``export.audit_period_requested`` (the exporter
+creates and renders the job); ``GET /api/v1/exports`` lists the tenant's exports, newest first,
+with an opaque cursor. The API writes no table.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from guard_api.adapters.auth import Principal
+from guard_api.adapters.errors import ApiError
+from guard_api.adapters.export_history_ports import (
+    AuditExportAccepted,
+    AuditPeriodExportCreate,
+    ExportHistoryItem,
+    ExportHistoryPage,
+)
+from guard_api.adapters.exports_ports import ExportLinks
+from guard_api.config import Settings
+from guard_api.drivers.export_history import ExportHistoryReader
+from guard_api.drivers.exports import ExportRequestPublisher
+from guard_contracts.enums import ExportFormat, ExportKind, ExportStatus
+from guard_contracts.events import AuditPeriodExportRequested, AuditPeriodFilters
+from guard_contracts.wire import encode
+
+
+def _links(export_id: uuid.UUID) -> ExportLinks:
+    base = f"/api/v1/exports/{export_id}"
+    return ExportLinks(self=base, download=f"{base}/download")
+
+
+def encode_cursor(requested_at: datetime, export_id: uuid.UUID) -> str:
+    raw = f"{requested_at.isoformat()}|{export_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, _, export_id = raw.partition("|")
+        return datetime.fromisoformat(at), uuid.UUID(export_id)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ApiError(
+            "validation_error",
+            "cursor: not a cursor this API returned (use next_cursor as given)",
+            status=422,
+            field="cursor",
+        ) from None
+
+
+def _item(row: dict[str, Any]) -> ExportHistoryItem:
+    parameters = row.pop("parameters", None)
+    return ExportHistoryItem(**row, period=parameters, links=_links(row["export_id"]))
+
+
+class ExportHistoryService:
+    def __init__(self, settings: Settings) -> None:
+        self._publisher = ExportRequestPublisher(
+            settings.kafka_bootstrap_servers, settings.topic_export_requests
+        )
+
+    async def start(self) -> None:
+        await self._publisher.start()
+
+    async def stop(self) -> None:
+        await self._publisher.stop()
+
+    async def request_audit(
+        self, principal: Principal, body: AuditPeriodExportCreate
+    ) -> AuditExportAccepted:
+        filters = AuditPeriodFilters.model_validate(body.filters.model_dump(exclude_none=True))
+        event = AuditPeriodExportRequested(
+            event_id=uuid.uuid4(),
+            tenant_id=principal.tenant_id,
+            occurred_at=datetime.now(UTC),
+            export_id=uuid.uuid4(),
+            period_from=body.period_from,
+            period_to=body.period_to,
+            filters=filters,
+            requested_by=principal.subject,
+            export_reason=body.export_reason,
+            prepared_for=body.prepared_for,
+        )
+        await self._publisher.publish(principal.tenant_id, encode(event))
+        return AuditExportAccepted(
+            export_id=event.export_id,
+            kind=ExportKind.AUDIT_PERIOD,
+            format=ExportFormat.ZIP,
+            status=ExportStatus.PENDING,
+            period_from=event.period_from,
+            period_to=event.period_to,
+            links=_links(event.export_id),
+        )
+
+    async def history(
+        self,
+        connection: Any,
+        tenant_id: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        kind: ExportKind | None,
+        incident_id: uuid.UUID | None,
+    ) -> ExportHistoryPage:
+        after = decode_cursor(cursor) if cursor else None
+        rows = await ExportHistoryReader(connection).page(
+            tenant_id,
+            limit=limit + 1,
+            after=after,
+            kind=kind.value if kind else None,
+            incident_id=incident_id,
+        )
+        more = len(rows) > limit
+        items = [_item(r) for r in rows[:limit]]
+        last = items[-1] if more and items else None
+        return ExportHistoryPage(
+            items=items,
+            limit=limit,
+            next_cursor=encode_cursor(last.requested_at, last.export_id) if last else None,
+        )
