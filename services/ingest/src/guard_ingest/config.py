@@ -22,6 +22,8 @@ class IngestSettings(InfraSettings):
     topic_cost_anomalies: str = _DEFAULT.cost_anomalies
     topic_incident_changes: str = _DEFAULT.incident_changes
     topic_dlq: str = _DEFAULT.dlq
+    #: Export results: ingest appends the ``exported`` timeline entry (docs/exports.md).
+    topic_export_results: str = _DEFAULT.export_results
 
     #: Records per batch: cost events are bulk-copied, incident events go through the engine.
     cost_max_records: int = 5000

@@ -40,7 +40,7 @@ from guard_contracts.topics import Topics
 
 T = TypeVar("T")
 _TOPIC_FIELDS = ("cost_events", "killswitch_events", "budgets", "incident_commands",
-                 "cost_anomalies", "incident_changes", "dlq")  # fmt: skip
+                 "cost_anomalies", "incident_changes", "dlq", "export_results")  # fmt: skip
 
 
 def ingest_settings_values(
