@@ -256,7 +256,8 @@ class AuditPeriodFilters(_Strict):
 
 
 class AuditPeriodExportRequested(EventBase):
-    """Every incident of the tenant created in [period_from, period_to), as one signed ZIP."""
+    """Every incident of the tenant created in [period_from, period_to), as one signed ZIP
+    (no incident when the period is empty)."""
 
     event_type: Literal["export.audit_period_requested"] = "export.audit_period_requested"
     export_id: uuid.UUID
@@ -266,12 +267,6 @@ class AuditPeriodExportRequested(EventBase):
     requested_by: ShortText
     export_reason: LongText | None = None
     prepared_for: ShortText | None = None
-
-    @model_validator(mode="after")
-    def _period_is_ordered(self) -> AuditPeriodExportRequested:
-        if self.period_to <= self.period_from:
-            raise ValueError("period_to must be after period_from")
-        return self
 
 
 #: The namespace for deterministic anomaly event ids.

@@ -7,15 +7,14 @@ with an opaque cursor. The API writes no table.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from guard_api.adapters.auth import Principal
 from guard_api.adapters.errors import ApiError
 from guard_api.adapters.export_history_ports import (
+    CURSOR_PATTERN,
     AuditExportAccepted,
     AuditPeriodExportCreate,
     ExportHistoryItem,
@@ -35,20 +34,24 @@ def _links(export_id: uuid.UUID) -> ExportLinks:
     return ExportLinks(self=base, download=f"{base}/download")
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def encode_cursor(requested_at: datetime, export_id: uuid.UUID) -> str:
-    raw = f"{requested_at.isoformat()}|{export_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    """``<microseconds since 1970>-<export id hex>``: the last row of a page, in a form where
+    every string the documented pattern allows is a position (so no cursor is "invalid")."""
+    micros = (requested_at - _EPOCH) // timedelta(microseconds=1)
+    return f"{micros}-{export_id.hex}"
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    micros, _, hex_id = cursor.partition("-")
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, _, export_id = raw.partition("|")
-        return datetime.fromisoformat(at), uuid.UUID(export_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return _EPOCH + timedelta(microseconds=int(micros)), uuid.UUID(hex=hex_id)
+    except (ValueError, OverflowError):
         raise ApiError(
             "validation_error",
-            "cursor: not a cursor this API returned (use next_cursor as given)",
+            f"cursor: must match {CURSOR_PATTERN} (use next_cursor as given)",
             status=422,
             field="cursor",
         ) from None

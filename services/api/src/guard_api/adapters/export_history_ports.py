@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Protocol
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from guard_api.adapters.auth import Principal
 from guard_api.adapters.exports_ports import ExportLinks
@@ -24,6 +24,8 @@ from guard_contracts.enums import (
     Severity,
 )
 
+#: A history cursor: microseconds since 1970 and an export id (see adapters.export_history).
+CURSOR_PATTERN = r"^[0-9]{1,16}-[0-9a-f]{32}$"
 HISTORY_MAX_LIMIT = 100
 HISTORY_DEFAULT_LIMIT = 20
 
@@ -39,7 +41,8 @@ class AuditFilters(BaseModel):
 
 
 class AuditPeriodExportCreate(BaseModel):
-    """Every incident of the tenant created in [from, to), as one signed ZIP."""
+    """Every incident of the tenant created in [from, to), as one signed ZIP (empty when
+    ``to`` is not after ``from``)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -49,11 +52,8 @@ class AuditPeriodExportCreate(BaseModel):
     export_reason: str | None = Field(default=None, max_length=4096)
     prepared_for: str | None = Field(default=None, min_length=1, max_length=256)
 
-    @model_validator(mode="after")
-    def _ordered(self) -> AuditPeriodExportCreate:
-        if self.period_to <= self.period_from:
-            raise ValueError("to: must be after from")
-        return self
+    # A ``to`` at or before ``from`` is an empty period (an archive with no incident), not an
+    # error: the OpenAPI schema cannot express the ordering, and a schema-valid request is served.
 
 
 class AuditExportAccepted(BaseModel):

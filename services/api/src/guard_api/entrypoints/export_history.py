@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, FastAPI, Query, Request, Response
 
 from guard_api.adapters.export_history_ports import (
+    CURSOR_PATTERN,
     HISTORY_DEFAULT_LIMIT,
     HISTORY_MAX_LIMIT,
     AuditExportAccepted,
@@ -80,7 +81,7 @@ def create_router(factory: ExportHistoryFactory) -> APIRouter:
         ] = HISTORY_DEFAULT_LIMIT,
         cursor: Annotated[
             str | None,
-            Query(max_length=200, description="next_cursor of the previous page."),
+            Query(pattern=CURSOR_PATTERN, description="next_cursor of the previous page."),
         ] = None,
         kind: Annotated[ExportKind | None, Query(description="Only this kind.")] = None,
         incident_id: Annotated[
