@@ -42,7 +42,7 @@ class ExportResult(_Output):
     event_type: Literal["export.result"] = "export.result"
     export_id: uuid.UUID
     #: None for an export of many incidents (``audit_period``).
-    incident_id: uuid.UUID | None
+    incident_id: uuid.UUID | None = None
     kind: ExportKind
     format: ExportFormat
     status: ExportStatus

@@ -24,7 +24,7 @@ from guard_exporter.engines.phrasing import (
     verb,
 )
 from guard_exporter.engines.records import IncidentData, IncidentRecord, SpendBucket
-from guard_exporter.engines.serialize import usd_text
+from guard_exporter.engines.serialize import usd_display
 
 AUTOMATED_SOURCES = frozenset({"killswitch", "cost_anomaly"})
 _METHOD_WORDS = {
@@ -135,7 +135,7 @@ def summary(data: IncidentData, as_of: datetime) -> str:
     ]
     calls = count(inc.calls_affected, "model call")
     signals = count(inc.event_count, "recorded signal")
-    impact = f"${usd_text(inc.cost_impact_micros)}"
+    impact = f"${usd_display(inc.cost_impact_micros)}"
     sentences.append(
         f"{calls} {verb(inc.calls_affected, 'was')} affected across {signals}, "
         f"with a cost impact of {impact}."

@@ -44,7 +44,7 @@ from guard_exporter.engines.pdf_common import (
 )
 from guard_exporter.engines.phrasing import duration, short_duration
 from guard_exporter.engines.records import ExportSpec, IncidentData, SpendBucket
-from guard_exporter.engines.serialize import usd_text
+from guard_exporter.engines.serialize import usd_display
 
 _RISK_COLOUR = {"CRITICAL": colors.HexColor("#7A1010"), "HIGH": BAD, "MEDIUM": WARN, "LOW": GOOD}
 _OTHER_BUCKET = colors.HexColor("#9FB3C8")
@@ -61,7 +61,7 @@ def _figures(data: IncidentData, as_of: datetime) -> Table:
     inc = data.incident
     span = short_duration(elapsed(inc, as_of))
     tiles = [
-        ("Cost impact", f"${usd_text(inc.cost_impact_micros)}"),
+        ("Cost impact", f"${usd_display(inc.cost_impact_micros)}"),
         ("Calls affected", f"{inc.calls_affected:,}"),
         ("Runs affected", f"{len(affected_runs(data)):,}"),
         ("Duration" if inc.resolved_at else "Open for", span),
@@ -251,9 +251,9 @@ def _chart_block(data: IncidentData, window: ChartWindow | None, as_of: datetime
     total = sum(s.cost_micros for s in series)
     until = min(window.end, as_of)
     note = (
-        f"The bars add up to ${usd_text(total)} billed by {window.scope} {window.scope_id} from "
+        f"The bars add up to ${usd_display(total)} billed by {window.scope} {window.scope_id} from "
         f"{window.start:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC. The incident's cost "
-        f"impact (${usd_text(data.incident.cost_impact_micros)}) is what the guard reported on "
+        f"impact (${usd_display(data.incident.cost_impact_micros)}) is what the guard reported on "
         "its signals, so the two can differ."
     )
     return KeepTogether(

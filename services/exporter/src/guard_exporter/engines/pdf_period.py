@@ -27,7 +27,7 @@ from guard_exporter.engines.pdf_common import (
 )
 from guard_exporter.engines.pdf_soc2 import SIGNING_KEY_PATH
 from guard_exporter.engines.phrasing import count
-from guard_exporter.engines.serialize import usd_text, when
+from guard_exporter.engines.serialize import usd_display, when
 
 _CONTROL_TITLES = {
     "CC7.2": "Monitoring detects anomalies",
@@ -145,7 +145,7 @@ def render_period_summary(
                 ("Filters", filters or None),
                 ("Incidents", f"{tally.incidents:,}"),
                 ("By state", states or None),
-                ("Cost impact", f"${usd_text(tally.cost_micros)}"),
+                ("Cost impact", f"${usd_display(tally.cost_micros)}"),
                 ("Prepared for", spec.prepared_for),
                 ("Requested by", f"{spec.requested_by} at {when(spec.requested_at)}"),
                 ("Reason", spec.export_reason),

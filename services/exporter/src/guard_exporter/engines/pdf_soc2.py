@@ -32,7 +32,7 @@ from guard_exporter.engines.pdf_common import (
 )
 from guard_exporter.engines.phrasing import count
 from guard_exporter.engines.records import ExportSpec, IncidentData, TimelineRow
-from guard_exporter.engines.serialize import usd_text, when
+from guard_exporter.engines.serialize import usd_display, when
 
 #: Rows per timeline table: small tables split across pages in linear time, one huge one does not.
 TIMELINE_CHUNK = 60
@@ -177,7 +177,7 @@ def _details(data: IncidentData) -> Table:
             ("Description", inc.description),
             ("Calls affected", f"{inc.calls_affected:,}"),
             ("Signals recorded", f"{inc.event_count:,}"),
-            ("Cost impact", f"${usd_text(inc.cost_impact_micros)}"),
+            ("Cost impact", f"${usd_display(inc.cost_impact_micros)}"),
             ("Created", when(inc.created_at)),
             ("Acknowledged", acked if inc.acked_at else None),
             ("Contained", when(inc.contained_at) or None),

@@ -25,6 +25,11 @@ def usd_text(micros: int | None) -> str | None:
     return format(micros_to_usd(micros).normalize(), "f")
 
 
+def usd_display(micros: int) -> str:
+    """Exact USD for people, with thousands separators: ``250,000``, ``1,204.5``, ``0.012345``."""
+    return format(micros_to_usd(micros).normalize(), ",f")
+
+
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
