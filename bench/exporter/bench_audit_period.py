@@ -125,6 +125,12 @@ def _start_exporter(env: dict[str, str]) -> subprocess.Popen[bytes]:
         )
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU the process has used (from /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -147,15 +153,13 @@ async def _run(database_url: str, kafka: str, artifacts: Path) -> None:
         "GUARD_EXPORTER_OPS_PORT": "0",
         "GUARD_EXPORTER_LOG_LEVEL": "WARNING",
     }
-    with LOG_PATH.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "guard_exporter"], env=env, stdout=log, stderr=log
-        )
+    proc = _start_exporter(env)
     conn = await asyncpg.connect(to_asyncpg_dsn(database_url))
     producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all")
     await producer.start()
     try:
         await asyncio.sleep(3)  # let the consumer join its group
+        cpu_before = _cpu_seconds(proc.pid)
         export_id = uuid.uuid4()
         request = {
             "event_id": str(uuid.uuid4()), "event_type": "export.audit_period_requested",
@@ -179,6 +183,8 @@ async def _run(database_url: str, kafka: str, artifacts: Path) -> None:
             await asyncio.sleep(0.2)
         elapsed = time.perf_counter() - t0
         rss = _peak_rss_mb(proc.pid)
+        cpu = _cpu_seconds(proc.pid) - cpu_before
+        load = os.getloadavg()[0]
         assert row["status"] == "completed", row["error"]
         blob = await asyncio.to_thread(Path(row["artifact_path"]).read_bytes)
         report = verify_bundle(blob, parse_private_key(SEED).public_key())
@@ -189,6 +195,8 @@ async def _run(database_url: str, kafka: str, artifacts: Path) -> None:
               f"({summary['timelines_verified']:,} timelines verified)")  # fmt: skip
         print(f"  publish → completed   {elapsed:8.1f} s   target < 60 s   "
               f"{'OK' if elapsed < 60 else 'MISSED'}")  # fmt: skip
+        print(f"  exporter CPU          {cpu:8.1f} s   (1-min load average {load:.1f} "
+              f"on {os.cpu_count()} cores)")  # fmt: skip
         print(f"  exporter peak RSS     {rss:8.1f} MB  target < 300 MB "
               f"{'OK' if rss < 300 else 'MISSED'}")  # fmt: skip
         print(f"  archive               {row['size_bytes'] / 1e6:8.1f} MB  verify: "

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from guard_contracts.events import AuditPeriodExportRequested
 from guard_exporter.adapters.loading import record_from
-from guard_exporter.drivers.period_reader import PeriodReader
+from guard_exporter.drivers.period_reader import TIMELINE_FIELDS, PeriodReader
 from guard_exporter.drivers.spool import SpoolDirectory, write_zip
 from guard_exporter.engines.audit_period import (
     AUDIT_FORMAT,
@@ -40,6 +40,7 @@ from guard_exporter.engines.pdf_period import render_period_summary
 from guard_exporter.engines.records import IncidentRecord, TimelineRow
 from guard_exporter.engines.serialize import iso
 
+assert TimelineRow._fields == TIMELINE_FIELDS, "the reader's row order is TimelineRow's"
 #: Yield to the event loop this often, so health checks answer during a long export.
 _YIELD_EVERY = 500
 _SORTED = orjson.OPT_SORT_KEYS
@@ -98,7 +99,7 @@ async def render_audit_period(
         async for row, timeline_rows in stream:
             lines = incident_lines(
                 record_from(IncidentRecord, row),
-                tuple(record_from(TimelineRow, r) for r in timeline_rows),
+                tuple(TimelineRow(*r) for r in timeline_rows),
                 tally,
                 spec.requested_at,
             )

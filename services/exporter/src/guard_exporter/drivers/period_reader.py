@@ -18,6 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from guard_storage.models import Incident
 
 _INCIDENT_COLUMNS = [c.name for c in Incident.__table__.columns]
+#: The order of a yielded timeline row (that of ``engines.records.TimelineRow``).
+TIMELINE_FIELDS = (
+    "sequence", "entry_type", "occurred_at", "source_event_id", "data", "prev_hash", "hash",
+)  # fmt: skip
 _TIMELINE_COLUMNS = (
     "sequence",
     "entry_type",
@@ -65,8 +69,10 @@ class PeriodReader:
         period_from: datetime,
         period_to: datetime,
         filters: dict[str, list[str]],
-    ) -> AsyncIterator[tuple[Mapping[str, Any], list[dict[str, Any]]]]:
+    ) -> AsyncIterator[tuple[Mapping[str, Any], list[tuple[Any, ...]]]]:
         """Yield (incident row, its timeline rows in sequence order), oldest incident first.
+
+        A timeline row is a tuple in the order of ``TIMELINE_FIELDS``.
 
         A producer task keeps the next batch of rows on its way from PostgreSQL while the caller
         works on the current one (at most ``_AHEAD`` batches wait, so memory stays bounded).
@@ -101,9 +107,9 @@ async def _produce(cursor: Any, batches: asyncio.Queue[list[Any]]) -> None:
 
 async def _group(
     batches: asyncio.Queue[list[Any]],
-) -> AsyncIterator[tuple[Mapping[str, Any], list[dict[str, Any]]]]:
+) -> AsyncIterator[tuple[Mapping[str, Any], list[tuple[Any, ...]]]]:
     current: Mapping[str, Any] | None = None
-    timeline: list[dict[str, Any]] = []
+    timeline: list[tuple[Any, ...]] = []
     while batch := await batches.get():
         for record in batch:
             if current is None or record["incident_id"] != current["incident_id"]:
@@ -112,16 +118,18 @@ async def _group(
                 current = record  # an asyncpg Record: read by column name
                 timeline = []
             if record["e_sequence"] is not None:
+                # Positional, in TimelineRow's field order (built straight into the record by the
+                # caller: 300,000 dicts fewer for 100,000 incidents).
                 timeline.append(
-                    {
-                        "sequence": record["e_sequence"],
-                        "entry_type": record["e_entry_type"],
-                        "occurred_at": record["e_occurred_at"],
-                        "source_event_id": record["e_source_event_id"],
-                        "data": orjson.loads(record["e_data"]),
-                        "prev_hash": record["e_prev_hash"],
-                        "hash": record["e_hash"],
-                    }
+                    (
+                        record["e_sequence"],
+                        record["e_entry_type"],
+                        record["e_occurred_at"],
+                        record["e_source_event_id"],
+                        orjson.loads(record["e_data"]),
+                        record["e_prev_hash"],
+                        record["e_hash"],
+                    )
                 )
     if current is not None:
         yield current, timeline
