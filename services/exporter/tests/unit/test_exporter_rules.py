@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from exporter_samples import as_incident_data, sample_rows
 
+from guard_contracts.incidents import IncidentDetail
 from guard_exporter.config import Settings
 from guard_exporter.engines.controls import DEMONSTRATED, NOT_DEMONSTRATED, evaluate_controls
 from guard_exporter.engines.debrief import (
@@ -18,6 +19,7 @@ from guard_exporter.engines.debrief import (
     spend_window,
 )
 from guard_exporter.engines.records import DailySpend
+from guard_exporter.engines.serialize import incident_view, usd_text
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -93,3 +95,12 @@ def test_settings_refuse_the_development_key_outside_development() -> None:
     assert (
         Settings(environment="production", signing_key="A" * 43 + "=").environment == "production"
     )
+
+
+def test_the_incident_view_carries_every_incident_field_by_its_wire_name() -> None:
+    incident = as_incident_data(sample_rows("tenant-v", n_timeline=4, n_steps=1)).incident
+    view = incident_view(incident)
+    assert set(view) == set(IncidentDetail.model_fields) | {"contained_at"}
+    assert view["cost_impact_usd"] == usd_text(incident.cost_impact_micros)
+    assert view["incident_id"] == str(incident.incident_id)
+    assert view["created_at"] == incident.created_at.isoformat()
