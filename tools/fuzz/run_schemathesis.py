@@ -158,6 +158,8 @@ def main() -> int:
                 "--header", f"Authorization: Bearer {token}",
                 "--generation-with-security-parameters", "false",
                 "--workers", "1",
+                # ``?wait=`` may hold a download up to 30 s by design.
+                "--request-timeout", "45",
                 "--report", "junit",
                 "--report-dir", report_dir,
                 *(["--max-time", str(args.max_time)] if args.max_time else []),
