@@ -166,7 +166,8 @@ def main() -> int:
                 *args.extra,
             ]  # fmt: skip
             print(f"schemathesis seed {seed}; serving {url}; database {name}", flush=True)
-            return subprocess.run(command, check=False).returncode
+            # Run in the temporary directory: schemathesis keeps a cache in its working directory.
+            return subprocess.run(command, check=False, cwd=tmp).returncode
     finally:
         asyncio.run(_admin(admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
