@@ -132,7 +132,11 @@ async def test_each_tenant_has_its_own_read_and_command_limits(
     incident = await insert_incident(tenant)
     settings = api_settings(database_url, kafka_bootstrap, topics, Environment.DEVELOPMENT)
     settings = settings.model_copy(
-        update={"rate_limit_reads": "3/minute", "rate_limit_commands": "1/minute"}
+        update={
+            "rate_limit_enabled": True,
+            "rate_limit_reads": "3/minute",
+            "rate_limit_commands": "1/minute",
+        }
     )
     async with running_client(settings) as http:
         reads = [

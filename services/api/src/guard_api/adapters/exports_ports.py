@@ -7,15 +7,12 @@ to the router by the composition root (``main``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from guard_api.adapters.auth import Principal
-from guard_api.config import Settings
 from guard_contracts.enums import ExportFormat, ExportKind, ExportStatus
 
 #: Longest ``?wait=`` a caller may ask for, in seconds.
@@ -113,14 +110,6 @@ class ExportsPort(Protocol):
     async def status(self, tenant_id: str, export_id: uuid.UUID) -> ExportPublic: ...
     async def download(self, tenant_id: str, export_id: uuid.UUID, wait: float) -> Download: ...
     async def signing_keys(self) -> SigningKeys: ...
-
-
-class ExportsFactory(Protocol):
-    """(settings, a function opening one pooled connection) -> the export use cases."""
-
-    def __call__(
-        self, settings: Settings, connect: Callable[[], AbstractAsyncContextManager[Any]]
-    ) -> ExportsPort: ...
 
 
 def finished(status: ExportStatus) -> bool:

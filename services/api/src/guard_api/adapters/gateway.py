@@ -13,10 +13,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from guard_api.adapters.analytics import IncidentAnalytics
+from guard_api.adapters.analytics_settings import analytics_settings
 from guard_api.adapters.auth import TokenVerifier
 from guard_api.adapters.commands import IncidentCommands
+from guard_api.adapters.costs import CostQueries
 from guard_api.adapters.errors import Unavailable
 from guard_api.adapters.evidence import IncidentEvidence
+from guard_api.adapters.exports import ExportsService
 from guard_api.adapters.incidents import IncidentQueries
 from guard_api.adapters.learnings import IncidentLearnings
 from guard_api.adapters.ratelimit import TenantRateLimiter
@@ -52,6 +56,14 @@ class RequestScope:
     def learnings(self) -> IncidentLearnings:
         return IncidentLearnings(IncidentRepository(self.connection))
 
+    @property
+    def analytics(self) -> IncidentAnalytics:
+        return IncidentAnalytics(self.connection, analytics_settings())
+
+    @property
+    def costs(self) -> CostQueries:
+        return CostQueries(self.connection, analytics_settings())
+
 
 #: The incident routers' name for the same scope.
 IncidentScope = RequestScope
@@ -75,11 +87,14 @@ class Gateway:
             settings.topic_incident_commands,
             timeout_s=settings.kafka_timeout_s,
         )
+        self.exports = ExportsService(settings, self.connection)
 
     async def start(self) -> None:
         await self.publisher.start()
+        await self.exports.start()
 
     async def stop(self) -> None:
+        await self.exports.stop()
         await self.publisher.stop()
         await self.database.dispose()
 

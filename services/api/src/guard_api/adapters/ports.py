@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from guard_api.adapters.analytics_ports import CostQueriesPort, IncidentAnalyticsPort
 from guard_api.adapters.auth import Principal, TokenVerifier
+from guard_api.adapters.exports_ports import ExportsPort
 from guard_api.config import Settings
 from guard_contracts.api.common import (
     CommandAccepted,
@@ -82,10 +84,14 @@ class LearningsReads(Protocol):
 
 
 class RequestScopePort(Protocol):
-    """One request's SQLAlchemy ``AsyncConnection`` for other routers' repositories."""
+    """One request's database connection and the analytics and cost use cases on it."""
 
     @property
     def connection(self) -> Any: ...
+    @property
+    def analytics(self) -> IncidentAnalyticsPort: ...
+    @property
+    def costs(self) -> CostQueriesPort: ...
 
 
 class IncidentScopePort(Protocol):
@@ -115,6 +121,8 @@ class GatewayPort(Protocol):
     def settings(self) -> Settings: ...
     @property
     def verifier(self) -> TokenVerifier: ...
+    @property
+    def exports(self) -> ExportsPort: ...
     def connection(self) -> AbstractAsyncContextManager[Any]: ...
     def scope(self) -> AbstractAsyncContextManager[RequestScopePort]: ...
     def incident_scope(self) -> AbstractAsyncContextManager[IncidentScopePort]: ...

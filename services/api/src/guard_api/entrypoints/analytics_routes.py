@@ -1,7 +1,7 @@
 """Incident analytics endpoints (SPEC §6, §7.1–§7.5), fixed paths under /api/v1/incidents.
 
-``create_router(IncidentAnalytics)`` is registered in ``FIXED_PATH_ROUTERS`` so these paths
-match before ``/{incident_id}``.
+The module's ``router`` is listed in ``guard_api.entrypoints.ROUTERS`` before the incident item
+router, so these paths match before ``/{incident_id}``; the use cases come from the request scope.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from guard_api.adapters.analytics_ports import IncidentAnalyticsFactory, IncidentAnalyticsPort
-from guard_api.adapters.analytics_settings import analytics_settings
+from guard_api.adapters.analytics_ports import IncidentAnalyticsPort
 from guard_api.entrypoints.deps import STRICT_QUERY, CurrentTenant, Scope
 from guard_api.entrypoints.errors import error_responses
 from guard_api.entrypoints.params import Now
@@ -35,7 +34,7 @@ GranularityParam = Annotated[
 ]
 
 
-def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
+def create_router() -> APIRouter:
     router = APIRouter(
         prefix="/api/v1/incidents",
         tags=["incident analytics"],
@@ -44,7 +43,7 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
     )
 
     def _service(scope: Scope) -> IncidentAnalyticsPort:
-        return factory(scope.connection, analytics_settings())
+        return scope.analytics
 
     @router.get(
         "/patterns",
@@ -151,3 +150,6 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
         return await service.historical("cost-trend", tenant, window_days, granularity, now)
 
     return router
+
+
+router = create_router()
