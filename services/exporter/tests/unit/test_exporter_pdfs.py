@@ -133,7 +133,7 @@ def test_debrief_reports_risk_summary_times_and_recommendations(good, poor) -> N
     assert "Time to contain 0 seconds" in text
     assert "The incident lasted 23 minutes" in text
     assert "Recommendations" in text
-    assert "similar incidents were resolved the same way (released)" in text
+    assert "Resolution method released closed" in text  # guard_rules.learnings wording
     assert "nobody acknowledged" not in text.lower()
     poor_text = _squash(_text(_render(poor, ExportKind.EXECUTIVE_DEBRIEF)))
     assert "RISK LEVEL: MEDIUM" in poor_text

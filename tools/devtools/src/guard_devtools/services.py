@@ -48,6 +48,8 @@ def ingest_settings_values(
 ) -> dict[str, Any]:
     """IngestSettings field values for these servers and topics, plus overrides."""
     values: dict[str, Any] = {
+        # Services default to production; test fixtures are development, explicitly.
+        "environment": "development",
         "kafka_bootstrap_servers": kafka_bootstrap,
         "database_url": database_url,
         "group_id": f"ingest-test-{uuid.uuid4().hex[:8]}",
@@ -118,9 +120,9 @@ class IngestProcess:
                         f"ingest exited with {self.proc.returncode}; see {self.log_path}"
                     )
                 try:
-                    if (
-                        await client.get(f"http://127.0.0.1:{self.ops_port}/readyz")
-                    ).status_code == 200:
+                    answer = await client.get(f"http://127.0.0.1:{self.ops_port}/readyz")
+                    # Draining a backlog (after a crash) is up and running, just not ready.
+                    if answer.status_code == 200 or "catching up" in answer.text:
                         return
                 except httpx.HTTPError:
                     pass

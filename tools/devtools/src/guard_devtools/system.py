@@ -38,22 +38,29 @@ class Service:
         return f"http://127.0.0.1:{self.port}/healthz"
 
 
+#: Every service defaults to production; the local system is a development one, said explicitly.
+DEVELOPMENT = "development"
 SERVICES = [
-    Service("ingest", 8001, {"GUARD_INGEST_OPS_PORT": "8001"}),
-    Service("analytics", 8002, {"GUARD_ANALYTICS_OPS_PORT": "8002"}),
+    Service(
+        "ingest",
+        8001,
+        {"GUARD_INGEST_OPS_PORT": "8001", "GUARD_INGEST_ENVIRONMENT": DEVELOPMENT},
+    ),
+    Service(
+        "analytics",
+        8002,
+        {"GUARD_ANALYTICS_OPS_PORT": "8002", "GUARD_ANALYTICS_ENVIRONMENT": DEVELOPMENT},
+    ),
     Service(
         "exporter",
         8003,
         # Local runs sign with the public development key; production refuses to start without one.
-        {"GUARD_EXPORTER_OPS_PORT": "8003", "GUARD_EXPORTER_ENVIRONMENT": "development"},
+        {"GUARD_EXPORTER_OPS_PORT": "8003", "GUARD_EXPORTER_ENVIRONMENT": DEVELOPMENT},
     ),
     Service(
         "api",
         API_PORT,
-        {
-            "GUARD_API_PORT": str(API_PORT),
-            "GUARD_API_ENVIRONMENT": "development",
-        },
+        {"GUARD_API_PORT": str(API_PORT), "GUARD_API_ENVIRONMENT": DEVELOPMENT},
     ),
 ]
 

@@ -2,7 +2,9 @@
 
 ``POST /api/v1/exports/audit-period`` publishes ``export.audit_period_requested`` (the exporter
 creates and renders the job); ``GET /api/v1/exports`` lists the tenant's exports, newest first,
-with an opaque cursor. The API writes no table.
+with an opaque cursor. The API writes no table. These are the pieces
+``adapters.exports.ExportsService`` (on the gateway) uses: it mints the export id, publishes with
+its producer and remembers the pending export like any other.
 """
 
 from __future__ import annotations
@@ -21,12 +23,10 @@ from guard_api.adapters.export_history_ports import (
     ExportHistoryPage,
 )
 from guard_api.adapters.exports_ports import ExportLinks
-from guard_api.config import Settings
+from guard_api.drivers.database import AsyncConnection
 from guard_api.drivers.export_history import ExportHistoryReader
-from guard_api.drivers.exports import ExportRequestPublisher
 from guard_contracts.enums import ExportFormat, ExportKind, ExportStatus
 from guard_contracts.events import AuditPeriodExportRequested, AuditPeriodFilters
-from guard_contracts.wire import encode
 
 
 def _links(export_id: uuid.UUID) -> ExportLinks:
@@ -62,68 +62,60 @@ def _item(row: dict[str, Any]) -> ExportHistoryItem:
     return ExportHistoryItem(**row, period=parameters, links=_links(row["export_id"]))
 
 
-class ExportHistoryService:
-    def __init__(self, settings: Settings) -> None:
-        self._publisher = ExportRequestPublisher(
-            settings.kafka_bootstrap_servers, settings.topic_export_requests
-        )
+def audit_event(
+    principal: Principal, body: AuditPeriodExportCreate, export_id: uuid.UUID
+) -> AuditPeriodExportRequested:
+    """The ``export.audit_period_requested`` event of a request (the gateway mints the id)."""
+    filters = AuditPeriodFilters.model_validate(body.filters.model_dump(exclude_none=True))
+    return AuditPeriodExportRequested(
+        event_id=uuid.uuid4(),
+        tenant_id=principal.tenant_id,
+        occurred_at=datetime.now(UTC),
+        export_id=export_id,
+        period_from=body.period_from,
+        period_to=body.period_to,
+        filters=filters,
+        requested_by=principal.subject,
+        export_reason=body.export_reason,
+        prepared_for=body.prepared_for,
+    )
 
-    async def start(self) -> None:
-        await self._publisher.start()
 
-    async def stop(self) -> None:
-        await self._publisher.stop()
+def audit_accepted(event: AuditPeriodExportRequested) -> AuditExportAccepted:
+    return AuditExportAccepted(
+        export_id=event.export_id,
+        kind=ExportKind.AUDIT_PERIOD,
+        format=ExportFormat.ZIP,
+        status=ExportStatus.PENDING,
+        period_from=event.period_from,
+        period_to=event.period_to,
+        links=_links(event.export_id),
+    )
 
-    async def request_audit(
-        self, principal: Principal, body: AuditPeriodExportCreate
-    ) -> AuditExportAccepted:
-        filters = AuditPeriodFilters.model_validate(body.filters.model_dump(exclude_none=True))
-        event = AuditPeriodExportRequested(
-            event_id=uuid.uuid4(),
-            tenant_id=principal.tenant_id,
-            occurred_at=datetime.now(UTC),
-            export_id=uuid.uuid4(),
-            period_from=body.period_from,
-            period_to=body.period_to,
-            filters=filters,
-            requested_by=principal.subject,
-            export_reason=body.export_reason,
-            prepared_for=body.prepared_for,
-        )
-        await self._publisher.publish(principal.tenant_id, encode(event))
-        return AuditExportAccepted(
-            export_id=event.export_id,
-            kind=ExportKind.AUDIT_PERIOD,
-            format=ExportFormat.ZIP,
-            status=ExportStatus.PENDING,
-            period_from=event.period_from,
-            period_to=event.period_to,
-            links=_links(event.export_id),
-        )
 
-    async def history(
-        self,
-        connection: Any,
-        tenant_id: str,
-        *,
-        limit: int,
-        cursor: str | None,
-        kind: ExportKind | None,
-        incident_id: uuid.UUID | None,
-    ) -> ExportHistoryPage:
-        after = decode_cursor(cursor) if cursor else None
-        rows = await ExportHistoryReader(connection).page(
-            tenant_id,
-            limit=limit + 1,
-            after=after,
-            kind=kind.value if kind else None,
-            incident_id=incident_id,
-        )
-        more = len(rows) > limit
-        items = [_item(r) for r in rows[:limit]]
-        last = items[-1] if more and items else None
-        return ExportHistoryPage(
-            items=items,
-            limit=limit,
-            next_cursor=encode_cursor(last.requested_at, last.export_id) if last else None,
-        )
+async def history_page(
+    connection: AsyncConnection,
+    tenant_id: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    kind: ExportKind | None,
+    incident_id: uuid.UUID | None,
+) -> ExportHistoryPage:
+    """One page of the tenant's exports, newest request first; ``next_cursor`` when more."""
+    after = decode_cursor(cursor) if cursor else None
+    rows = await ExportHistoryReader(connection).page(
+        tenant_id,
+        limit=limit + 1,
+        after=after,
+        kind=kind.value if kind else None,
+        incident_id=incident_id,
+    )
+    more = len(rows) > limit
+    items = [_item(r) for r in rows[:limit]]
+    last = items[-1] if more and items else None
+    return ExportHistoryPage(
+        items=items,
+        limit=limit,
+        next_cursor=encode_cursor(last.requested_at, last.export_id) if last else None,
+    )

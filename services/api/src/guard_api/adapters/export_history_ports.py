@@ -1,7 +1,7 @@
 """What the export-history routes see: request and answer models and a protocol (docs/exports.md).
 
-The routes import only this module; ``adapters.export_history.ExportHistoryService`` implements
-it and is given to the router by the composition root (``main``).
+The routes import only this module; ``adapters.exports.ExportsService`` (on the gateway)
+implements it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from guard_api.adapters.auth import Principal
 from guard_api.adapters.exports_ports import ExportLinks
-from guard_api.config import Settings
 from guard_contracts.enums import (
     Category,
     ExportFormat,
@@ -102,14 +101,14 @@ class ExportHistoryPage(BaseModel):
 
 
 class ExportHistoryPort(Protocol):
-    async def start(self) -> None: ...
-    async def stop(self) -> None: ...
+    """The audit-period and history use cases; the gateway's ``exports`` service implements them
+    next to ``ExportsPort`` (one producer, one id scheme, one pending memory)."""
+
     async def request_audit(
         self, principal: Principal, body: AuditPeriodExportCreate
     ) -> AuditExportAccepted: ...
     async def history(
         self,
-        connection: Any,
         tenant_id: str,
         *,
         limit: int,
@@ -117,7 +116,3 @@ class ExportHistoryPort(Protocol):
         kind: ExportKind | None,
         incident_id: uuid.UUID | None,
     ) -> ExportHistoryPage: ...
-
-
-class ExportHistoryFactory(Protocol):
-    def __call__(self, settings: Settings) -> ExportHistoryPort: ...

@@ -1,18 +1,15 @@
 """Audit-period exports and the export history (docs/exports.md).
 
-``POST /api/v1/exports/audit-period`` and ``GET /api/v1/exports``. ``create_router(factory)`` is
-called by the composition root with ``adapters.export_history.ExportHistoryService``; the router's
-lifespan starts it (its own Kafka producer) after the app's own.
+``POST /api/v1/exports/audit-period`` and ``GET /api/v1/exports``. The module's ``router`` is
+listed in ``guard_api.entrypoints.ROUTERS``; the use cases are the gateway's export service.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Body, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 
 from guard_api.adapters.export_history_ports import (
     CURSOR_PATTERN,
@@ -20,36 +17,24 @@ from guard_api.adapters.export_history_ports import (
     HISTORY_MAX_LIMIT,
     AuditExportAccepted,
     AuditPeriodExportCreate,
-    ExportHistoryFactory,
     ExportHistoryPage,
     ExportHistoryPort,
 )
 from guard_api.entrypoints import responses
-from guard_api.entrypoints.deps import STRICT_QUERY, CurrentPrincipal, CurrentTenant, Scope
+from guard_api.entrypoints.deps import STRICT_QUERY, CurrentPrincipal, CurrentTenant
 from guard_api.entrypoints.errors import error_responses
 from guard_contracts.enums import ExportKind
 
 
 def _service(request: Request) -> ExportHistoryPort:
-    service: ExportHistoryPort = request.app.state.export_history
+    service: ExportHistoryPort = request.app.state.gateway.exports
     return service
 
 
-def create_router(factory: ExportHistoryFactory) -> APIRouter:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        service = factory(app.state.gateway.settings)
-        await service.start()
-        app.state.export_history = service
-        try:
-            yield
-        finally:
-            await service.stop()
-
+def create_router() -> APIRouter:
     router = APIRouter(
         tags=["exports"],
         responses=error_responses(401, 403, 422),
-        lifespan=lifespan,
         dependencies=[STRICT_QUERY],
     )
 
@@ -75,7 +60,6 @@ def create_router(factory: ExportHistoryFactory) -> APIRouter:
     async def export_history(
         request: Request,
         tenant: CurrentTenant,
-        scope: Scope,
         limit: Annotated[
             int, Query(ge=1, le=HISTORY_MAX_LIMIT, description="Exports per page.")
         ] = HISTORY_DEFAULT_LIMIT,
@@ -89,7 +73,6 @@ def create_router(factory: ExportHistoryFactory) -> APIRouter:
         ] = None,
     ) -> Response:
         page = await _service(request).history(
-            scope.connection,
             tenant,
             limit=limit,
             cursor=cursor,
@@ -99,3 +82,6 @@ def create_router(factory: ExportHistoryFactory) -> APIRouter:
         return responses.json(page)
 
     return router
+
+
+router = create_router()

@@ -11,11 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeAlias
 
 from guard_exporter.engines.debrief import duration_phrase
-from guard_exporter.engines.learnings import Learnings
 from guard_exporter.engines.phrasing import count, duration, title_words
-from guard_exporter.engines.records import IncidentData
+from guard_exporter.engines.records import IncidentData, SimilarIncident
+from guard_rules import learnings as rules
+
+#: The learnings of one incident as the debrief holds them (``guard_rules.learnings``, the same
+#: rules the API's ``/learnings`` answer uses).
+Learnings: TypeAlias = rules.Learnings[SimilarIncident]
 
 #: Response targets by severity (the metrics' SLA defaults).
 SLA_TARGETS = {
@@ -105,19 +110,19 @@ def recurring(f: Facts) -> str | None:
 
 
 def proven_response(f: Facts) -> str | None:
-    found = [i for i in f.learned.insights if i.kind == "response"]
+    found = [i for i in f.learned.insights if i.kind is rules.Kind.RESPONSE]
     return f"Adopt the proven response as a runbook step. {found[0].message}" if found else None
 
 
 def repeated_recovery(f: Facts) -> str | None:
-    found = [i for i in f.learned.insights if i.kind == "prevention"]
+    found = [i for i in f.learned.insights if i.kind is rules.Kind.PREVENTION]
     return (
         f"Add a pre-deployment check for this failure mode. {found[0].message}" if found else None
     )
 
 
 def benchmark(f: Facts) -> str | None:
-    found = [i for i in f.learned.insights if i.kind == "detection"]
+    found = [i for i in f.learned.insights if i.kind is rules.Kind.DETECTION]
     return f"Use this as the resolution-time benchmark. {found[0].message}" if found else None
 
 

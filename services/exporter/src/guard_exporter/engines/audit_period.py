@@ -27,12 +27,12 @@ from guard_exporter.engines.controls import (
 )
 from guard_exporter.engines.records import IncidentRecord, TimelineRow
 from guard_exporter.engines.serialize import (
-    chain_entry,
     incident_view,
     iso,
     timeline_view,
     usd_text,
 )
+from guard_rules.timeline import hash_input_of
 
 AUDIT_FORMAT = "guard.audit-period-bundle.v1"
 INCIDENTS_CSV = "incidents.csv"
@@ -136,7 +136,7 @@ def incident_lines(
     incident: IncidentRecord, timeline: Sequence[TimelineRow], tally: PeriodTally, as_of: datetime
 ) -> IncidentLines:
     """Verify one incident's chain against its recorded head, tally it, and lay out its rows."""
-    entries = [chain_entry(r) for r in timeline]
+    entries = [hash_input_of(r) for r in timeline]
     verdict = verify_chain(
         ((e, r.prev_hash, r.hash) for e, r in zip(entries, timeline, strict=True)),
         expected_head=incident.timeline_head,

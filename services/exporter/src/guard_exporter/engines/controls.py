@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from guard_exporter.engines.phrasing import count
 from guard_exporter.engines.records import IncidentData, IncidentRecord
 from guard_exporter.engines.serialize import when
+from guard_rules.resolution import recovery_attempted
 
 DEMONSTRATED = "DEMONSTRATED"
 PARTIAL = "PARTIAL"
@@ -27,7 +28,6 @@ NOT_DEMONSTRATED = "NOT DEMONSTRATED"
 AUTOMATED_SOURCES = frozenset({"killswitch", "cost_anomaly"})
 CONTAINING_ACTIONS = frozenset({"stopped", "frozen"})
 HUMAN_RESOLUTIONS = frozenset({"manual", "rollback", "manual_closure", "released"})
-RECOVERY_METHODS = frozenset({"released", "rollback"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,7 @@ def cc74_status(inc: IncidentRecord, contained: bool) -> str:
 def cc75_status(inc: IncidentRecord) -> str:
     if inc.resolved_at is None:
         return NOT_DEMONSTRATED
-    if inc.resolution_method in RECOVERY_METHODS:
+    if recovery_attempted(inc.resolution_method):
         return DEMONSTRATED
     return PARTIAL if inc.resolution_method in HUMAN_RESOLUTIONS else NOT_DEMONSTRATED
 
@@ -185,7 +185,7 @@ def _cc75(data: IncidentData) -> ControlResult:
             NOT_DEMONSTRATED,
             "The incident is still open; no recovery is recorded.",
         )
-    if inc.resolution_method in RECOVERY_METHODS:
+    if recovery_attempted(inc.resolution_method):
         return ControlResult(
             "CC7.5",
             title,

@@ -12,6 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, ListFlowable, ListItem, Table, TableStyle
 
 from guard_contracts.money import MICROS_PER_USD
+from guard_exporter.engines.advice import Learnings
 from guard_exporter.engines.debrief import (
     ChartWindow,
     ResponseTimes,
@@ -23,7 +24,6 @@ from guard_exporter.engines.debrief import (
     spend_series,
 )
 from guard_exporter.engines.fonts import SANS, SANS_BOLD
-from guard_exporter.engines.learnings import Learnings
 from guard_exporter.engines.pdf_common import (
     ACCENT,
     BAD,

@@ -12,14 +12,13 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 
 from guard_contracts.topics import Topics
-from guard_ingest.adapters.metrics import observe_lag
 from guard_ingest.config import IngestSettings
 
 log = logging.getLogger(__name__)
@@ -46,7 +45,7 @@ def _records(message: KafkaMessage) -> Records:
     return raw if isinstance(raw, tuple) else (raw,)
 
 
-async def _handle(
+async def handle_batch(
     apply: Callable[[Records], Awaitable[None]], message: KafkaMessage, backoff_s: float
 ) -> None:
     records = _records(message)
@@ -56,8 +55,6 @@ async def _handle(
         log.exception("batch failed; it will be re-delivered", extra={"records": len(records)})
         await asyncio.sleep(backoff_s)  # don't spin against a database that is down
         raise
-    consumer = getattr(message, "consumer", None)
-    observe_lag(consumer if isinstance(consumer, AIOKafkaConsumer) else None, records)
 
 
 def register(broker: KafkaBroker, service: BatchSink, settings: IngestSettings) -> None:
@@ -74,7 +71,7 @@ def register(broker: KafkaBroker, service: BatchSink, settings: IngestSettings) 
     topics = service.topics
 
     async def on_cost_events(body: list[bytes], message: KafkaMessage) -> None:
-        await _handle(service.apply_cost_batch, message, settings.retry_backoff_s)
+        await handle_batch(service.apply_cost_batch, message, settings.retry_backoff_s)
 
     # Several consumers of one group in this process: while one waits for Postgres, another
     # decodes its batch (each owns different partitions, so per-partition order holds).
@@ -98,4 +95,4 @@ def register(broker: KafkaBroker, service: BatchSink, settings: IngestSettings) 
         **common,
     )
     async def on_incident_events(body: list[bytes], message: KafkaMessage) -> None:
-        await _handle(service.apply_incident_batch, message, settings.retry_backoff_s)
+        await handle_batch(service.apply_incident_batch, message, settings.retry_backoff_s)

@@ -7,35 +7,31 @@ again (the entries are idempotent by the result's event id).
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
-from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from faststream.message import StreamMessage
 
 from guard_ingest.config import IngestSettings
-
-log = logging.getLogger(__name__)
+from guard_ingest.entrypoints.consumers import Records, handle_batch, keep_raw
 
 
 class ResultSink(Protocol):
     """``adapters.exported.ExportedRecorder``, built by the composition root once started."""
 
-    async def apply(self, records: Sequence[ConsumerRecord[Any, Any]]) -> int: ...
+    async def apply(self, records: Records) -> int: ...
 
 
 def register_exported(
     broker: KafkaBroker, recorder: Callable[[], ResultSink], settings: IngestSettings
 ) -> None:
-    """``recorder`` is called on the first batch (the service's pool exists by then)."""
+    """``recorder`` is called on the first batch (the service's pool exists by then). Same
+    subscriber options and error handling as ``consumers.register``."""
     made: list[ResultSink] = []
 
-    async def apply(records: Sequence[ConsumerRecord[Any, Any]]) -> None:
+    async def apply(records: Records) -> None:
         if not made:
             made.append(recorder())
         await made[0].apply(records)
@@ -49,17 +45,7 @@ def register_exported(
         ack_policy=AckPolicy.NACK_ON_ERROR,
         auto_offset_reset="earliest",
         decoder=keep_raw,
+        max_partition_fetch_bytes=settings.max_partition_fetch_bytes,
     )
     async def on_export_results(body: list[bytes], message: KafkaMessage) -> None:
-        raw = message.raw_message
-        try:
-            await apply(raw if isinstance(raw, tuple) else (raw,))
-        except Exception:
-            log.exception("export results batch failed; it will be re-delivered")
-            await asyncio.sleep(settings.retry_backoff_s)
-            raise
-
-
-async def keep_raw(message: StreamMessage[Any]) -> Any:
-    """The recorder decodes each record itself."""
-    return message.body
+        await handle_batch(apply, message, settings.retry_backoff_s)

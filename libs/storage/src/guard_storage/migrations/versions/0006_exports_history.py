@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0006_exports_history"
-down_revision: str | None = "0004_open_incident_indexes"
+down_revision: str | None = "0005_ingest_watermarks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
