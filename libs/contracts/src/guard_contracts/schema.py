@@ -102,8 +102,8 @@ TOPICS: tuple[TopicSpec, ...] = (
     ),
     TopicSpec(
         "export_requests",
-        "Evidence bundle, SOC2 report and executive debrief requests.",
-        ("export.requested",),
+        "Evidence bundle, SOC2 report, executive debrief and audit-period export requests.",
+        ("export.requested", "export.audit_period_requested"),
         ("api",),
         ("exporter",),
     ),
@@ -112,7 +112,7 @@ TOPICS: tuple[TopicSpec, ...] = (
         "The outcome of each export job (completed with its digest, or failed with the error).",
         ("export.result",),
         ("exporter",),
-        (),
+        ("ingest",),
     ),
     TopicSpec(
         "dlq",

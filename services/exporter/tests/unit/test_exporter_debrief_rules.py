@@ -23,10 +23,10 @@ from guard_exporter.engines.debrief import (
     spend_series,
     summary,
 )
-from guard_exporter.engines.learnings import learnings_for
 from guard_exporter.engines.pdf_debrief import per, usd_label
 from guard_exporter.engines.phrasing import action_verb, count, duration, join, plural, verb
 from guard_exporter.engines.records import IncidentData, SpendBucket
+from guard_rules.learnings import learnings_for
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 LATER = T0 + timedelta(hours=2)
@@ -220,7 +220,7 @@ def test_rule_recurring() -> None:
 
 
 def test_rule_proven_response() -> None:
-    assert "resolved the same way" in (_advise(advice.proven_response, _data(), True) or "")
+    assert "closed 2 similar incidents" in (_advise(advice.proven_response, _data(), True) or "")
     assert _advise(advice.proven_response, _data()) is None
 
 
