@@ -99,7 +99,7 @@ async def test_the_history_lists_the_tenants_exports_newest_first_in_pages(
         json={"format": "json"},
         headers=_auth(tenant_id),
     )
-    assert first.status_code == 202
+    assert first.status_code == 200, first.text  # finished within ?wait
     second = await _audit(client, tenant_id)
     await client.get(f"{second['links']['download']}?wait=25", headers=_auth(tenant_id))
     await _audit(client, f"{tenant_id}-x")  # another tenant's export is not listed
@@ -151,12 +151,22 @@ async def test_bad_audit_requests_are_422(
 async def test_the_development_key_is_flagged_by_the_signing_key_endpoint(
     client: httpx.AsyncClient, db: Any, tenant_id: str
 ) -> None:
-    from guard_exporter.engines.keys import DEVELOPMENT_KEY_ID
+    from cryptography.hazmat.primitives import serialization
 
+    from guard_exporter.engines.keys import DEVELOPMENT_KEY_ID, development_private_key
+
+    # The real development public key: other tests of this database load every listed PEM.
+    pem = (
+        development_private_key()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     await db.execute(
         "INSERT INTO export_signing_keys (key_id, algorithm, public_key_pem, development)"
-        " VALUES ($1, 'Ed25519', 'pem', true) ON CONFLICT DO NOTHING",
+        " VALUES ($1, 'Ed25519', $2, true) ON CONFLICT DO NOTHING",
         DEVELOPMENT_KEY_ID,
+        pem,
     )
     keys = (await client.get("/api/v1/exports/signing-key", headers=_auth(tenant_id))).json()
     by_id = {k["key_id"]: k for k in keys["keys"]}
