@@ -22,6 +22,7 @@ from guard_api.adapters.ports import GatewayPort
 from guard_api.config import Settings
 from guard_api.entrypoints import (
     analytics_routes,
+    console,
     costs_routes,
     exports_routes,
     health,
@@ -68,4 +69,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in (*OTHER_ROUTERS, *FIXED_PATH_ROUTERS, incident_item.router):
         app.include_router(router)
+    console.install(app, settings)  # /console/ and /docs, served locally
     return app
