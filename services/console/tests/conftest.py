@@ -218,24 +218,31 @@ class System:
     story: Story
 
 
+@asynccontextmanager
+async def running_gateway(kafka: str, database_url: str, topics: Topics) -> AsyncIterator[str]:
+    """Analytics and the exporter in-process, the gateway on a real port; yields its URL.
+    (Ingest comes from the ``ingest_service`` fixture of guard_devtools.services.)"""
+    check_prerequisites()
+    app = create_gateway(gateway_settings(database_url, kafka, topics))
+    async with (
+        running_analytics(kafka, database_url, topics),
+        running_exporter(kafka, database_url, topics),
+        serve(app) as url,
+    ):
+        yield url
+
+
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def system(
     kafka_bootstrap: str, database_url: str, topics: Topics, ingest_service: RunningIngest
 ) -> AsyncIterator[System]:
-    check_prerequisites()
     story = Story(
         tenant=f"console-{uuid.uuid4().hex[:8]}",
         other=f"other-{uuid.uuid4().hex[:8]}",
         breach_title_hint="budget",
     )
-    now = datetime.now(UTC)
-    await publish(kafka_bootstrap, topics, story_events(story, now))
-    app = create_gateway(gateway_settings(database_url, kafka_bootstrap, topics))
-    async with (
-        running_analytics(kafka_bootstrap, database_url, topics),
-        running_exporter(kafka_bootstrap, database_url, topics),
-        serve(app) as url,
-    ):
+    await publish(kafka_bootstrap, topics, story_events(story, datetime.now(UTC)))
+    async with running_gateway(kafka_bootstrap, database_url, topics) as url:
         yield System(url=url, story=story)
 
 

@@ -2,9 +2,14 @@
 import { html, nothing, render } from "../vendor/lit-html.js";
 import { consoleConfig, demoToken, get, session, whenSignedOut } from "./api.js";
 import { showIncidents } from "./incidents.js";
-import { showIncident } from "./detail.js";
-import { showAnalytics } from "./analytics.js";
-import { showCosts } from "./costs.js";
+
+// The list is the first page people open; the other pages load when first visited.
+const PAGE_MODULES = {
+  incidents: async () => showIncidents,
+  incident: async () => (await import("./detail.js")).showIncident,
+  analytics: async () => (await import("./analytics.js")).showAnalytics,
+  costs: async () => (await import("./costs.js")).showCosts,
+};
 
 const main = document.getElementById("main");
 const top = document.getElementById("top");
@@ -137,13 +142,13 @@ async function show() {
     signInMessage = SIGN_IN_EXPIRED;
     return show();
   }
-  const pages = { incidents: showIncidents, incident: showIncident, analytics: showAnalytics, costs: showCosts };
-  const page = pages[current.name];
-  if (!page) {
+  const load = PAGE_MODULES[current.name];
+  if (!load) {
     render(html`<h1>Not found</h1><p>There is no page “${current.name}”. <a href="#/incidents">Go to the incidents.</a></p>`, main);
     return;
   }
-  await page(main, current, ctx);
+  const page = await load();
+  if (ctx.isCurrent()) await page(main, current, ctx);
 }
 
 const SIGN_IN_EXPIRED = "Your token has expired. Sign in again with a fresh token.";
