@@ -146,9 +146,13 @@ async def measure(base: str, loads: int) -> list[dict[str, float]]:
                 )
                 page = await context.new_page()
                 await page.goto(f"{base}/console/#/incidents")
-                await page.wait_for_function(
-                    "performance.getEntriesByName('guard:incidents-rendered').length > 0"
-                )
+                # Polled with evaluate: wait_for_function evaluates strings, which the CSP forbids.
+                for _ in range(600):
+                    if await page.evaluate(
+                        "performance.getEntriesByName('guard:incidents-rendered').length > 0"
+                    ):
+                        break
+                    await asyncio.sleep(0.05)
                 assert await page.locator("table.incidents tbody tr").count() == 20
                 sample = await page.evaluate(
                     """() => {

@@ -279,6 +279,16 @@ async def open_page(browser: Any, width: int = 1280) -> AsyncIterator[tuple[Any,
         await context.close()
 
 
+async def wait_until(page: Any, expression: str, within_s: float = 20.0) -> None:
+    """Poll a JavaScript expression through the DevTools protocol. (``wait_for_function`` evaluates
+    a string inside the page, which the console's CSP rightly forbids.)"""
+    for _ in range(int(within_s / 0.1)):
+        if await page.evaluate(expression):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{expression} stayed false for {within_s}s")
+
+
 async def screenshot(page: Any, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

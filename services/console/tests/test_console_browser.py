@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.async_api import expect
 
-from .conftest import WIDTHS, System, axe_violations, open_page, screenshot
+from .conftest import WIDTHS, System, axe_violations, open_page, screenshot, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -141,7 +141,7 @@ async def test_analytics_and_costs_draw_the_tests_numbers(system: System, browse
         for _ in range(40):
             await page.goto(f"{system.url}/console/#/analytics?granularity=day")
             await page.wait_for_selector("#chart-cost-trend", timeout=15_000)
-            await page.wait_for_function("() => window.Chart && Chart.getChart('chart-cost-trend')")
+            await wait_until(page, "() => window.Chart && Chart.getChart('chart-cost-trend')")
             costs = await chart_values(page, "chart-cost-trend")
             if round(sum(costs[0]), 2) == float(story.incident_cost_usd):
                 break
@@ -167,7 +167,7 @@ async def test_analytics_and_costs_draw_the_tests_numbers(system: System, browse
                 break
             await page.wait_for_timeout(500)
         await expect(page.locator("[data-today]")).to_have_text("$3.21")
-        await page.wait_for_function("() => window.Chart && Chart.getChart('chart-drivers')")
+        await wait_until(page, "() => window.Chart && Chart.getChart('chart-drivers')")
         today = await chart_values(page, "chart-today")
         assert today[0][0] == pytest.approx(3.21)
         drivers = await chart_values(page, "chart-drivers")

@@ -16,7 +16,7 @@ from guard_contracts.topics import Topics
 from guard_devtools.demo import publish
 from guard_devtools.services import RunningIngest
 
-from .conftest import WIDTHS, axe_violations, open_page, running_gateway, screenshot
+from .conftest import WIDTHS, axe_violations, open_page, running_gateway, screenshot, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -67,7 +67,7 @@ async def test_demo_tenant_sees_a_meaningful_story_on_every_page(
         await reload_until(
             page, f"{demo_url}/console/#/analytics?granularity=day", "#chart-trend", 1
         )
-        await page.wait_for_function("() => window.Chart && Chart.getChart('chart-trend')")
+        await wait_until(page, "() => window.Chart && Chart.getChart('chart-trend')")
         await expect(page.locator("h2#h-recurring + table tbody tr").first).to_be_visible()
         assert await axe_violations(page) == []
         await screenshot(page, "demo-analytics-1280")
