@@ -264,3 +264,43 @@ async def test_api_docs_load_with_the_internet_blocked(system: System, browser: 
         await screenshot(page, "docs-offline-1280")
         assert blocked == []
         assert errors == []
+
+
+async def test_keyboard_only_and_a_gateway_that_cannot_be_reached(
+    system: System, browser: Any
+) -> None:
+    story = system.story
+    async with open_page(browser) as (page, errors):
+        await page.goto(f"{system.url}/console/")
+        await page.keyboard.press("Tab")
+        await expect(page.locator(".skip")).to_be_focused()
+        await page.get_by_label("Access token (JWT)").focus()
+        await page.keyboard.type(story.token())
+        await page.keyboard.press("Tab")
+        await expect(page.get_by_role("button", name="Sign in")).to_be_focused()
+        await page.keyboard.press("Enter")
+        await wait_for_incidents(page, 1)
+
+        spike = page.locator("table.incidents tbody tr", has_text="Failure spike")
+        await spike.get_by_role("link").focus()
+        await page.keyboard.press("Enter")
+        await expect(page.locator("h1")).to_contain_text("Failure spike")
+        await expect(page.locator("main")).to_be_focused()  # focus follows the page change
+        await page.get_by_role("button", name=re.compile("^Resolve")).focus()
+        await page.keyboard.press("Enter")
+        await expect(page.locator("dialog")).to_be_visible()
+        await expect(page.get_by_label("Resolution method")).to_be_focused()
+        await page.keyboard.press("Escape")  # cancel: nothing is sent
+        await expect(page.locator("dialog")).to_be_hidden()
+        await expect(page.locator(".detail-head .state").first).not_to_have_text("Resolved")
+
+        # The gateway goes away: the page says so in words and offers a retry.
+        await page.route("**/api/v1/**", lambda route: route.abort())
+        await page.goto(f"{system.url}/console/#/analytics")
+        await expect(page.get_by_role("alert")).to_contain_text("could not be reached")
+        await screenshot(page, "analytics-unreachable-1280")
+        await page.unroute("**/api/v1/**")
+        await page.get_by_role("button", name="Try again").click()
+        await expect(page.locator("[data-metric=mtta]")).to_be_visible()
+        # Only the aborted requests themselves may be logged.
+        assert [e for e in errors if "ERR_FAILED" not in e] == []

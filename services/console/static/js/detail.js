@@ -111,22 +111,29 @@ const ENTRY = {
   exported: "Exported",
 };
 
+/** Who did it: the person of a command, else the source of the event (a killswitch, a detector). */
 function actor(entry) {
   const d = entry.data ?? {};
-  return d.actor_id ?? d.resolved_by ?? d.requested_by
-    ?? (entry.entry_type === "auto_resolved" ? "Guard (idle timeout)" : null)
-    ?? (d.agent_id ? `agent ${d.agent_id}` : "Guard");
+  const event = d.event ?? {};
+  if (d.actor_id ?? d.resolved_by ?? d.requested_by) return d.actor_id ?? d.resolved_by ?? d.requested_by;
+  if (entry.entry_type === "auto_resolved") return "Guard (idle timeout)";
+  if (event.actor_id) return event.actor_id;
+  if (event.killswitch_id) return `killswitch ${event.killswitch_id}`;
+  if (event.event_type === "cost.anomaly_detected") return "cost anomaly detector";
+  return "Guard";
 }
 
 function detailOf(entry) {
   const d = entry.data ?? {};
+  const event = d.event ?? {};
   const bits = [];
   if (d.notes) bits.push(`“${d.notes}”`);
   if (d.method) bits.push(`method ${words(d.method)}`);
-  if (d.from && d.to) bits.push(`${d.from} → ${d.to}`);
-  if (d.reason) bits.push(d.reason);
-  if (d.trigger_type) bits.push(words(d.trigger_type));
-  if (d.calls_affected !== undefined) bits.push(`${d.calls_affected} calls`);
+  if (d.from && d.to) bits.push(`severity ${d.from} → ${d.to}`);
+  if (event.trigger_type) bits.push(`${words(event.trigger_type)}${event.action ? `, ${event.action}` : ""}`);
+  if (event.reason ?? d.reason) bits.push(event.reason ?? d.reason);
+  if (event.calls_affected !== undefined) bits.push(`${event.calls_affected} calls`);
+  else if (d.calls_affected !== undefined) bits.push(`${d.calls_affected} calls in total`);
   return bits.join(" · ");
 }
 
