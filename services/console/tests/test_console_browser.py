@@ -74,6 +74,16 @@ async def test_incident_list_detail_acknowledge_resolve_and_soc2(
         await expect(page.locator("table.incidents tbody tr")).to_have_count(1)
         await page.get_by_role("link", name="Clear").click()
         await expect(page.locator("table.incidents tbody tr")).to_have_count(2)
+        # Paging, one per page.
+        await page.goto(f"{system.url}/console/#/incidents?tab=active&limit=1")
+        await expect(page.locator(".pager")).to_contain_text("Showing 1–1 of 2")
+        await page.get_by_role("link", name="Next →").click()
+        await expect(page.locator(".pager")).to_contain_text("Showing 2–2 of 2")
+        await expect(page.get_by_role("link", name="Next →")).to_have_count(0)
+        await page.get_by_role("link", name="← Previous").click()
+        await expect(page.locator(".pager")).to_contain_text("Showing 1–1 of 2")
+        await page.goto(f"{system.url}/console/#/incidents?tab=active")
+        await expect(page.locator("table.incidents tbody tr")).to_have_count(2)
 
         # Detail: facts, proof, timeline with time and actor.
         await breach.get_by_role("link").first.click()

@@ -53,6 +53,13 @@ async def test_demo_tenant_sees_a_meaningful_story_on_every_page(
         await screenshot(page, "demo-incidents-1280")
         await reload_until(page, f"{demo_url}/console/#/incidents?tab=resolved", rows, 6)
         await screenshot(page, "demo-resolved-1280")
+        # The daily rate limit recurs: the newest links to the one it repeats, and learns from it.
+        await page.locator(rows, has_text="Rate limit").first.get_by_role("link").click()
+        await expect(page.get_by_text("This incident repeats an earlier one")).to_be_visible()
+        await expect(page.locator("ul.similar li").first).to_contain_text("Rate limit")
+        await screenshot(page, "demo-recurring-detail-1280")
+        await page.get_by_role("link", name="the incident it recurs from").click()
+        await expect(page.locator("h1")).to_contain_text("Rate limit")
 
         # A second run is not skipped as duplicates: its events are applied (here they join the
         # incidents still open; hours later they open new ones, see the devtools unit tests).

@@ -14,6 +14,7 @@ const PAGE_MODULES = {
 const main = document.getElementById("main");
 const top = document.getElementById("top");
 const toastBox = document.getElementById("toast");
+const SIGN_IN_EXPIRED = "Your token has expired. Sign in again with a fresh token.";
 let generation = 0;
 main.textContent = ""; // drop the static "Loading" text; lit-html renders from here on
 let signInMessage = "";
@@ -124,6 +125,8 @@ async function showSignIn() {
     </section>`,
     main,
   );
+  // A refused or expired token is not left on the screen.
+  if (signInMessage) main.querySelector("#token").value = "";
 }
 
 async function show() {
@@ -150,8 +153,6 @@ async function show() {
   const page = await load();
   if (ctx.isCurrent()) await page(main, current, ctx);
 }
-
-const SIGN_IN_EXPIRED = "Your token has expired. Sign in again with a fresh token.";
 
 let lastName = null;
 window.addEventListener("hashchange", () => {

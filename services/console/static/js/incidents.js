@@ -4,7 +4,13 @@ import { get } from "./api.js";
 import { act, actionButtons } from "./actions.js";
 import { CATEGORIES, CAUSES, SEVERITIES, ago, dollars, errorBox, severity, state, when, words } from "./format.js";
 
-const PAGE_SIZE = 20;
+const PAGE_SIZES = [20, 50, 100];
+
+/** Page size from the address (1–100, the API's bounds), 20 by default. */
+function pageSize(params) {
+  const n = Number.parseInt(params.limit ?? "", 10);
+  return Number.isInteger(n) && n >= 1 && n <= 100 ? n : 20;
+}
 const TABS = { active: "Active", resolved: "Resolved" };
 
 function query(tab, p) {
@@ -13,7 +19,7 @@ function query(tab, p) {
     : { resolved_after: iso(p.after), resolved_before: iso(p.before) };
   return {
     severity: p.severity, category: p.category, cause_type: p.cause_type, ...window,
-    sort_by: p.sort_by, sort_order: p.sort_order, limit: PAGE_SIZE, offset: p.offset,
+    sort_by: p.sort_by, sort_order: p.sort_order, limit: pageSize(p), offset: p.offset,
   };
 }
 
@@ -85,7 +91,7 @@ function filters(tab, params, ctx) {
     </select></div>`;
   const sortDefault = tab === "active" ? "created_at" : "resolved_at";
   const timeWord = tab === "active" ? "Created" : "Resolved";
-  const active = ["severity", "category", "cause_type", "after", "before", "sort_by"].filter((k) => params[k]);
+  const active = ["severity", "category", "cause_type", "after", "before"].filter((k) => params[k]);
   // Open on wide screens; on a phone the list comes first and the filters fold away.
   const open = active.length > 0 || window.matchMedia("(min-width: 721px)").matches;
   return html`<details class="filter-box panel" ?open=${open}>
@@ -107,6 +113,11 @@ function filters(tab, params, ctx) {
       <select id="f-order" name="sort_order">
         <option value="desc" ?selected=${params.sort_order !== "asc"}>Newest / highest first</option>
         <option value="asc" ?selected=${params.sort_order === "asc"}>Oldest / lowest first</option>
+      </select></div>
+    <div><label for="f-limit">Per page</label>
+      <select id="f-limit" name="limit">
+        ${[...new Set([...PAGE_SIZES, pageSize(params)])].sort((a, b) => a - b).map((n) => html`<option
+          value=${n} ?selected=${pageSize(params) === n}>${n}</option>`)}
       </select></div>
     <div class="actions"><button class="primary" type="submit">Apply</button>
       <a href="#/incidents?tab=${tab}">Clear</a></div>
@@ -142,7 +153,7 @@ function table(list, params, run, progress) {
     </table>
     <div class="pager">
       <span>Showing ${offset + 1}–${offset + list.items.length} of ${list.total}</span>
-      ${offset > 0 ? html`<a href=${go(Math.max(0, offset - PAGE_SIZE))}>← Previous</a>` : nothing}
+      ${offset > 0 ? html`<a href=${go(Math.max(0, offset - pageSize(params)))}>← Previous</a>` : nothing}
       ${list.has_more ? html`<a href=${go(list.pagination.next_offset)}>Next →</a>` : nothing}
     </div>`;
 }
