@@ -154,8 +154,9 @@ function evidenceView(result) {
   return html`
     <h3>Source run</h3>
     ${run ? html`<p>Run <span class="mono">${run.run_id}</span>${run.agent_id ? ` (agent ${run.agent_id})` : ""}:
-        ${run.step_count} steps, ${run.total_input_tokens + run.total_output_tokens} tokens,
-        ${dollars(run.total_cost_usd)}, ${duration(run.total_duration_ms)}.</p>
+        ${run.step_count
+          ? `${run.step_count} model calls, ${run.total_input_tokens + run.total_output_tokens} tokens, ${dollars(run.total_cost_usd)}, ${duration(run.total_duration_ms)}.`
+          : "no model calls were recorded for this run."}</p>
         ${run.steps.length ? html`<table class="stack"><thead><tr><th scope="col">Time</th><th scope="col">Model</th>
           <th scope="col" class="num">Tokens in/out</th><th scope="col" class="num">Cost</th><th scope="col">Status</th></tr></thead>
           <tbody>${run.steps.slice(0, 50).map((s) => html`<tr><td data-label="Time">${when(s.occurred_at)}</td>
@@ -165,12 +166,15 @@ function evidenceView(result) {
       : html`<p class="muted">No run is linked to this incident.</p>`}
     <h3>Policies triggered</h3>
     ${e.policies_triggered.length ? html`<ul>${e.policies_triggered.map((p) => html`<li>${when(p.occurred_at)}:
-        ${words(p.trigger_type)} ${p.policy_id ? html`(policy <span class="mono">${p.policy_id}</span>)` : nothing}
-        ${p.rule ? ` rule “${p.rule}”` : ""} → ${words(p.action)}${p.reason ? `: ${p.reason}` : ""}</li>`)}</ul>`
+        ${p.event_type === "killswitch.released"
+          ? html`released${p.actor_id ? ` by ${p.actor_id}` : ""}${p.reason ? `: ${p.reason}` : ""}`
+          : html`${words(p.trigger_type)} ${p.policy_id ? html`(policy <span class="mono">${p.policy_id}</span>)` : nothing}
+            ${p.rule ? ` rule “${p.rule}”` : ""} → ${words(p.action)}${p.reason ? `: ${p.reason}` : ""}`}</li>`)}</ul>`
       : html`<p class="muted">None.</p>`}
     <h3>Related incidents</h3>
     ${e.related_incidents.length ? html`<ul>${e.related_incidents.map((r) => html`<li>
-        <a href="#/incident/${r.incident_id}">${r.title}</a> ${severity(r.severity)} ${state(r.lifecycle_state)}</li>`)}</ul>`
+        <a href="#/incident/${r.incident_id}">${r.title}</a> ${severity(r.severity)} ${state(r.lifecycle_state)}
+        <span class="muted">opened ${when(r.created_at)}</span></li>`)}</ul>`
       : html`<p class="muted">None.</p>`}
     <h3>Suggested recovery</h3>
     ${e.recovery_suggestions.length ? html`<ul>${e.recovery_suggestions.map((s) => html`<li>
@@ -190,7 +194,7 @@ function learningsView(result) {
     <h3>Similar incidents</h3>
     ${l.similar_incidents.length ? html`<ul class="similar">${l.similar_incidents.map((s) => html`<li>
         <a href="#/incident/${s.incident_id}">${s.title}</a> ${severity(s.severity)}
-        <span class="muted">same ${s.match}, resolved in ${duration(s.time_to_resolution_ms)}
+        <span class="muted">resolved ${when(s.resolved_at)}; same ${s.match}, took ${duration(s.time_to_resolution_ms)}
         ${s.resolution_method ? `(${words(s.resolution_method)})` : ""}</span></li>`)}</ul>`
       : html`<p class="muted">No similar resolved incidents yet.</p>`}
     <h3>Insights</h3>

@@ -209,7 +209,7 @@ def history_events(tenant: str, now: datetime) -> list[dict[str, Any]]:
             _event(
                 "killswitch.released",
                 tenant,
-                opened + timedelta(minutes=8 + 3 * days),
+                opened + timedelta(minutes=5 + days),  # within the 15-minute idle timeout
                 _id(tenant, "history", stamp, "rate-release"),
                 killswitch_id=f"ks-rate-{stamp}",
                 reason="rate limit window passed",
@@ -238,7 +238,7 @@ def history_events(tenant: str, now: datetime) -> list[dict[str, Any]]:
                 _event(
                     "killswitch.released",
                     tenant,
-                    stopped + timedelta(minutes=45),
+                    stopped + timedelta(minutes=12),
                     _id(tenant, "history", stamp, "content-release"),
                     killswitch_id=f"ks-content-{stamp}",
                     actor_id="trust-and-safety",
