@@ -230,6 +230,13 @@ async def test_expired_token_and_tenantless_token_get_clear_messages(
         await expect(page.get_by_role("alert")).to_contain_text("carries no tenant")
         await assert_accessible(page)
 
+        # A phone that opens the list directly: the filters fold away, the rows come first.
+        await sign_in(page, system.url, story.token())
+        await wait_for_incidents(page, 1)
+        await expect(page.locator("details.filter-box")).not_to_have_attribute("open", "")
+        await assert_accessible(page)
+        await screenshot(page, "incidents-fresh-390")
+
 
 def _without_tenant(token: str) -> str:
     import jwt
