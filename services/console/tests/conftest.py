@@ -146,7 +146,6 @@ class Story:
 
     tenant: str
     other: str
-    breach_title_hint: str
     incident_cost_usd: str = "13.25"  # 12.50 + 0.75, the killswitch cost deltas below
     today_cents: int = 321  # 1.00 + 2.00 + 0.21, the cost events of today below
     run_id: str = field(default_factory=lambda: f"run-{uuid.uuid4().hex[:6]}")
@@ -239,7 +238,6 @@ async def system(
     story = Story(
         tenant=f"console-{uuid.uuid4().hex[:8]}",
         other=f"other-{uuid.uuid4().hex[:8]}",
-        breach_title_hint="budget",
     )
     await publish(kafka_bootstrap, topics, story_events(story, datetime.now(UTC)))
     async with running_gateway(kafka_bootstrap, database_url, topics) as url:

@@ -210,6 +210,11 @@ async def test_another_tenant_sees_none_of_it(system: System, browser: Any) -> N
         await page.goto(f"{system.url}/console/#/costs")
         await expect(page.locator("[data-today]")).to_have_text("$0.00")
         await expect(page.get_by_text("checkout-bot")).to_have_count(0)
+        await page.goto(f"{system.url}/console/#/analytics?granularity=day")
+        await wait_until(page, "() => window.Chart && Chart.getChart('chart-cost-trend')")
+        costs = await chart_values(page, "chart-cost-trend")
+        assert sum(costs[0]) == 0
+        assert sum(costs[1]) == 0
         # The gateway answers 404 for the incident, which the browser logs as a failed request.
         assert [e for e in errors if "404" not in e] == []
 
