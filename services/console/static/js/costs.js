@@ -63,7 +63,7 @@ function summaryView(s) {
       <div>
         <dl class="facts">
           <dt>Today so far</dt><dd data-today=${s.today_cents}>${cents(s.today_cents)}</dd>
-          <dt>Expected by now</dt><dd>${s.expected_today_cents === null ? "no history yet" : cents(s.expected_today_cents)}
+          <dt>Usually spent by now</dt><dd>${s.expected_today_cents === null ? "no history yet" : cents(s.expected_today_cents)}
             ${s.deviation_pct === null || s.deviation_pct === undefined ? "" : ` (${s.deviation_pct > 0 ? "+" : ""}${s.deviation_pct} %)`}</dd>
           <dt>Month to date</dt><dd data-mtd=${s.month_to_date_cents}>${cents(s.month_to_date_cents)}</dd>
           <dt>Daily average</dt><dd>${cents(s.daily_avg_cents)} over ${s.days_elapsed} days</dd>
