@@ -222,7 +222,10 @@ async def running_gateway(kafka: str, database_url: str, topics: Topics) -> Asyn
     """Analytics and the exporter in-process, the gateway on a real port; yields its URL.
     (Ingest comes from the ``ingest_service`` fixture of guard_devtools.services.)"""
     check_prerequisites()
-    app = create_gateway(gateway_settings(database_url, kafka, topics))
+    # create_app reads the console's settings from the environment (GUARD_API_CONSOLE_*).
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("GUARD_API_CONSOLE_TOPIC_INCIDENT_CHANGES", topics.incident_changes)
+        app = create_gateway(gateway_settings(database_url, kafka, topics))
     async with (
         running_analytics(kafka, database_url, topics),
         running_exporter(kafka, database_url, topics),

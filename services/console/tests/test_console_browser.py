@@ -326,3 +326,40 @@ async def test_keyboard_only_and_a_gateway_that_cannot_be_reached(
         await expect(page.locator("[data-metric=mtta]")).to_be_visible()
         # Only the aborted requests themselves may be logged.
         assert [e for e in errors if "ERR_FAILED" not in e] == []
+
+
+async def test_the_list_follows_new_incidents_live_for_its_tenant_only(
+    system: System, browser: Any, kafka_bootstrap: str, topics: Any
+) -> None:
+    """Runs last: it opens a new tenant's incident while two pages watch."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from .conftest import publish
+
+    tenant = f"live-{uuid.uuid4().hex[:8]}"
+    async with (
+        open_page(browser) as (page, errors),
+        open_page(browser) as (other_page, other_errors),
+    ):
+        await sign_in(page, system.url, system.story.token(tenant))
+        await sign_in(other_page, system.url, system.story.token(f"watcher-{uuid.uuid4().hex[:6]}"))
+        for watching in (page, other_page):
+            await expect(watching.get_by_text("No open incidents. All quiet.")).to_be_visible()
+            await expect(watching.locator(".live-status")).to_have_attribute("data-live", "on")
+        event = {
+            "event_id": str(uuid.uuid4()), "event_type": "killswitch.triggered",
+            "schema_version": 1, "tenant_id": tenant,
+            "occurred_at": datetime.now(UTC).isoformat(), "killswitch_id": "ks-live",
+            "trigger_type": "rate_limit", "action": "throttled", "agent_id": "agent-live",
+            "policy_id": "rpm", "calls_affected": 1,
+        }  # fmt: skip
+        await publish(kafka_bootstrap, topics, {"killswitch": [event]})
+        # No reload, no navigation: the stream brings it.
+        await expect(page.locator("table.incidents tbody tr")).to_have_count(1, timeout=30_000)
+        await expect(page.get_by_role("link", name=re.compile(r"Active\s*\(1\)"))).to_be_visible()
+        await screenshot(page, "live-1280")
+        await other_page.wait_for_timeout(1000)
+        await expect(other_page.get_by_text("No open incidents. All quiet.")).to_be_visible()
+        assert errors == []
+        assert other_errors == []

@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from guard_contracts.topics import DEFAULT_TOPICS
+
 #: services/console in a source checkout (this file is services/api/src/guard_api/...).
 DEFAULT_CONSOLE_DIR = Path(__file__).resolve().parents[3] / "console"
 
@@ -22,6 +24,8 @@ class ConsoleSettings(BaseSettings):
     dir: Path = DEFAULT_CONSOLE_DIR
     #: The tenant of the development-only "demo tenant" button.
     demo_tenant: str = Field(default="demo", pattern=r"^[A-Za-z0-9._-]{1,64}$")
+    #: Read (no consumer group) for the console's live updates.
+    topic_incident_changes: str = DEFAULT_TOPICS.incident_changes
 
     @property
     def static_dir(self) -> Path:

@@ -2,6 +2,7 @@
 import { html, nothing, render } from "../vendor/lit-html.js";
 import { consoleConfig, demoToken, get, session, whenSignedOut } from "./api.js";
 import { showIncidents } from "./incidents.js";
+import { live, startLive, stopLive } from "./live.js";
 
 // The list is the first page people open; the other pages load when first visited.
 const PAGE_MODULES = {
@@ -55,6 +56,8 @@ function header(current) {
                 aria-current=${current === name || (current === "incident" && name === "incidents") ? "page" : nothing}>${label}</a></li>`)}
               <li><a href="/docs">API docs</a></li>
             </ul></nav>
+            <span class="live-status" data-live=${live.connected ? "on" : "off"}
+              title="Pages refresh by themselves when incidents change">${live.connected ? "● Live" : "○ Not live"}</span>
             <span class="who">Tenant <strong>${claims.tenant_id ?? claims.org_id ?? "?"}</strong> · ${claims.sub}</span>
             <button @click=${signOut}>Sign out</button>`
         : nothing}`,
@@ -63,12 +66,14 @@ function header(current) {
 }
 
 function signOut() {
+  stopLive();
   session.clear();
   signInMessage = "You have signed out.";
   go("signin");
 }
 
 whenSignedOut((message) => {
+  stopLive();
   signInMessage = message;
   if (route().name !== "signin") go("signin");
   else show();
@@ -135,6 +140,7 @@ async function show() {
   const ctx = { isCurrent: () => mine === generation, go, toast, refresh: show };
   const signedIn = Boolean(session.token);
   header(signedIn ? current.name : null);
+  if (!signedIn || current.name === "signin") delete main.dataset.view;
   if (!signedIn || current.name === "signin") {
     if (signedIn && current.name === "signin") return go("incidents");
     return showSignIn();
@@ -145,6 +151,9 @@ async function show() {
     signInMessage = SIGN_IN_EXPIRED;
     return show();
   }
+  startLive(() => header(route().name));
+  // Only the incident pages refresh in place; any other page starts from a clean slate.
+  if (current.name !== "incidents" && current.name !== "incident") delete main.dataset.view;
   const load = PAGE_MODULES[current.name];
   if (!load) {
     render(html`<h1>Not found</h1><p>There is no page “${current.name}”. <a href="#/incidents">Go to the incidents.</a></p>`, main);

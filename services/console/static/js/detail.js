@@ -3,12 +3,15 @@ import { html, nothing, render } from "../vendor/lit-html.js";
 import { get } from "./api.js";
 import { act, actionButtons } from "./actions.js";
 import { exportsPanel } from "./exports.js";
+import { onChange } from "./live.js";
 import { dollars, duration, errorBox, maybe, severity, state, when, words } from "./format.js";
 
 const optional = (promise) => promise.then((value) => ({ value }), (error) => ({ error }));
 
 export async function showIncident(main, { id }, ctx) {
-  render(html`<p class="loading" role="status">Loading the incident…</p>`, main);
+  const quiet = main.dataset.view === `incident:${id}`;
+  main.dataset.view = `incident:${id}`;
+  if (!quiet) render(html`<p class="loading" role="status">Loading the incident…</p>`, main);
   let incident;
   const base = `/api/v1/incidents/${id}`;
   const extras = Promise.all([optional(get(`${base}/proof`)), optional(get(`${base}/evidence`)),
@@ -37,6 +40,13 @@ export async function showIncident(main, { id }, ctx) {
     }
   };
   draw();
+  const stop = onChange((event, change) => {
+    if (!ctx.isCurrent()) return stop();
+    if (event === "change" && change.incident_id === id && !progress) {
+      stop();
+      ctx.refresh();
+    }
+  });
 }
 
 function view(i, proof, evidence, learnings, run, progress) {

@@ -2,6 +2,7 @@
 import { html, nothing, render } from "../vendor/lit-html.js";
 import { get } from "./api.js";
 import { act, actionButtons } from "./actions.js";
+import { onChange } from "./live.js";
 import { CATEGORIES, CAUSES, SEVERITIES, ago, dollars, errorBox, severity, state, when, words } from "./format.js";
 
 const PAGE_SIZES = [20, 50, 100];
@@ -33,7 +34,10 @@ export async function showIncidents(main, { params }, ctx) {
   const tab = params.tab === "resolved" ? "resolved" : "active";
   const other = tab === "active" ? "resolved" : "active";
   const draw = (body, counts = {}) => render(page(tab, params, counts, body, ctx), main);
-  draw(html`<p class="loading" role="status">Loading incidents…</p>`);
+  // A refresh of the list already on screen (a live change) keeps it until the new one is in.
+  const quiet = main.dataset.view === `incidents:${tab}`;
+  main.dataset.view = `incidents:${tab}`;
+  if (!quiet) draw(html`<p class="loading" role="status">Loading incidents…</p>`);
   const listRequest = get(`/api/v1/incidents/${tab}`, query(tab, params));
   // The other tab's count is a second, independent request: the list does not wait for it.
   const otherTotal = get(`/api/v1/incidents/${other}`, { limit: 1 }).then((r) => r.total, () => null);
@@ -61,6 +65,7 @@ export async function showIncidents(main, { params }, ctx) {
   };
   draw(table(list, params, run, progress), counts);
   performance.mark("guard:incidents-rendered"); // read by bench/console
+  follow(ctx);
   counts[other] = await otherTotal;
   if (ctx.isCurrent()) draw(table(list, params, run, progress), counts);
 }
@@ -156,4 +161,21 @@ function table(list, params, run, progress) {
       ${offset > 0 ? html`<a href=${go(Math.max(0, offset - pageSize(params)))}>← Previous</a>` : nothing}
       ${list.has_more ? html`<a href=${go(list.pagination.next_offset)}>Next →</a>` : nothing}
     </div>`;
+}
+
+let following = null;
+
+/** Reload the list (quietly) when the tenant's incidents change, while this page is shown. */
+function follow(ctx) {
+  following?.();
+  let timer = null;
+  following = onChange((event) => {
+    if (!ctx.isCurrent()) {
+      following?.();
+      following = null;
+      return;
+    }
+    clearTimeout(timer);
+    timer = setTimeout(() => ctx.isCurrent() && ctx.refresh(), event === "change" ? 300 : 0);
+  });
 }

@@ -8,7 +8,8 @@ process: nothing is fetched from the internet at run time (services/console/READ
 - serves the console's own files (``services/console/static``) and an allow-list of files from its
   ``node_modules`` (installed by ``scripts/bootstrap`` with ``npm ci``);
 - in development only, adds ``POST /console/demo-token``; in any other environment the route does
-  not exist at all.
+  not exist at all;
+- adds the live incident-change stream (``console_stream.py``).
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import BaseRoute, Route
 
+from guard_api.adapters.change_stream import ChangeHub
 from guard_api.adapters.demo_token import can_mint, mint_demo_token
 from guard_api.config import Settings
 from guard_api.console_settings import ConsoleSettings
+from guard_api.entrypoints.console_stream import install_stream
 
 DOCS_PATH = "/docs"
 DOCS_ASSETS = "/docs/assets"
@@ -110,6 +113,7 @@ def install(app: FastAPI, settings: Settings, console: ConsoleSettings | None = 
     console = console or ConsoleSettings()
     demo = can_mint(settings)
     _install_docs(app, console.node_modules)
+    install_stream(app, ChangeHub(settings.kafka_bootstrap_servers, console.topic_incident_changes))
 
     async def console_root() -> RedirectResponse:
         return RedirectResponse(f"{CONSOLE_PATH}/", status_code=308)
