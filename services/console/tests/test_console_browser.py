@@ -363,3 +363,22 @@ async def test_the_list_follows_new_incidents_live_for_its_tenant_only(
         await expect(other_page.get_by_text("No open incidents. All quiet.")).to_be_visible()
         assert errors == []
         assert other_errors == []
+
+
+async def test_the_change_stream_is_authenticated_and_not_in_the_schema(system: System) -> None:
+    import httpx
+
+    from guard_api.entrypoints.console_stream import STREAM_PATH
+
+    async with httpx.AsyncClient(base_url=system.url, timeout=20) as client:
+        refused = await client.get(STREAM_PATH)
+        assert refused.status_code == 401
+        assert refused.json()["error"]["code"] == "not_authenticated"
+        headers = {"Authorization": f"Bearer {system.story.token()}"}
+        async with client.stream("GET", STREAM_PATH, headers=headers) as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            lines = stream.aiter_lines()
+            seen = [await anext(lines) for _ in range(4)]
+        assert "event: ready" in seen
+        schema = (await client.get("/openapi.json")).json()
+        assert STREAM_PATH not in schema["paths"]

@@ -3,6 +3,7 @@ every page shows something real. Runs the demo twice, as a person coming back la
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 from playwright.async_api import expect
 
 from guard_contracts.topics import Topics
@@ -33,10 +35,11 @@ async def demo_url(
 async def reload_until(page: Any, url: str, selector: str, count: int) -> None:
     for _ in range(60):
         await page.goto(url)
-        await page.wait_for_load_state("networkidle")
+        # (not "networkidle": the live stream keeps a request open on purpose)
+        with contextlib.suppress(PlaywrightTimeout):
+            await page.locator(selector).nth(count - 1).wait_for(timeout=3_000)
         if await page.locator(selector).count() >= count:
             return
-        await page.wait_for_timeout(500)
     raise AssertionError(f"{selector} did not reach {count} on {url}")
 
 

@@ -151,7 +151,6 @@ async function show() {
     signInMessage = SIGN_IN_EXPIRED;
     return show();
   }
-  startLive(() => header(route().name));
   // Only the incident pages refresh in place; any other page starts from a clean slate.
   if (current.name !== "incidents" && current.name !== "incident") delete main.dataset.view;
   const load = PAGE_MODULES[current.name];
@@ -161,6 +160,9 @@ async function show() {
   }
   const page = await load();
   if (ctx.isCurrent()) await page(main, current, ctx);
+  // After the first page is drawn, so the stream never competes with it; on "ready" the page
+  // reloads once, so nothing that changed in between is missed.
+  startLive(() => header(route().name));
 }
 
 let lastName = null;
