@@ -144,16 +144,16 @@ def analytics_process(
 async def services(
     kafka: str, database_url: str, topics: Topics, log_dir: str, name: str, **ingest: Any
 ) -> AsyncIterator[tuple[IngestProcess, IngestProcess]]:
-    """Ingest and analytics as real processes; both stopped (SIGTERM) on exit."""
+    """Analytics, then ingest, as real processes; both stopped (SIGTERM) on exit."""
     analytics = analytics_process(kafka, database_url, topics, f"{log_dir}/{name}-analytics.log")
-    async with run_ingest_process(kafka, database_url, topics,
-                                  log_path=f"{log_dir}/{name}-ingest.log", **ingest) as proc:  # fmt: skip
-        await analytics.restart()
-        try:
+    await analytics.restart()
+    try:
+        async with run_ingest_process(kafka, database_url, topics,
+                                      log_path=f"{log_dir}/{name}-ingest.log", **ingest) as proc:  # fmt: skip
             yield proc, analytics
-        finally:
-            if analytics.proc is not None and analytics.proc.poll() is None:
-                analytics.terminate()
+    finally:
+        if analytics.proc is not None and analytics.proc.poll() is None:
+            analytics.terminate()
 
 
 async def killswitch_stored(database_url: str) -> int:
