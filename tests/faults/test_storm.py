@@ -69,7 +69,7 @@ async def _run(
     ):
         if faults:
             await _inject(servers, url, events.killswitch_events, ingest_proc, analytics)
-        await wait_settled(url, events.total, within_s=150)
+        await wait_settled(url, events.total, within_s=420)
         await _assert_healthy(ingest_proc.ops_port)
     return await snapshot(url)
 

@@ -224,8 +224,10 @@ class IngestService:
         (docs/adr/0001-event-time-idle-sweep.md). SKIP LOCKED lets several replicas sweep side
         by side. Returns how many incidents it resolved.
         """
+        # The clock first, then the lag: a record published after the lag was read is then
+        # either later than now - lateness or late by definition.
+        now = now or datetime.now(UTC)
         try:
-            # Asked before the transaction: "caught up" must not cover events applied later.
             lag = await self.lag.refresh()
         except Exception:
             log.warning("consumer lag unknown; sweeping by stream time only", exc_info=True)
@@ -234,7 +236,6 @@ class IngestService:
         everything = bool(lag) and len(caught_up) == sum(
             1 for tp in lag if tp.topic in self.incident_topics
         )
-        now = now or datetime.now(UTC)
         total = 0
         while True:
             async with self.pool.acquire() as conn, conn.transaction():
