@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from guard_api.adapters.gateway import Gateway
 from guard_api.adapters.ports import GatewayPort
 from guard_api.config import Settings
-from guard_api.entrypoints import ROUTERS, health, ops
+from guard_api.entrypoints import ROUTERS, console, health, ops
 from guard_api.entrypoints.errors import install_error_handlers
 
 
@@ -50,4 +50,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Every authenticated route can answer 429 (rate limit) and 503 (dependency away).
         public = router is health.router
         app.include_router(router, responses=None if public else ops.RETRYABLE_RESPONSES)
+    console.install(app, settings)  # /console/ and /docs, served locally
     return app

@@ -95,17 +95,18 @@ def _free_port() -> int:
 
 @dataclass
 class IngestProcess:
-    """``python -m guard_ingest`` in a subprocess with its ops port on 127.0.0.1."""
+    """``python -m guard_ingest`` (or ``module``) in a subprocess, its ops port on 127.0.0.1."""
 
     env: dict[str, str]
     ops_port: int
     log_path: str
     proc: subprocess.Popen[bytes] | None = field(default=None)
+    module: str = "guard_ingest"
 
     def start(self) -> None:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "guard_ingest"], env=self.env, stdout=log, stderr=log
+                [sys.executable, "-m", self.module], env=self.env, stdout=log, stderr=log
             )
 
     async def wait_ready(self, within_s: float = 30.0) -> None:
@@ -117,7 +118,7 @@ class IngestProcess:
                 assert self.proc is not None
                 if self.proc.poll() is not None:
                     raise RuntimeError(
-                        f"ingest exited with {self.proc.returncode}; see {self.log_path}"
+                        f"{self.module} exited with {self.proc.returncode}; see {self.log_path}"
                     )
                 try:
                     answer = await client.get(f"http://127.0.0.1:{self.ops_port}/readyz")
@@ -127,7 +128,7 @@ class IngestProcess:
                 except httpx.HTTPError:
                     pass
                 await asyncio.sleep(0.2)
-        raise TimeoutError(f"ingest not ready after {within_s}s; see {self.log_path}")
+        raise TimeoutError(f"{self.module} not ready after {within_s}s; see {self.log_path}")
 
     def kill(self) -> None:
         """SIGKILL: no graceful shutdown, no offset commit, nothing flushed."""
@@ -142,9 +143,9 @@ class IngestProcess:
             self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(timeout)
 
-    async def restart(self) -> None:
+    async def restart(self, within_s: float = 60.0) -> None:
         self.start()
-        await self.wait_ready()
+        await self.wait_ready(within_s)
 
 
 @asynccontextmanager

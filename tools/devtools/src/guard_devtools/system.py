@@ -174,6 +174,11 @@ def load_demo(kafka: str) -> str:
     raise SystemExit("the demo incidents did not appear within 60 s; see .local/logs/")
 
 
+def console_url() -> str:
+    """The console's address on the local gateway (the token is never put in a URL)."""
+    return f"http://127.0.0.1:{API_PORT}/console/"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("action", choices=["up", "down", "status"])
@@ -190,12 +195,17 @@ def main() -> None:
     kafka = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
     up(kafka, os.environ["DATABASE_URL"])
     token = load_demo(kafka)
-    base = f"http://127.0.0.1:{API_PORT}/api/v1/incidents"
+    gateway = f"http://127.0.0.1:{API_PORT}"
     print()
     print("The system is up. Demo token (tenant 'demo', valid 12 h):")
     print(f"  export GUARD_TOKEN={token}")
+    print("Open the Guard Console (paste the token, or press 'Use the demo tenant'):")
+    print(f"  {console_url()}")
+    if not _healthy(f"{console_url()}vendor/lit-html.js"):
+        print("  (its npm assets are missing: run scripts/bootstrap, which runs npm ci)")
+    print(f"API docs: {gateway}/docs")
     print("List the demo incidents:")
-    print(f'  curl -s -H "Authorization: Bearer $GUARD_TOKEN" {base}/active')
+    print(f'  curl -s -H "Authorization: Bearer $GUARD_TOKEN" {gateway}/api/v1/incidents/active')
     print("Stop everything with scripts/down.")
 
 

@@ -17,17 +17,20 @@ from guard_api.adapters.analytics_ports import CostQueriesPort, IncidentAnalytic
 from guard_api.adapters.auth import Principal, TokenVerifier
 from guard_api.adapters.exports_ports import ExportsPort
 from guard_api.config import Settings
-from guard_contracts.api.common import (
-    CommandAccepted,
-    HistoricalIncidentList,
-    IncidentList,
-    RunIncidents,
-)
+from guard_contracts.api.common import CommandAccepted
 from guard_contracts.api.evidence import Evidence, Proof
 from guard_contracts.api.learnings import Learnings
 from guard_contracts.api.query import SortField, SortOrder, Topic
 from guard_contracts.enums import CommandResolutionMethod, LifecycleState
 from guard_contracts.incidents import IncidentDetail
+
+
+@dataclass(frozen=True, slots=True)
+class JsonDocument:
+    """An answer already serialised to JSON bytes (the hot incident lists skip a pydantic model
+    per item). Its shape is the route's ``response_model``, which OpenAPI documents."""
+
+    content: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,15 +52,18 @@ class ListQuery:
 
 
 class IncidentReads(Protocol):
+    """Lists answer :class:`JsonDocument` shaped as ``IncidentList`` (``HistoricalIncidentList``,
+    ``RunIncidents``)."""
+
     async def list_all(
         self, tenant_id: str, query: ListQuery, topic: Topic | None, state: LifecycleState | None
-    ) -> IncidentList: ...
-    async def active(self, tenant_id: str, query: ListQuery) -> IncidentList: ...
-    async def resolved(self, tenant_id: str, query: ListQuery) -> IncidentList: ...
+    ) -> JsonDocument: ...
+    async def active(self, tenant_id: str, query: ListQuery) -> JsonDocument: ...
+    async def resolved(self, tenant_id: str, query: ListQuery) -> JsonDocument: ...
     async def historical(
         self, tenant_id: str, query: ListQuery, retention_days: int
-    ) -> HistoricalIncidentList: ...
-    async def by_run(self, tenant_id: str, run_id: str) -> RunIncidents: ...
+    ) -> JsonDocument: ...
+    async def by_run(self, tenant_id: str, run_id: str) -> JsonDocument: ...
     async def detail(self, tenant_id: str, incident_id: uuid.UUID) -> IncidentDetail: ...
 
 
