@@ -13,6 +13,11 @@ from guard_storage.models.ingest import (
     OutboxMessage,
     ProcessedEvent,
 )
+from guard_storage.models.notifier import (
+    NotificationChannel,
+    NotificationDelivery,
+    NotificationSubscription,
+)
 
 __all__ = [
     "AnalyticsWatermark",
@@ -26,6 +31,9 @@ __all__ = [
     "Incident",
     "IncidentEvent",
     "KillswitchEvent",
+    "NotificationChannel",
+    "NotificationDelivery",
+    "NotificationSubscription",
     "OutboxMessage",
     "ProcessedEvent",
 ]
