@@ -103,9 +103,9 @@ async def record_attempt(
 ) -> None:  # fmt: skip
     await conn.execute(
         """UPDATE notification_deliveries
-           SET status = $2, attempts = attempts + 1, last_status_code = $3, last_error = $4,
+           SET status = $2::varchar, attempts = attempts + 1, last_status_code = $3, last_error = $4,
                next_attempt_at = $5, last_attempt_at = $6, updated_at = $6,
-               delivered_at = CASE WHEN $2 = 'delivered' THEN $6 END
+               delivered_at = CASE WHEN $2::varchar = 'delivered' THEN $6::timestamptz END
            WHERE delivery_id = $1 AND status = 'pending'""",
         delivery_id, status, status_code, error, next_attempt_at, now,
     )  # fmt: skip
