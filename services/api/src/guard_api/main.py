@@ -18,6 +18,7 @@ from guard_api.adapters.analytics import IncidentAnalytics
 from guard_api.adapters.costs import CostQueries
 from guard_api.adapters.exports import ExportsService
 from guard_api.adapters.gateway import Gateway
+from guard_api.adapters.notification_channels import NotificationChannels
 from guard_api.adapters.ports import GatewayPort
 from guard_api.config import Settings
 from guard_api.entrypoints import (
@@ -27,6 +28,7 @@ from guard_api.entrypoints import (
     health,
     incident_item,
     incident_lists,
+    notification_channels,
 )
 from guard_api.entrypoints.errors import install_error_handlers
 
@@ -38,6 +40,7 @@ OTHER_ROUTERS: list[APIRouter] = [
     health.router,
     exports_routes.create_router(ExportsService),
     costs_routes.create_router(CostQueries),
+    notification_channels.create_router(NotificationChannels),
 ]
 
 
