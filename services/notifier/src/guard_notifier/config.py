@@ -36,7 +36,7 @@ class NotifierSettings(InfraSettings):
     #: Seconds before a failed batch (e.g. database down) is re-delivered.
     retry_backoff_s: float = Field(default=1.0, ge=0, le=60)
     graceful_timeout_s: float = Field(default=15.0, ge=0, le=300)
-    db_pool_size: int = Field(default=8, ge=2, le=100)
+    db_pool_size: int = Field(default=16, ge=2, le=100)
 
     #: Base of the console links in messages (``<base>/console/#/incidents/<id>``).
     console_base_url: str = "http://127.0.0.1:8000"

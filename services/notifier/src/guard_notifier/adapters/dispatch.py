@@ -80,6 +80,8 @@ class Dispatcher:
         self._slots = asyncio.Semaphore(settings.max_in_flight)
         self._leader: asyncpg.Connection[Any] | None = None
         self._depth_at = 0.0
+        #: channel id -> (read at, row): a channel is read at most once a second per process.
+        self._channels: dict[uuid.UUID, tuple[float, dict[str, Any] | None]] = {}
 
     def nudge(self) -> None:
         self._nudge.set()
@@ -107,11 +109,17 @@ class Dispatcher:
         while not await self._leader.fetchval("SELECT pg_try_advisory_lock($1)", _LEADER_LOCK):  # noqa: ASYNC110 (a lock in PostgreSQL, polled)
             await asyncio.sleep(1.0)
         log.info("this process sends notifications")
+        pinged = time.monotonic()
         while True:
             self._nudge.clear()
             await self.dispatch_once()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._nudge.wait(), self.settings.poll_interval_s)
+            # Let a burst of finished deliveries and new rows share one look at the ledger.
+            await asyncio.sleep(0.02)
+            if time.monotonic() - pinged > 1.0:
+                await self._leader.fetchval("SELECT 1")  # the lock lives as long as this connection
+                pinged = time.monotonic()
 
     async def _step_down(self) -> None:
         tasks = list(self._tasks.values())
@@ -126,8 +134,6 @@ class Dispatcher:
     async def dispatch_once(self) -> int:
         """Start a task for every due message not already in hand; returns how many started."""
         s = self.settings
-        assert self._leader is not None
-        await self._leader.fetchval("SELECT 1")  # the lock lives as long as this connection
         now = s.clock()
         room = max(0, s.max_in_flight * 4 - len(self._tasks))
         rows = await ledger.due(self.pool, now, list(self._tasks), s.per_channel_concurrency * 2,
@@ -204,7 +210,7 @@ class Dispatcher:
         s = self.settings
         did, cid = row["delivery_id"], row["channel_id"]
         now = s.clock()
-        channel = await channel_store.get(self.pool, cid)
+        channel = await self._channel(cid)
         if channel is None or channel["status"] != "active":
             reason = f"channel {channel['status'] if channel else 'deleted'}"
             await ledger.close(self.pool, did, "cancelled", reason, now)
@@ -232,12 +238,15 @@ class Dispatcher:
         if verdict.verdict is Verdict.DELIVERED:
             await ledger.record_attempt(self.pool, did, status="delivered", status_code=answer.status,
                                         error=None, next_attempt_at=None, now=done)  # fmt: skip
-            await channel_store.mark_healthy(self.pool, cid)
+            if channel["failing_since"] is not None:
+                await channel_store.mark_healthy(self.pool, cid)
+                self._channels.pop(cid, None)
             DELIVERIES.labels("delivered").inc()
             if row["change_occurred_at"] is not None:
                 LATENCY.observe((done - row["change_occurred_at"]).total_seconds())
             return payload
         failing_since = await channel_store.mark_failing(self.pool, cid, done)
+        channel["failing_since"] = failing_since
         if done - failing_since >= timedelta(seconds=s.disable_after_s):
             await self._disable(row, answer.status, verdict.error or "", failing_since, done)
             return payload
@@ -260,6 +269,14 @@ class Dispatcher:
             verdict.error or "retry", wait if verdict.retry_after_s is not None else None
         )
 
+    async def _channel(self, channel_id: uuid.UUID) -> dict[str, Any] | None:
+        """The channel as of at most a second ago (a delete or disable is seen within that)."""
+        cached = self._channels.get(channel_id)
+        if cached is None or time.monotonic() - cached[0] > 1.0:
+            cached = (time.monotonic(), await channel_store.get(self.pool, channel_id))
+            self._channels[channel_id] = cached
+        return cached[1]
+
     async def _disable(
         self, row: dict[str, Any], status: int | None, error: str, since: datetime, now: datetime
     ) -> None:
@@ -271,6 +288,7 @@ class Dispatcher:
         async with self.pool.acquire() as conn, conn.transaction():
             await channel_store.set_status(conn, row["tenant_id"], cid, "disabled", reason, now)
             await ledger.cancel_channel(conn, cid, "channel disabled", now)
+        self._channels.pop(cid, None)
         CHANNELS_DISABLED.inc()
         DELIVERIES.labels("failed").inc()
         log.warning("channel disabled", extra={"channel_id": str(cid), "reason": reason})

@@ -49,17 +49,30 @@ class NotifierService:
         self._task = asyncio.create_task(self.dispatcher.run(), name="notification-sender")
 
     async def stop(self) -> None:
+        """Stop sending, then close everything; each step is bounded so a stop never hangs
+        (a message cut short is still pending in the ledger and is sent after the restart)."""
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self.dispatcher is not None:
-            await self.dispatcher.stop()
-        if self._sender is not None:
-            await self._sender.close()
-        await self._dlq.stop()
-        if self._pool is not None:
-            await self._pool.close()
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                async with asyncio.timeout(5):
+                    await self._task
+        for step in (
+            self.dispatcher.stop if self.dispatcher is not None else None,
+            self._sender.close if self._sender is not None else None,
+            self._dlq.stop,
+            self._pool.close if self._pool is not None else None,
+        ):
+            if step is None:
+                continue
+            try:
+                async with asyncio.timeout(10):
+                    await step()
+            except Exception:
+                log.exception(
+                    "shutdown step failed", extra={"step": getattr(step, "__qualname__", "")}
+                )
+        if self._pool is not None and not self._pool.is_closing():
+            self._pool.terminate()
 
     async def ready(self) -> bool:
         return self._pool is not None and await ping(self._pool)
