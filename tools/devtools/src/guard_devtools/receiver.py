@@ -4,6 +4,7 @@ Used by the notifier's integration tests, its benchmark and the demo. Each chann
 path (``receiver.url("a")`` → ``http://127.0.0.1:<port>/hooks/a``). For a path one can
 - queue answers to give before the default (``fail_next("a", 500, 503)`` or ``(429, {"Retry-After": "1"})``),
 - change the default answer (``answer_always("a", 410)``),
+- slow a path down (``answer_slowly("a", 5)``),
 - register the channel's secret, so each request is checked with the Standard Webhooks
   package's own verifier (``Received.verified``).
 
@@ -57,6 +58,7 @@ class Receiver:
     _plans: dict[str, deque[Plan]] = field(default_factory=lambda: defaultdict(deque))
     _always: dict[str, Plan] = field(default_factory=dict)
     _secrets: dict[str, str] = field(default_factory=dict)
+    _delays: dict[str, float] = field(default_factory=dict)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     def url(self, name: str) -> str:
@@ -67,6 +69,10 @@ class Receiver:
 
     def answer_always(self, name: str, answer: Plan) -> None:
         self._always[name] = answer
+
+    def answer_slowly(self, name: str, seconds: float) -> None:
+        """Hold every answer on ``name`` this long (a slow or hanging endpoint)."""
+        self._delays[name] = seconds
 
     def expect_secret(self, name: str, secret: str) -> None:
         self._secrets[name] = secret
@@ -81,8 +87,9 @@ class Receiver:
     async def _handle(self, request: Request) -> Response:
         name = request.path_params["name"]
         body = await request.body()
-        if self.delay_s:
-            await asyncio.sleep(self.delay_s)
+        delay = self._delays.get(name, self.delay_s)
+        if delay:
+            await asyncio.sleep(delay)
         headers = {k.lower(): v for k, v in request.headers.items()}
         verified: bool | None = None
         if name in self._secrets:

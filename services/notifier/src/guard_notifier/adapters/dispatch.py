@@ -136,10 +136,14 @@ class Dispatcher:
         s = self.settings
         now = s.clock()
         room = max(0, s.max_in_flight * 4 - len(self._tasks))
-        rows = await ledger.due(self.pool, now, list(self._tasks), s.per_channel_concurrency * 2,
+        # A channel keeps at most twice its concurrency in hand (sending or queued for a slot);
+        # a full channel's rows are not even read, so a backlog costs nothing per round.
+        cap = s.per_channel_concurrency * 2
+        full = [cid for cid, n in self._per_channel.items() if n >= cap]
+        rows = await ledger.due(self.pool, now, list(self._tasks), full, cap,
                                 room) if room else []  # fmt: skip
         for row in rows:
-            if self._per_channel[row["channel_id"]] >= s.per_channel_concurrency * 2:
+            if self._per_channel[row["channel_id"]] >= cap:
                 continue
             self._per_channel[row["channel_id"]] += 1
             did = row["delivery_id"]

@@ -69,12 +69,14 @@ async def release(conn: Conn, ids: Sequence[uuid.UUID], now: datetime) -> None:
 
 
 async def due(
-    conn: Db, now: datetime, in_flight: Sequence[uuid.UUID], per_channel: int, limit: int
-) -> list[dict[str, Any]]:
+    conn: Db, now: datetime, in_flight: Sequence[uuid.UUID], full: Sequence[uuid.UUID],
+    per_channel: int, limit: int,
+) -> list[dict[str, Any]]:  # fmt: skip
     """Pending rows whose time has come, oldest first, at most ``per_channel`` per channel.
 
     A row waits while an earlier row of the same incident for the same channel is pending (in
-    flight or backing off): that is what keeps each incident's changes in order.
+    flight or backing off): that is what keeps each incident's changes in order. Channels in
+    ``full`` already have as many messages in hand as they may; their rows are not read.
     """
     rows = await conn.fetch(
         """WITH ready AS (
@@ -83,6 +85,7 @@ async def due(
              FROM notification_deliveries d
              WHERE d.status = 'pending' AND d.next_attempt_at <= $1
                AND NOT (d.delivery_id = ANY($2::uuid[]))
+               AND NOT (d.channel_id = ANY($5::uuid[]))
                AND (d.incident_id IS NULL OR NOT EXISTS (
                      SELECT 1 FROM notification_deliveries e
                      WHERE e.status = 'pending' AND e.channel_id = d.channel_id
@@ -92,7 +95,7 @@ async def due(
                   d.attempts, d.change_occurred_at, d.created_at, d.next_attempt_at
            FROM ready r JOIN notification_deliveries d USING (delivery_id)
            WHERE r.rank <= $3 ORDER BY r.seq LIMIT $4""",
-        now, list(in_flight), per_channel, limit,
+        now, list(in_flight), per_channel, limit, list(full),
     )  # fmt: skip
     return [dict(r) for r in rows]
 
