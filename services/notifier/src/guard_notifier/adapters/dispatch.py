@@ -34,6 +34,7 @@ from guard_contracts.notifications import (
 from guard_notifier.adapters.metrics import (
     CHANNELS_DISABLED,
     DELIVERIES,
+    DISPATCH_SECONDS,
     IN_FLIGHT,
     LATENCY,
     QUEUE_DEPTH,
@@ -140,8 +141,9 @@ class Dispatcher:
         # a full channel's rows are not even read, so a backlog costs nothing per round.
         cap = s.per_channel_concurrency * 2
         full = [cid for cid, n in self._per_channel.items() if n >= cap]
-        rows = await ledger.due(self.pool, now, list(self._tasks), full, cap,
-                                room) if room else []  # fmt: skip
+        with DISPATCH_SECONDS.time():
+            rows = await ledger.due(self.pool, now, list(self._tasks), full, cap,
+                                    room) if room else []  # fmt: skip
         for row in rows:
             if self._per_channel[row["channel_id"]] >= cap:
                 continue

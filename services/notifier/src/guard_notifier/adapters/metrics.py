@@ -20,6 +20,11 @@ REQUEST_SECONDS = Histogram(
     "Duration of one HTTP attempt",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+DISPATCH_SECONDS = Histogram(
+    "guard_notifier_dispatch_round_seconds",
+    "One look at the ledger for due messages",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
 QUEUE_DEPTH = Gauge("guard_notifier_queue_depth", "Pending messages in the ledger")
 IN_FLIGHT = Gauge("guard_notifier_in_flight", "Messages being sent or backing off right now")
 CHANGES = Counter(

@@ -74,22 +74,25 @@ async def due(
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Pending rows whose time has come, oldest first, at most ``per_channel`` per channel.
 
-    A row waits while an earlier row of the same incident for the same channel is pending (in
-    flight or backing off): that is what keeps each incident's changes in order. Channels in
+    Only the oldest pending row of each (channel, incident) is considered, so a row waits while
+    an earlier one of the same incident is pending (in flight or backing off): that is what keeps
+    each incident's changes in order. Rows without an incident (tests, digests) of a channel go
+    one at a time the same way. Channels in
     ``full`` already have as many messages in hand as they may; their rows are not read.
     """
     rows = await conn.fetch(
-        """WITH ready AS (
-             SELECT d.delivery_id, d.seq,
-                    row_number() OVER (PARTITION BY d.channel_id ORDER BY d.seq) AS rank
-             FROM notification_deliveries d
-             WHERE d.status = 'pending' AND d.next_attempt_at <= $1
-               AND NOT (d.delivery_id = ANY($2::uuid[]))
-               AND NOT (d.channel_id = ANY($5::uuid[]))
-               AND (d.incident_id IS NULL OR NOT EXISTS (
-                     SELECT 1 FROM notification_deliveries e
-                     WHERE e.status = 'pending' AND e.channel_id = d.channel_id
-                       AND e.incident_id = d.incident_id AND e.seq < d.seq))
+        """WITH heads AS (
+             -- the oldest pending row of each (channel, incident): only it may go
+             SELECT DISTINCT ON (channel_id, incident_id)
+                    delivery_id, channel_id, seq, next_attempt_at
+             FROM notification_deliveries
+             WHERE status = 'pending' AND NOT (channel_id = ANY($5::uuid[]))
+             ORDER BY channel_id, incident_id, seq
+           ), ready AS (
+             SELECT delivery_id, seq,
+                    row_number() OVER (PARTITION BY channel_id ORDER BY seq) AS rank
+             FROM heads
+             WHERE next_attempt_at <= $1 AND NOT (delivery_id = ANY($2::uuid[]))
            )
            SELECT d.delivery_id, d.channel_id, d.tenant_id, d.kind, d.payload, d.digest_count,
                   d.attempts, d.change_occurred_at, d.created_at, d.next_attempt_at
