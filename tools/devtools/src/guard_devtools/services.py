@@ -103,6 +103,8 @@ class IngestProcess:
     log_path: str
     proc: subprocess.Popen[bytes] | None = field(default=None)
     module: str = "guard_ingest"
+    #: How long ``restart`` waits for /readyz (a loaded machine starts Python slowly).
+    ready_within_s: float = 30.0
 
     def start(self) -> None:
         with open(self.log_path, "ab") as log:
@@ -146,7 +148,7 @@ class IngestProcess:
 
     async def restart(self) -> None:
         self.start()
-        await self.wait_ready()
+        await self.wait_ready(self.ready_within_s)
 
 
 @asynccontextmanager
@@ -230,7 +232,7 @@ async def run_notifier_process(
     env.update({f"GUARD_NOTIFIER_{k.upper()}": str(v) for k, v in values.items()})
     env["GUARD_NOTIFIER_OPS_PORT"] = str(port)
     path = log_path or f"/tmp/guard-notifier-{port}.log"
-    proc = IngestProcess(env, port, path, module="guard_notifier")
+    proc = IngestProcess(env, port, path, module="guard_notifier", ready_within_s=90.0)
     await proc.restart()
     try:
         yield proc
