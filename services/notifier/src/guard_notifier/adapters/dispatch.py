@@ -220,6 +220,7 @@ class Dispatcher:
         if channel is None or channel["status"] != "active":
             reason = f"channel {channel['status'] if channel else 'deleted'}"
             await ledger.close(self.pool, did, "cancelled", reason, now)
+            await self.sender.forget(cid)
             DELIVERIES.labels("cancelled").inc()
             return payload
         if payload is None:  # a digest: its window has closed, fix its body now
@@ -237,7 +238,7 @@ class Dispatcher:
             "webhook-timestamp": str(int(now.timestamp())),
             "webhook-signature": Webhook(channel["secret"]).sign(msg_id, now, body.decode()),
         }
-        answer = await self.sender.post(channel["url"], body, headers)
+        answer = await self.sender.post(cid, channel["url"], body, headers)
         REQUEST_SECONDS.observe(answer.seconds)
         done = s.clock()
         verdict = judge(answer.status, answer.retry_after, done, answer.error)

@@ -44,7 +44,9 @@ class NotifierService:
         s = self.settings
         self._pool = await open_pool(s.database_url, s.db_pool_size)
         await self._dlq.start()
-        self._sender = HttpSender(s.connect_timeout_s, s.request_timeout_s, s.max_in_flight)
+        self._sender = HttpSender(
+            s.connect_timeout_s, s.request_timeout_s, s.per_channel_concurrency
+        )
         self.dispatcher = Dispatcher(self._pool, s, self._sender)
         self._task = asyncio.create_task(self.dispatcher.run(), name="notification-sender")
 
