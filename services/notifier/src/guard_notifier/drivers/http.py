@@ -33,6 +33,8 @@ class HttpSender:
             max_connections=per_channel, max_keepalive_connections=per_channel
         )
         self._clients: dict[uuid.UUID, httpx.AsyncClient] = {}
+        # Loading the CA bundle costs a lot of CPU; every channel's pool shares one TLS context.
+        self._tls = httpx.create_ssl_context()
 
     def _client(self, channel_id: uuid.UUID) -> httpx.AsyncClient:
         client = self._clients.get(channel_id)
@@ -40,6 +42,7 @@ class HttpSender:
             client = self._clients[channel_id] = httpx.AsyncClient(
                 timeout=self._timeout,
                 limits=self._limits,
+                verify=self._tls,
                 follow_redirects=False,  # a redirect could lead to an address we refused
                 headers={"user-agent": "guard-notifier/1"},
             )
