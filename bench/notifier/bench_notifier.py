@@ -102,7 +102,7 @@ async def run(kafka: str, url: str, topics: Topics, args: argparse.Namespace) ->
         commands = [create_channel_command(t, receiver.url(t), name=t) for t in tenants]
         await produce(kafka, topics.notification_commands, [command_bytes(c) for c in commands])
         async with run_notifier_process(kafka, url, topics, log_path=log, flood_limit=100_000,
-                                        log_level="WARNING", max_in_flight=128):  # fmt: skip
+                                        log_level="WARNING", max_in_flight=128, request_timeout_s=10.0):  # fmt: skip
             # Warm-up: one message per channel (connections, prepared statements).
             await produce(kafka, topics.incident_changes,
                           [(t, incident_change(t)[1]) for t in tenants])  # fmt: skip
