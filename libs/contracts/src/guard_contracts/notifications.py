@@ -1,5 +1,6 @@
 """Notification channels (docs/notifications.md): the commands the gateway publishes on the
-notification-command topic, the vocabularies of channel filters, and the channel URL rule.
+notification-command topic and the vocabularies of channel filters. The rule for which channel
+URLs may be called is business logic shared by the gateway and the notifier: ``guard_rules.urls``.
 
 The notifier is the only writer of channels; the gateway validates a request, publishes one of
 these commands (key = tenant_id) and answers 202. Commands carry deterministic ids so a repeat
@@ -9,12 +10,10 @@ is a no-op.
 from __future__ import annotations
 
 import base64
-import ipaddress
 import secrets
 import uuid
 from enum import StrEnum
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 import orjson
 from pydantic import BaseModel, Field, StringConstraints, TypeAdapter, ValidationError
@@ -153,56 +152,3 @@ def delivery_id(channel_id: uuid.UUID, source: str) -> uuid.UUID:
     ``source`` is the incident change's event_id, ``test:<command id>`` or ``digest:<window>``.
     """
     return uuid.uuid5(_DELIVERY_NAMESPACE, f"{channel_id}:{source}")
-
-
-# -- channel URLs (a pure rule; each service resolves the host itself) ----------------------------
-
-#: Cloud metadata endpoints that are not in a private or link-local range.
-_METADATA = frozenset(
-    {ipaddress.ip_address("100.100.100.200"), ipaddress.ip_address("fd00:ec2::254")}
-)
-
-
-class UrlRefused(ValueError):
-    """Why a channel URL may not be used (the message is shown to the caller)."""
-
-
-def check_url_shape(url: str, *, development: bool) -> str:
-    """Scheme and host of a channel URL; returns the host. https only outside development."""
-    parts = urlsplit(url)
-    allowed = ("https", "http") if development else ("https",)
-    if parts.scheme not in allowed:
-        raise UrlRefused(f"the scheme must be {' or '.join(allowed)}, not {parts.scheme!r}")
-    if not parts.hostname:
-        raise UrlRefused("the URL has no host")
-    if parts.username or parts.password:
-        raise UrlRefused("credentials in the URL are not allowed")
-    return parts.hostname
-
-
-def refused_address(address: str, *, development: bool) -> str | None:
-    """Why an address a channel host resolves to may not be called, or None when it may.
-
-    Loopback is allowed in development only (tests and the demo run a local receiver); private,
-    link-local (which holds the 169.254.169.254 metadata service), reserved, multicast,
-    unspecified and known metadata addresses never are.
-    """
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if ip.is_loopback:
-        return None if development else f"{ip} is a loopback address"
-    if ip in _METADATA:
-        return f"{ip} is a cloud metadata address"
-    for flag, what in (
-        (ip.is_link_local, "link-local"),
-        (ip.is_private, "private"),
-        (ip.is_multicast, "multicast"),
-        (ip.is_reserved, "reserved"),
-        (ip.is_unspecified, "unspecified"),
-    ):
-        if flag:
-            return f"{ip} is a {what} address"
-    if not ip.is_global:
-        return f"{ip} is not a public address"
-    return None

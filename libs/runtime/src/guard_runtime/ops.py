@@ -20,8 +20,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 
 log = logging.getLogger(__name__)
 
-#: Returns True when the service can do its work; may be sync or async.
-Readiness = Callable[[], Awaitable[bool] | bool]
+#: True when the service can do its work, or (ready, detail) to say why not (e.g. "catching up:
+#: 12000 records behind"); may be sync or async.
+ReadinessResult = bool | tuple[bool, str | None]
+Readiness = Callable[[], Awaitable[ReadinessResult] | ReadinessResult]
 
 
 def create_ops_app(
@@ -35,15 +37,18 @@ def create_ops_app(
 
     @app.get("/readyz")
     async def readyz(response: Response) -> dict[str, str]:
+        detail: str | None = None
         try:
             result = readiness()
-            ready = await result if inspect.isawaitable(result) else result
+            answer = await result if inspect.isawaitable(result) else result
+            ready, detail = answer if isinstance(answer, tuple) else (answer, None)
         except Exception:
             log.exception("readiness check failed")
             ready = False
         if not ready:
             response.status_code = 503
-        return {"status": "ready" if ready else "not_ready", "service": service}
+        body = {"status": "ready" if ready else "not_ready", "service": service}
+        return body | ({"detail": detail} if detail else {})
 
     @app.get("/metrics")
     async def metrics() -> Response:

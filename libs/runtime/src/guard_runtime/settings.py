@@ -10,6 +10,7 @@ CI export. Constructor arguments win over both.
 from __future__ import annotations
 
 import os
+from enum import StrEnum
 from typing import Any
 
 from pydantic.fields import FieldInfo
@@ -43,10 +44,23 @@ class _UnprefixedEnv(PydanticBaseSettingsSource):
         return values
 
 
+class Environment(StrEnum):
+    """Where a service runs. ``production`` is the default everywhere: a deployment that forgets
+    to say refuses development secrets and keys instead of accepting them. Development tooling
+    (``scripts/up``, the tests, docker-compose.yml) sets ``development`` explicitly."""
+
+    DEVELOPMENT = "development"
+    PREFLIGHT = "preflight"
+    PRODUCTION = "production"
+
+
 class InfraSettings(BaseSettings):
     """Connection settings shared by every service; subclass it and set ``env_prefix``."""
 
     model_config = SettingsConfigDict(extra="ignore")
+
+    #: ``GUARD_<SVC>_ENVIRONMENT``; safe by default (see :class:`Environment`).
+    environment: Environment = Environment.PRODUCTION
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     database_url: str = "postgresql+asyncpg://guard@127.0.0.1:5432/guard"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -23,14 +25,19 @@ def to_asyncpg_dsn(url: str) -> str:
     return to_async_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
-    return create_async_engine(
-        to_async_url(url),
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
-        echo=echo,
-    )
+def create_engine(
+    url: str, *, pool_size: int = 10, echo: bool = False, **options: Any
+) -> AsyncEngine:
+    """A pre-pinging engine: a connection found dead on checkout is discarded (with every other
+    connection of the pool older than it) and replaced. ``options`` are passed to
+    :func:`~sqlalchemy.ext.asyncio.create_async_engine` and override these defaults."""
+    defaults: dict[str, Any] = {
+        "pool_size": pool_size,
+        "max_overflow": pool_size,
+        "pool_pre_ping": True,
+        "echo": echo,
+    }
+    return create_async_engine(to_async_url(url), **(defaults | options))
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

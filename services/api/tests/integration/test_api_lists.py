@@ -66,7 +66,7 @@ async def test_filters_are_applied_and_echoed(client, tenant_id, insert_incident
     params = {
         "severity": "high",
         "created_after": "2026-03-02T00:00:00+02:00",
-        "created_before": "2026-03-03T00:00:00",
+        "created_before": "2026-03-03T00:00:00Z",
         "is_synthetic": "false",
     }
     response = await client.get(f"{BASE}/active", params=params, headers=auth(tenant_id))
@@ -163,7 +163,10 @@ async def test_by_run_lists_the_runs_incidents_newest_first(
         ({"sort_by": "title"}, "sort_by"),
         ({"sort_order": "up"}, "sort_order"),
         ({"created_after": "yesterday"}, "created_after"),
-        ({"created_after": "0001-01-01T00:00:00+05:00"}, "created_after"),
+        ({"created_after": "2026-02-30T00:00:00Z"}, "created_after"),  # no such day
+        ({"created_after": "2026-03-02T00:00:00"}, "created_after"),  # no offset
+        ({"created_before": "0.5"}, "created_before"),  # a number, not RFC 3339
+        ({"created_after": "14896"}, "created_after"),
     ],
 )
 async def test_invalid_parameters_answer_422_naming_the_field(

@@ -110,7 +110,9 @@ def test_rs256_with_a_jwks_file_picks_the_key_by_kid(tmp_path: Path) -> None:
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
         jwks["keys"].append({**jwk, "kid": kid, "alg": "RS256", "use": "sig"})
     (tmp_path / "jwks.json").write_text(json.dumps(jwks))
-    verifier = TokenVerifier(Settings(jwt_jwks_file=tmp_path / "jwks.json"))
+    verifier = TokenVerifier(
+        Settings(environment="development", jwt_jwks_file=tmp_path / "jwks.json")
+    )
     good = jwt.encode(claims(), other, algorithm="RS256", headers={"kid": "k2"})
     assert verifier.verify(f"Bearer {good}").subject == "alice"
     wrong_kid = jwt.encode(claims(), other, algorithm="RS256", headers={"kid": "k1"})
@@ -130,6 +132,7 @@ def test_settings_read_the_prefixed_and_shared_environment(monkeypatch: pytest.M
     monkeypatch.setenv("DATABASE_URL", "postgresql://shared/db")
     monkeypatch.setenv("GUARD_API_KAFKA_BOOTSTRAP_SERVERS", "broker:9092")
     monkeypatch.setenv("GUARD_API_TOPIC_INCIDENT_COMMANDS", "cmds")
+    monkeypatch.setenv("GUARD_API_ENVIRONMENT", "development")
     settings = Settings()
     assert settings.database_url == "postgresql://shared/db"
     assert settings.kafka_bootstrap_servers == "broker:9092"
@@ -158,3 +161,83 @@ def test_a_tenant_parameter_must_be_the_tokens_own() -> None:
     with pytest.raises(ApiError) as raised:
         require_tenant("acme", "globex")
     assert (raised.value.status, raised.value.code) == (403, "tenant_mismatch")
+
+
+def test_the_default_environment_is_production_and_refuses_the_committed_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("GUARD_API_ENVIRONMENT", raising=False)
+    monkeypatch.delenv("GUARD_API_JWT_SECRET", raising=False)
+    with pytest.raises(ValidationError, match="GUARD_API_JWT_SECRET") as refused:
+        Settings()
+    assert "environment is production" in str(refused.value)
+    monkeypatch.setenv("GUARD_API_JWT_SECRET", DEV_JWT_SECRET)
+    with pytest.raises(ValidationError, match="development secret"):
+        Settings()
+    monkeypatch.setenv("GUARD_API_JWT_SECRET", "short")
+    with pytest.raises(ValidationError, match="at least 32"):
+        Settings()
+    monkeypatch.setenv("GUARD_API_JWT_SECRET", SECRET)
+    assert Settings().environment is Environment.PRODUCTION
+
+
+def test_only_one_key_source_may_be_configured(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="only one of"):
+        Settings(jwt_jwks_url="http://127.0.0.1:1/jwks", jwt_jwks_file=tmp_path / "j.json")
+
+
+def test_rs256_with_a_jwks_url_is_fetched_once_and_cached() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    key, _ = _rsa()
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    body = json.dumps({"keys": [{**jwk, "kid": "k1", "alg": "RS256", "use": "sig"}]}).encode()
+    fetches: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            fetches.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
+        # Production accepts a JWKS URL instead of a secret.
+        verifier = TokenVerifier(Settings(environment="production", jwt_jwks_url=url))
+        for subject in ("alice", "bob", "carol"):
+            token = jwt.encode(claims(sub=subject), key, algorithm="RS256", headers={"kid": "k1"})
+            assert verifier.verify(f"Bearer {token}").subject == subject
+        assert fetches == ["/.well-known/jwks.json"]  # one fetch, then the cache
+    finally:
+        server.shutdown()
+        server.server_close()
+    # The JWKS host gone and nothing cached: 503, not a 401 blaming the caller's token.
+    gone = TokenVerifier(Settings(environment="production", jwt_jwks_url=url))
+    token = jwt.encode(claims(), key, algorithm="RS256", headers={"kid": "k1"})
+    assert code_of(gone, f"Bearer {token}") == (503, "unavailable")
+
+
+def test_the_gateway_process_refuses_to_start_in_production_with_the_committed_secret() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GUARD_API_")}
+    env["GUARD_API_JWT_SECRET"] = DEV_JWT_SECRET  # environment left to its default
+    run = subprocess.run(
+        [sys.executable, "-m", "guard_api"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 1
+    assert "refusing to start" in run.stderr
+    assert "environment is production" in run.stderr
+    assert "GUARD_API_JWT_SECRET" in run.stderr

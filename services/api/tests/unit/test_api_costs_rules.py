@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -11,37 +11,6 @@ from hypothesis import strategies as st
 from guard_api.engines import analytics_costs as costs
 
 NOW = datetime(2026, 2, 15, 2, 30, tzinfo=UTC)
-
-
-def test_baseline_days_stop_at_the_first_cost_day() -> None:
-    today = date(2026, 2, 15)
-    assert len(costs.baseline_days(today, 7, date(2026, 1, 1))) == 7
-    assert costs.baseline_days(today, 30, date(2026, 2, 13)) == [
-        date(2026, 2, 13),
-        date(2026, 2, 14),
-    ]
-    assert costs.baseline_days(today, 7, today) == []
-    assert costs.baseline_days(today, 7, None) == []
-
-
-def test_expected_so_far_uses_complete_hours_and_the_elapsed_part_of_this_one() -> None:
-    days = [date(2026, 2, 13), date(2026, 2, 14)]
-    hourly = {(days[0], 0): 100, (days[1], 0): 300, (days[0], 1): 50, (days[1], 2): 400}
-    # hour 0 mean 200 + hour 1 mean 25 + half of hour 2 mean (200)
-    assert costs.expected_so_far(hourly, days, NOW) == pytest.approx(325.0)
-    assert costs.expected_so_far(hourly, [], NOW) is None
-
-
-@pytest.mark.parametrize(
-    ("deviation", "trend"),
-    [(None, "normal"), (250.0, "spike"), (200.0, "rising"), (51.0, "rising"), (-40.0, "normal")],
-)
-def test_trend_and_its_sentence(deviation: float | None, trend: str) -> None:
-    name, sentence = costs.trend(deviation)
-    assert name == trend
-    assert sentence.endswith(".")
-    if deviation == -40.0:
-        assert "below your usual level" in sentence
 
 
 def test_projection_uses_the_real_days_of_the_month() -> None:

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from guard_runtime.settings import InfraSettings
 from pydantic import Field, SecretStr, model_validator
@@ -19,7 +18,7 @@ from guard_contracts.wire import DEFAULT_MAX_MESSAGE_BYTES
 class Settings(InfraSettings):
     model_config = SettingsConfigDict(env_prefix="GUARD_EXPORTER_", extra="ignore")
 
-    environment: Literal["development", "preflight", "production"] = "development"
+    # ``environment`` comes from InfraSettings: production unless told otherwise.
     group_id: str = "guard-exporter"
     export_requests_topic: str = DEFAULT_TOPICS.export_requests
     export_results_topic: str = DEFAULT_TOPICS.export_results

@@ -132,7 +132,7 @@ def test_debrief_reports_risk_summary_times_and_recommendations(good, poor) -> N
     assert "Time to contain 0 s" in text
     assert "Time to resolve" in text
     assert "Recommendations" in text
-    assert "similar incidents were resolved the same way (released)" in text
+    assert "Resolution method released closed" in text  # guard_rules.learnings wording
     poor_text = _squash(_text(_render(poor, ExportKind.EXECUTIVE_DEBRIEF)))
     assert "RISK LEVEL: MEDIUM" in poor_text
     assert "not contained" in poor_text

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from exporter_samples import as_incident_data, sample_rows
-from hypothesis import given
-from hypothesis import strategies as st
 
+from guard_contracts.incidents import IncidentDetail
 from guard_exporter.config import Settings
 from guard_exporter.engines.controls import DEMONSTRATED, NOT_DEMONSTRATED, evaluate_controls
 from guard_exporter.engines.debrief import (
@@ -20,8 +18,8 @@ from guard_exporter.engines.debrief import (
     short_duration,
     spend_window,
 )
-from guard_exporter.engines.learnings import human_duration, learnings_for, rank_similar
-from guard_exporter.engines.records import DailySpend, SimilarIncident
+from guard_exporter.engines.records import DailySpend
+from guard_exporter.engines.serialize import incident_view, usd_text
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -44,54 +42,6 @@ def test_short_duration(seconds: int, text: str) -> None:
 
 def test_short_duration_unknown_is_a_dash() -> None:
     assert short_duration(None) == "—"
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [(90, "1.5 minutes"), (3 * 3600, "3.0 hours"), (4 * 86400, "4.0 days")],
-)
-def test_human_duration_switches_units(seconds: int, text: str) -> None:
-    assert human_duration(timedelta(seconds=seconds)) == text
-
-
-def _similar(i: int, fingerprint: str, category: str, method: str = "released") -> SimilarIncident:
-    created = T0 - timedelta(days=i + 1)
-    return SimilarIncident(
-        uuid.UUID(int=i + 1), fingerprint, category, method, created, created + timedelta(hours=1)
-    )
-
-
-@given(st.lists(st.tuples(st.booleans(), st.booleans()), max_size=20))
-def test_similar_same_fingerprint_first_at_most_five(flags: list[tuple[bool, bool]]) -> None:
-    incident = as_incident_data(sample_rows("tenant-p", n_timeline=4, n_steps=1)).incident
-    candidates = tuple(
-        _similar(i, incident.fingerprint if same else "other", incident.category if cat else "X")
-        for i, (same, cat) in enumerate(flags)
-    )
-    ranked = rank_similar(incident, candidates)
-    assert len(ranked) <= 5
-    matches = [c.fingerprint == incident.fingerprint for c in ranked]
-    assert matches == sorted(matches, reverse=True)
-    assert all(
-        c.fingerprint == incident.fingerprint or c.category == incident.category for c in ranked
-    )
-
-
-def test_insights_follow_the_spec_confidences() -> None:
-    incident = as_incident_data(sample_rows("tenant-i", n_timeline=4, n_steps=1)).incident
-    similar = tuple(
-        _similar(i, incident.fingerprint, incident.category, "rollback") for i in range(4)
-    )
-    learned = learnings_for(incident, similar)
-    by_kind = {i.kind: i.confidence for i in learned.insights}
-    assert by_kind == {"response": 0.9, "prevention": 0.85, "detection": 0.8}
-    assert learned.recovery_attempted  # the sample was released
-    assert learned.evidence_count == incident.event_count
-
-
-def test_no_similar_incidents_no_insights() -> None:
-    incident = as_incident_data(sample_rows("tenant-n", n_timeline=4, n_steps=1)).incident
-    assert learnings_for(incident, ()).insights == ()
 
 
 def test_controls_need_a_containing_action_and_a_recovery() -> None:
@@ -145,3 +95,12 @@ def test_settings_refuse_the_development_key_outside_development() -> None:
     assert (
         Settings(environment="production", signing_key="A" * 43 + "=").environment == "production"
     )
+
+
+def test_the_incident_view_carries_every_incident_field_by_its_wire_name() -> None:
+    incident = as_incident_data(sample_rows("tenant-v", n_timeline=4, n_steps=1)).incident
+    view = incident_view(incident)
+    assert set(view) == set(IncidentDetail.model_fields) | {"contained_at"}
+    assert view["cost_impact_usd"] == usd_text(incident.cost_impact_micros)
+    assert view["incident_id"] == str(incident.incident_id)
+    assert view["created_at"] == incident.created_at.isoformat()

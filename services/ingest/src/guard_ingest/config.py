@@ -46,7 +46,16 @@ class IngestSettings(InfraSettings):
     anomaly_idle_timeout_s: float = 86_400.0
     flood_cap_per_hour: int = 20
 
+    #: Event time: an event more than this behind its tenant's stream time (or, once ingest has
+    #: caught up, behind the wall clock) is late and may be treated as new; within it the result
+    #: equals in-time processing. The idle sweep waits this long past a deadline
+    #: (docs/adr/0001-event-time-idle-sweep.md).
+    allowed_lateness_s: float = 3600.0
     auto_resolve_interval_s: float = 30.0
+    #: How often consumer lag is read from the broker (/metrics, /readyz, the idle sweep).
+    lag_interval_s: float = 5.0
+    #: /readyz answers "catching up" (503) while the records behind exceed this.
+    ready_max_lag: int = 10_000
     auto_resolve_batch: int = 500
     outbox_interval_s: float = 1.0
     outbox_batch: int = 1000

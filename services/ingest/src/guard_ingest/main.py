@@ -43,8 +43,11 @@ async def serve(settings: IngestSettings | None = None) -> None:
     configure_logging("guard-ingest", settings.log_level)
     app, service, broker = create_app(settings)
 
-    async def ready() -> bool:
-        return await service.ready() and bool(await broker.ping(timeout=2.0))
+    async def ready() -> tuple[bool, str | None]:
+        if not (await service.ready() and bool(await broker.ping(timeout=2.0))):
+            return False, None
+        behind = service.catching_up()  # e.g. after an outage, while the backlog drains
+        return behind is None, behind
 
     ops = create_ops_app("guard-ingest", ready)
     await run_with_ops(app, ops, host=settings.ops_host, port=settings.ops_port)

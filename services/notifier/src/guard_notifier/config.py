@@ -4,27 +4,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
 
-from guard_runtime.settings import InfraSettings
+from guard_runtime.settings import Environment, InfraSettings
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from guard_contracts.topics import DEFAULT_TOPICS
 
 
-class Environment(StrEnum):
-    DEVELOPMENT = "development"
-    PREFLIGHT = "preflight"
-    PRODUCTION = "production"
-
-
 class NotifierSettings(InfraSettings):
     model_config = SettingsConfigDict(env_prefix="GUARD_NOTIFIER_", extra="ignore")
 
-    #: Outside development channel URLs must be https and resolve to public addresses only;
-    #: development also allows loopback (a local receiver). Defaults to the safe side.
-    environment: Environment = Environment.PRODUCTION
+    # ``environment`` comes from InfraSettings (production unless told otherwise): outside
+    # development channel URLs must be https and resolve to public addresses only; development
+    # also allows loopback (a local receiver).
     ops_port: int = 8084
     client_id: str = "guard-notifier"
     group_id: str = "guard-notifier"

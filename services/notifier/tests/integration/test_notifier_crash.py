@@ -20,7 +20,7 @@ from guard_devtools.notifications import (
     produce,
 )
 from guard_devtools.receiver import run_receiver
-from guard_devtools.services import eventually, run_notifier_process
+from guard_devtools.services import NOTIFIER_READY_WITHIN_S, eventually, run_notifier_process
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.asyncio(loop_scope="session")]
 INCIDENTS = 120  # two changes each (opened, resolved), to two channels: 480 messages
@@ -61,7 +61,7 @@ async def test_kill_9_twice_loses_nothing_and_never_changes_an_id(
                     # Mid-stream: messages are consumed, some sent, some in flight.
                     await eventually(lambda: _async(len(receiver.received)), lambda k: k > 0)
                     proc.kill()
-                    await proc.restart()
+                    await proc.restart(within_s=NOTIFIER_READY_WITHIN_S)
 
             async def delivered() -> int:
                 return int(await db.fetchval(

@@ -1,4 +1,5 @@
-"""The notifier's pure rules: routing, filters, flood windows, HTTP verdicts, messages, URLs."""
+"""The notifier's pure rules: routing, filters, flood windows, HTTP verdicts, messages (the URL
+rule is guard_rules.urls, tested in libs/rules/tests)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from guard_contracts.enums import Category, Severity, SourceType, TimelineEntryType
-from guard_contracts.notifications import (
-    ChangeKind,
-    ChannelKind,
-    UrlRefused,
-    check_url_shape,
-    delivery_id,
-    refused_address,
-)
+from guard_contracts.notifications import ChangeKind, ChannelKind, delivery_id
 from guard_devtools.notifications import incident_change
 from guard_notifier.engines.flood import Window, admit
 from guard_notifier.engines.messages import change_message, digest_message
@@ -127,31 +121,3 @@ def test_messages_carry_a_console_link() -> None:
     assert hook["data"]["incident"]["severity"] == "critical"
     digest = digest_message(ChannelKind.WEBHOOK, 37, T0, T0 + MINUTE, ["a"], "https://g")
     assert digest["data"]["message"] == "and 37 more incident changes… (rate limit reached)"
-
-
-@pytest.mark.parametrize(
-    ("address", "development", "refused"),
-    [("127.0.0.1", True, None), ("127.0.0.1", False, "loopback"), ("::1", False, "loopback"),
-     ("10.0.0.5", True, "private"), ("192.168.1.1", False, "private"),
-     ("172.16.3.4", False, "private"), ("169.254.169.254", True, "link-local"),
-     ("fe80::1", False, "link-local"), ("100.100.100.200", False, "metadata"),
-     ("fd00:ec2::254", False, "metadata"), ("::ffff:10.0.0.1", False, "private"),
-     ("0.0.0.0", False, "address"), ("100.64.0.1", False, "not a public"),
-     ("93.184.216.34", False, None), ("2606:4700::1111", False, None)],
-)  # fmt: skip
-def test_refused_addresses(address: str, development: bool, refused: str | None) -> None:
-    reason = refused_address(address, development=development)
-    if refused is None:
-        assert reason is None
-    else:
-        assert reason is not None
-        assert refused in reason
-
-
-def test_url_shapes() -> None:
-    assert check_url_shape("https://hooks.example.com/x", development=False) == "hooks.example.com"
-    assert check_url_shape("http://127.0.0.1:9/x", development=True) == "127.0.0.1"
-    for url, development in (("http://hooks.example.com/x", False), ("ftp://x/y", True),
-                             ("https:///nohost", False), ("https://u:p@x.com/", False)):  # fmt: skip
-        with pytest.raises(UrlRefused):
-            check_url_shape(url, development=development)

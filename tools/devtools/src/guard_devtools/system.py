@@ -38,27 +38,38 @@ class Service:
         return f"http://127.0.0.1:{self.port}/healthz"
 
 
+#: Every service defaults to production; the local system is a development one, said explicitly.
+DEVELOPMENT = "development"
 SERVICES = [
-    Service("ingest", 8001, {"GUARD_INGEST_OPS_PORT": "8001"}),
-    Service("analytics", 8002, {"GUARD_ANALYTICS_OPS_PORT": "8002"}),
-    Service("exporter", 8003, {"GUARD_EXPORTER_OPS_PORT": "8003"}),
+    Service(
+        "ingest",
+        8001,
+        {"GUARD_INGEST_OPS_PORT": "8001", "GUARD_INGEST_ENVIRONMENT": DEVELOPMENT},
+    ),
+    Service(
+        "analytics",
+        8002,
+        {"GUARD_ANALYTICS_OPS_PORT": "8002", "GUARD_ANALYTICS_ENVIRONMENT": DEVELOPMENT},
+    ),
+    Service(
+        "exporter",
+        8003,
+        {"GUARD_EXPORTER_OPS_PORT": "8003", "GUARD_EXPORTER_ENVIRONMENT": DEVELOPMENT},
+    ),
     Service(
         "notifier",
         8004,
         {
             "GUARD_NOTIFIER_OPS_PORT": "8004",
             # development: the demo's receiver on 127.0.0.1 may be called
-            "GUARD_NOTIFIER_ENVIRONMENT": "development",
+            "GUARD_NOTIFIER_ENVIRONMENT": DEVELOPMENT,
             "GUARD_NOTIFIER_CONSOLE_BASE_URL": f"http://127.0.0.1:{API_PORT}",
         },
     ),
     Service(
         "api",
         API_PORT,
-        {
-            "GUARD_API_PORT": str(API_PORT),
-            "GUARD_API_ENVIRONMENT": "development",
-        },
+        {"GUARD_API_PORT": str(API_PORT), "GUARD_API_ENVIRONMENT": DEVELOPMENT},
     ),
 ]
 
@@ -183,6 +194,11 @@ def _demo_notifications(kafka: str, token: str) -> None:
     )
 
 
+def console_url() -> str:
+    """The console's address on the local gateway (the token is never put in a URL)."""
+    return f"http://127.0.0.1:{API_PORT}/console/"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("action", choices=["up", "down", "status"])
@@ -200,12 +216,17 @@ def main() -> None:
     up(kafka, os.environ["DATABASE_URL"])
     token = load_demo(kafka)
     _demo_notifications(kafka, token)
-    base = f"http://127.0.0.1:{API_PORT}/api/v1/incidents"
+    gateway = f"http://127.0.0.1:{API_PORT}"
     print()
     print("The system is up. Demo token (tenant 'demo', valid 12 h):")
     print(f"  export GUARD_TOKEN={token}")
+    print("Open the Guard Console (paste the token, or press 'Use the demo tenant'):")
+    print(f"  {console_url()}")
+    if not _healthy(f"{console_url()}vendor/lit-html.js"):
+        print("  (its npm assets are missing: run scripts/bootstrap, which runs npm ci)")
+    print(f"API docs: {gateway}/docs")
     print("List the demo incidents:")
-    print(f'  curl -s -H "Authorization: Bearer $GUARD_TOKEN" {base}/active')
+    print(f'  curl -s -H "Authorization: Bearer $GUARD_TOKEN" {gateway}/api/v1/incidents/active')
     print("Stop everything with scripts/down.")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -75,3 +75,9 @@ class Envelope(BaseModel, Generic[T]):
     success: bool = True
     data: T
     meta: Meta
+
+
+class HealthPublic(BaseModel):
+    """Liveness / readiness answer."""
+
+    status: Literal["ok", "ready"]

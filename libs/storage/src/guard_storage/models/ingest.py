@@ -274,3 +274,22 @@ class OutboxMessage(Base):
     key: Mapped[bytes] = mapped_column(LargeBinary)
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = created_at_column()
+
+
+class IngestWatermark(Base):
+    """Stream time per (tenant, incident topic): the latest ``occurred_at`` ingest has applied.
+
+    Written in the transaction of the batch that advanced it; the idle sweep resolves an incident
+    only once its tenant's stream time has passed the incident's deadline plus the allowed
+    lateness (docs/adr/0001-event-time-idle-sweep.md). ``kafka_partition`` is the partition the
+    tenant's events of that topic arrive on, to tell whether the consumer has caught up with it.
+    """
+
+    __tablename__ = "ingest_watermarks"
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "topic"),)
+
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    topic: Mapped[str] = mapped_column(String(255))
+    kafka_partition: Mapped[int] = mapped_column(Integer)
+    stream_time: Mapped[datetime]
+    updated_at: Mapped[datetime] = created_at_column()

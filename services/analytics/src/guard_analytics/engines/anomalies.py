@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from guard_analytics.engines.baselines import baseline, deviation_pct
 from guard_contracts.enums import AnomalyType, Severity
+from guard_rules.costs import baseline, deviation_pct
 
 SPIKE_FACTOR = 1.4
 SPIKE_DAYS = 2

@@ -7,7 +7,7 @@ from typing import Any
 
 from guard_api.adapters.analytics_settings import AnalyticsApiSettings
 from guard_api.adapters.errors import ApiError
-from guard_api.drivers.analytics import AnalyticsRepository, raw_connection
+from guard_api.drivers.analytics import AnalyticsRepository
 from guard_api.engines import analytics_history as history
 from guard_api.engines.analytics_incidents import (
     CostImpactRow,
@@ -42,7 +42,7 @@ class IncidentAnalytics:
         self.settings = settings
 
     async def _repo(self) -> AnalyticsRepository:
-        return AnalyticsRepository(await raw_connection(self._connection))
+        return AnalyticsRepository(self._connection)
 
     async def patterns(
         self, tenant: str, window_hours: int, limit: int, now: datetime | None

@@ -1,4 +1,8 @@
-"""Bearer JWT verification (SPEC §5): HS256 secret, or RS256 with a PEM key or a JWKS file."""
+"""Bearer JWT verification: HS256 secret, or RS256 with a PEM key, a JWKS file or a JWKS URL.
+
+A JWKS URL is read through PyJWT's ``PyJWKClient``, which caches the key set for
+``jwt_jwks_cache_s`` seconds (and refetches on an unknown ``kid``); see docs/operations-gateway.md.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,8 @@ from typing import Any
 
 import jwt
 
-from guard_api.adapters.errors import Forbidden, NotAuthenticated
-from guard_api.config import Environment, Settings
+from guard_api.adapters.errors import Forbidden, NotAuthenticated, Unavailable
+from guard_api.config import Environment, Settings, serves_preflight_data
 from guard_contracts.events import TENANT_ID_PATTERN
 
 _TENANT = re.compile(TENANT_ID_PATTERN)
@@ -38,8 +42,17 @@ class TokenVerifier:
         self._audience = settings.jwt_audience
         self._leeway = settings.jwt_leeway_seconds
         self._jwks: jwt.PyJWKSet | None = None
+        self._jwks_client: jwt.PyJWKClient | None = None
         self._key: Any
-        if settings.jwt_jwks_file is not None:
+        if settings.jwt_jwks_url is not None:
+            self._jwks_client = jwt.PyJWKClient(
+                settings.jwt_jwks_url,
+                cache_jwk_set=settings.jwt_jwks_cache_s > 0,
+                lifespan=max(settings.jwt_jwks_cache_s, 1),
+                timeout=5,
+            )
+            self._algorithm = "RS256"
+        elif settings.jwt_jwks_file is not None:
             self._jwks = jwt.PyJWKSet.from_dict(json.loads(settings.jwt_jwks_file.read_text()))
             self._algorithm = "RS256"
         elif settings.jwt_public_key_file is not None:
@@ -91,6 +104,12 @@ class TokenVerifier:
                 leeway=self._leeway,
                 options={"require": ["exp", "aud", "sub"]},
             )
+        except jwt.PyJWKClientConnectionError as exc:
+            raise Unavailable("unavailable", f"the JWKS could not be fetched: {exc}") from None
+        except jwt.PyJWKClientError as exc:
+            raise NotAuthenticated(
+                "invalid_token", f"no signing key for the token: {exc}"
+            ) from None
         except jwt.ExpiredSignatureError:
             raise NotAuthenticated("token_expired", "the token has expired") from None
         except jwt.InvalidSignatureError:
@@ -112,6 +131,8 @@ class TokenVerifier:
         return claims
 
     def _signing_key(self, token: str) -> Any:
+        if self._jwks_client is not None:
+            return self._jwks_client.get_signing_key_from_jwt(token).key
         if self._jwks is None:
             return self._key
         kid = jwt.get_unverified_header(token).get("kid")
@@ -135,7 +156,7 @@ def _bearer(authorization: str | None) -> str:
 
 def require_preflight(environment: Environment) -> None:
     """Evidence and proof are preflight data: refused in production, after authentication."""
-    if not environment.serves_preflight_data:
+    if not serves_preflight_data(environment):
         raise Forbidden("preflight_only", "evidence and proof are only served in preflight")
 
 

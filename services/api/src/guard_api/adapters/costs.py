@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from guard_api.adapters.analytics_settings import AnalyticsApiSettings
-from guard_api.drivers.analytics import AnalyticsRepository, CostRow, raw_connection
+from guard_api.drivers.analytics import AnalyticsRepository, CostRow
 from guard_api.engines import analytics_costs as costs
 from guard_api.engines.analytics_numbers import floor_hour, half_up
 from guard_contracts.money import micros_to_cents
@@ -32,7 +32,7 @@ class CostQueries:
         self.settings = settings
 
     async def _repo(self) -> AnalyticsRepository:
-        return AnalyticsRepository(await raw_connection(self._connection))
+        return AnalyticsRepository(self._connection)
 
     async def _spend_rows(
         self, repo: AnalyticsRepository, tenant: str, start: datetime, at: datetime

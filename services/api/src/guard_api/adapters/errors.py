@@ -37,4 +37,22 @@ class Conflict(ApiError):
 
 
 class Unavailable(ApiError):
+    """A dependency (PostgreSQL, Kafka, the JWKS) cannot be reached now: 503 with Retry-After."""
+
     status = 503
+
+    def __init__(
+        self, code: str = "unavailable", message: str = "", *, retry_after: int | None = None
+    ) -> None:
+        super().__init__(code, message or "a dependency is unreachable; retry later")
+        self.retry_after = retry_after
+
+
+class TooManyRequests(ApiError):
+    """The tenant's rate limit is spent: 429 with Retry-After."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__("rate_limited", message)
+        self.retry_after = retry_after

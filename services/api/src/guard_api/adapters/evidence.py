@@ -13,7 +13,6 @@ from guard_api.drivers.evidence import EvidenceRepository
 from guard_api.drivers.incidents import IncidentRepository
 from guard_api.drivers.rows import CostEventRow, IncidentRow, KillswitchEventRow
 from guard_api.engines.evidence import MAX_RELATED, MAX_STEPS, recovery_suggestions, run_totals
-from guard_api.engines.proof import ALGORITHM, verify_timeline
 from guard_contracts.api.evidence import (
     Evidence,
     Integrity,
@@ -26,7 +25,9 @@ from guard_contracts.api.evidence import (
     TimelineEntry,
     VerificationStatus,
 )
+from guard_contracts.chain import ALGORITHM
 from guard_contracts.money import micros_to_usd
+from guard_rules.timeline import verify_timeline
 
 
 def _step(row: CostEventRow) -> RunStep:

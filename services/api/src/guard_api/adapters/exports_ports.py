@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from guard_api.adapters.auth import Principal
-from guard_api.config import Settings
 from guard_contracts.enums import ExportFormat, ExportKind, ExportStatus
 
 #: Longest ``?wait=`` a caller may ask for, in seconds.
@@ -102,21 +101,17 @@ class ExportsPort(Protocol):
     async def stop(self) -> None: ...
     async def request(
         self,
-        connection: Any,
         principal: Principal,
         incident_id: uuid.UUID,
         kind: ExportKind,
         body: ExportCreate,
         wait: float,
     ) -> ExportAccepted: ...
-    async def status(
-        self, connection: Any, tenant_id: str, export_id: uuid.UUID
-    ) -> ExportPublic: ...
-    async def download(
-        self, connection: Any, tenant_id: str, export_id: uuid.UUID, wait: float
-    ) -> Download: ...
-    async def signing_keys(self, connection: Any) -> SigningKeys: ...
+    async def status(self, tenant_id: str, export_id: uuid.UUID) -> ExportPublic: ...
+    async def download(self, tenant_id: str, export_id: uuid.UUID, wait: float) -> Download: ...
+    async def signing_keys(self) -> SigningKeys: ...
 
 
-class ExportsFactory(Protocol):
-    def __call__(self, settings: Settings) -> ExportsPort: ...
+def finished(status: ExportStatus) -> bool:
+    """A request whose ``?wait`` saw the export finish answers 200 instead of 202."""
+    return status in (ExportStatus.COMPLETED, ExportStatus.FAILED)

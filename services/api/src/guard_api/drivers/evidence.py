@@ -2,62 +2,57 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
 from uuid import UUID
 
-import asyncpg
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guard_api.drivers.rows import CostEventRow, KillswitchEventRow, TimelineRow, field_names
 from guard_storage.models.ingest import CostEvent, IncidentEvent, KillswitchEvent
 
-_COST = ", ".join(CostEvent.__table__.c[n].name for n in field_names(CostEventRow))
-_KS = ", ".join(KillswitchEvent.__table__.c[n].name for n in field_names(KillswitchEventRow))
-_TL = ", ".join(IncidentEvent.__table__.c[n].name for n in field_names(TimelineRow))
+_C = CostEvent.__table__
+_K = KillswitchEvent.__table__
+_L = IncidentEvent.__table__
+_COST = [_C.c[n] for n in field_names(CostEventRow)]
+_KS = [_K.c[n] for n in field_names(KillswitchEventRow)]
+_TL = [_L.c[n] for n in field_names(TimelineRow)]
 
 
 class EvidenceRepository:
-    def __init__(self, conn: asyncpg.Connection[Any]) -> None:
+    def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
     async def run_steps(
         self, tenant_id: str, run_id: str, limit: int
     ) -> tuple[list[CostEventRow], int]:
         """The run's cost events in step order, and how many there are in all."""
-        records = await self._conn.fetch(
-            f"SELECT {_COST} FROM cost_events WHERE tenant_id = $1 AND run_id = $2"
-            " ORDER BY step_index ASC NULLS LAST, occurred_at, event_id LIMIT $3",
-            tenant_id,
-            run_id,
-            limit,
+        query = (
+            select(*_COST, func.count().over().label("total"))
+            .where(_C.c.tenant_id == tenant_id, _C.c.run_id == run_id)
+            .order_by(_C.c.step_index.asc().nulls_last(), _C.c.occurred_at, _C.c.event_id)
+            .limit(limit)
         )
-        rows = [CostEventRow(**dict(r.items())) for r in records]
-        if len(rows) < limit:
-            return rows, len(rows)
-        total = await self._conn.fetchval(
-            "SELECT count(*) FROM cost_events WHERE tenant_id = $1 AND run_id = $2",
-            tenant_id,
-            run_id,
-        )
-        return rows, int(total)
+        records = (await self._conn.execute(query)).mappings().all()
+        rows = [CostEventRow(**{c.name: r[c.name] for c in _COST}) for r in records]
+        return rows, int(records[0]["total"]) if records else 0
 
     async def killswitch_events(
         self, tenant_id: str, incident_id: UUID
     ) -> list[KillswitchEventRow]:
-        records = await self._conn.fetch(
-            f"SELECT {_KS} FROM killswitch_events WHERE tenant_id = $1 AND incident_id = $2"
-            " ORDER BY occurred_at, seq",
-            tenant_id,
-            incident_id,
+        query = (
+            select(*_KS)
+            .where(_K.c.tenant_id == tenant_id, _K.c.incident_id == incident_id)
+            .order_by(_K.c.occurred_at, _K.c.seq)
         )
-        return [KillswitchEventRow(**dict(r.items())) for r in records]
+        records = (await self._conn.execute(query)).mappings().all()
+        return [KillswitchEventRow(**r) for r in records]
 
     async def timeline(self, tenant_id: str, incident_id: UUID) -> list[TimelineRow]:
-        records = await self._conn.fetch(
-            f"SELECT {_TL} FROM incident_events WHERE tenant_id = $1 AND incident_id = $2"
-            " ORDER BY sequence",
-            tenant_id,
-            incident_id,
+        query = (
+            select(*_TL)
+            .where(_L.c.tenant_id == tenant_id, _L.c.incident_id == incident_id)
+            .order_by(_L.c.sequence)
         )
-        # JSONB arrives as text on a plain asyncpg connection.
-        return [TimelineRow(**{**dict(r.items()), "data": json.loads(r["data"])}) for r in records]
+        # JSONB arrives decoded (the engine's dialect registers the codec).
+        records = (await self._conn.execute(query)).mappings().all()
+        return [TimelineRow(**r) for r in records]

@@ -1,4 +1,4 @@
-"""Export jobs and signing keys (read-only: the exporter writes them) and the request publisher."""
+"""Export jobs and signing keys (read-only: the exporter writes them)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -75,25 +74,3 @@ class ExportJobReader:
         rows = [dict(r) for r in (await self._conn.execute(query)).mappings()]
         await self._conn.rollback()
         return rows
-
-
-class ExportRequestPublisher:
-    """Publishes ``export.requested`` (key = tenant_id) and returns once the broker has it."""
-
-    def __init__(self, bootstrap_servers: str, topic: str) -> None:
-        self._topic = topic
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers,
-            acks="all",
-            enable_idempotence=True,
-            client_id="guard-api-exports",
-        )
-
-    async def start(self) -> None:
-        await self._producer.start()
-
-    async def stop(self) -> None:
-        await self._producer.stop()
-
-    async def publish(self, key: str, value: bytes) -> None:
-        await self._producer.send_and_wait(self._topic, value=value, key=key.encode())

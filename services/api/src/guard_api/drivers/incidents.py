@@ -1,6 +1,7 @@
-"""Incident reads (SQL only; every query is filtered by tenant), on a plain asyncpg connection.
+"""Incident reads (every query is filtered by tenant), as SQLAlchemy Core on the request's connection.
 
-Column lists come from the storage model, so a renamed column fails at import, not at runtime.
+Column lists come from the row dataclasses and the storage table, so a renamed column fails at
+import, not at runtime.
 """
 
 from __future__ import annotations
@@ -11,16 +12,23 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
-import asyncpg
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, or_, select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guard_api.drivers.rows import IncidentRow, IncidentSummaryRow, field_names
 from guard_storage.models.ingest import Incident
 
 _T = Incident.__table__
-_SUMMARY = ", ".join(_T.c[name].name for name in field_names(IncidentSummaryRow))
-_DETAIL = ", ".join(_T.c[name].name for name in field_names(IncidentRow))
-_SORTABLE = frozenset({"created_at", "resolved_at", "severity", "incident_id"})
+_SUMMARY_NAMES = field_names(IncidentSummaryRow)
+_SUMMARY = [_T.c[name] for name in _SUMMARY_NAMES]
+_DETAIL = [_T.c[name] for name in field_names(IncidentRow)]
+#: Sort keys a list may be ordered by -> the column behind each.
+_SORTABLE: dict[str, ColumnElement[Any]] = {
+    name: _T.c[name] for name in ("created_at", "resolved_at", "severity", "incident_id")
+}
 _FILTER_COLUMNS = ("severity", "category", "cause_type", "is_synthetic")
+_STATES = ("ACTIVE", "ACKED", "RESOLVED")
 R = TypeVar("R")
 
 
@@ -49,131 +57,127 @@ class IncidentFilter:
     resolved_before: datetime | None = None
 
 
-def _where(f: IncidentFilter) -> tuple[str, list[Any]]:
-    args: list[Any] = [f.tenant_id]
-    clauses = ["tenant_id = $1"]
-
-    def add(template: str, value: Any) -> None:
-        args.append(value)
-        clauses.append(template.format(f"${len(args)}"))
-
+def _where(f: IncidentFilter) -> ColumnElement[bool]:
+    clauses: list[ColumnElement[bool]] = [_T.c.tenant_id == f.tenant_id]
     if f.states:
-        # Literal states (a closed vocabulary): an IN list lets the planner use the partial
-        # indexes on open incidents, which ``= ANY($n)`` would not.
-        states = ", ".join(f"'{s}'" for s in f.states if s in ("ACTIVE", "ACKED", "RESOLVED"))
-        clauses.append(f"lifecycle_state IN ({states})")
+        # Rendered as literals (a closed vocabulary): an IN list of constants lets the planner
+        # use the partial indexes on open incidents even with a generic prepared plan.
+        states = [s for s in f.states if s in _STATES]
+        clauses.append(
+            _T.c.lifecycle_state.in_(
+                bindparam("states", states, expanding=True, literal_execute=True)
+            )
+        )
     for column in _FILTER_COLUMNS:
         value = getattr(f, column)
         if value is not None:
-            add(f"{column} = {{}}", value)
-    for column, op, value in (
-        ("created_at", ">=", f.created_after),
-        ("created_at", "<", f.created_before),
-        ("resolved_at", ">=", f.resolved_after),
-        ("resolved_at", "<", f.resolved_before),
-    ):
-        if value is not None:
-            add(f"{column} {op} {{}}", value)
-    return " AND ".join(clauses), args
+            clauses.append(_T.c[column] == value)
+    if f.created_after is not None:
+        clauses.append(_T.c.created_at >= f.created_after)
+    if f.created_before is not None:
+        clauses.append(_T.c.created_at < f.created_before)
+    if f.resolved_after is not None:
+        clauses.append(_T.c.resolved_at >= f.resolved_after)
+    if f.resolved_before is not None:
+        clauses.append(_T.c.resolved_at < f.resolved_before)
+    return and_(*clauses)
 
 
-def _order(terms: Sequence[OrderBy]) -> str:
-    parts = []
+def _order(terms: Sequence[OrderBy]) -> list[ColumnElement[Any]]:
+    parts: list[ColumnElement[Any]] = []
     for term in terms:
-        if term.column not in _SORTABLE:
+        column = _SORTABLE.get(term.column)
+        if column is None:
             raise ValueError(f"cannot sort by {term.column!r}")
-        expression = term.column
+        expression: ColumnElement[Any] = column
         if term.rank is not None:
-            cases = " ".join(f"WHEN '{value}' THEN {rank:d}" for value, rank in term.rank.items())
-            expression = f"CASE {term.column} {cases} ELSE -1 END"
-        direction = "DESC" if term.descending else "ASC"
+            expression = case(dict(term.rank), value=column, else_=-1)
+        ordered = expression.desc() if term.descending else expression.asc()
         # NULLS LAST only where nulls can occur: on a NOT NULL column it would stop Postgres
         # from reading the (tenant, …, created_at, incident_id) indexes backwards.
-        nulls = " NULLS LAST" if _T.c[term.column].nullable else ""
-        parts.append(f"{expression} {direction}{nulls}")
-    return ", ".join(parts)
+        parts.append(ordered.nulls_last() if _T.c[term.column].nullable else ordered)
+    return parts
 
 
-def _rows(row_type: type[R], records: list[asyncpg.Record]) -> list[R]:
-    return [row_type(**dict(record.items())) for record in records]
+def _rows(row_type: type[R], records: Sequence[RowMapping]) -> list[R]:
+    return [row_type(**record) for record in records]
 
 
 class IncidentRepository:
-    def __init__(self, conn: asyncpg.Connection[Any]) -> None:
+    def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+
+    async def _all(self, query: Select[Any]) -> Sequence[RowMapping]:
+        rows: Sequence[RowMapping] = (await self._conn.execute(query)).mappings().all()
+        return rows
+
+    async def _count(self, condition: ColumnElement[bool]) -> int:
+        total = await self._conn.scalar(select(func.count()).select_from(_T).where(condition))
+        return int(total or 0)
 
     async def page(
         self, where: IncidentFilter, order: Sequence[OrderBy], limit: int, offset: int
     ) -> tuple[list[IncidentSummaryRow], int]:
-        """One page and the total matching count."""
-        condition, args = _where(where)
-        n = len(args)
-        records = await self._conn.fetch(
-            f"SELECT {_SUMMARY} FROM incidents WHERE {condition} ORDER BY {_order(order)}"
-            f" LIMIT ${n + 1} OFFSET ${n + 2}",
-            *args,
-            limit,
-            offset,
+        """One page and the total matching count, in one statement (a window count)."""
+        condition = _where(where)
+        query = (
+            select(*_SUMMARY, func.count().over().label("total"))
+            .where(condition)
+            .order_by(*_order(order))
+            .limit(limit)
+            .offset(offset)
         )
-        items = _rows(IncidentSummaryRow, records)
-        if len(items) < limit and (items or offset == 0):
-            return items, offset + len(items)  # the last page tells the total: no count needed
-        total = await self._conn.fetchval(
-            f"SELECT count(*) FROM incidents WHERE {condition}", *args
-        )
-        return items, int(total)
+        records = await self._all(query)
+        if not records:
+            # Past the end (or nothing matches): only then does the total need its own count.
+            return [], (await self._count(condition) if offset else 0)
+        total = int(records[0]["total"])
+        items = [IncidentSummaryRow(**{k: r[k] for k in _SUMMARY_NAMES}) for r in records]
+        return items, total
 
     async def get(self, tenant_id: str, incident_id: UUID) -> IncidentRow | None:
-        record = await self._conn.fetchrow(
-            f"SELECT {_DETAIL} FROM incidents WHERE incident_id = $1 AND tenant_id = $2",
-            incident_id,
-            tenant_id,
-        )
-        return IncidentRow(**dict(record.items())) if record is not None else None
+        query = select(*_DETAIL).where(_T.c.incident_id == incident_id, _T.c.tenant_id == tenant_id)
+        record = (await self._conn.execute(query)).mappings().first()
+        return IncidentRow(**record) if record is not None else None
 
     async def state_of(self, tenant_id: str, incident_id: UUID) -> str | None:
-        state = await self._conn.fetchval(
-            "SELECT lifecycle_state FROM incidents WHERE incident_id = $1 AND tenant_id = $2",
-            incident_id,
-            tenant_id,
+        state = await self._conn.scalar(
+            select(_T.c.lifecycle_state).where(
+                _T.c.incident_id == incident_id, _T.c.tenant_id == tenant_id
+            )
         )
         return str(state) if state is not None else None
 
     async def by_run(
         self, tenant_id: str, run_id: str, limit: int
     ) -> tuple[list[IncidentSummaryRow], int]:
-        records = await self._conn.fetch(
-            f"SELECT {_SUMMARY} FROM incidents WHERE tenant_id = $1 AND llm_run_id = $2"
-            " ORDER BY created_at DESC, incident_id DESC LIMIT $3",
-            tenant_id,
-            run_id,
-            limit,
+        condition = and_(_T.c.tenant_id == tenant_id, _T.c.llm_run_id == run_id)
+        query = (
+            select(*_SUMMARY, func.count().over().label("total"))
+            .where(condition)
+            .order_by(_T.c.created_at.desc(), _T.c.incident_id.desc())
+            .limit(limit)
         )
-        items = _rows(IncidentSummaryRow, records)
-        if len(items) < limit:
-            return items, len(items)
-        total = await self._conn.fetchval(
-            "SELECT count(*) FROM incidents WHERE tenant_id = $1 AND llm_run_id = $2",
-            tenant_id,
-            run_id,
-        )
-        return items, int(total)
+        records = await self._all(query)
+        if not records:
+            return [], 0
+        items = [IncidentSummaryRow(**{k: r[k] for k in _SUMMARY_NAMES}) for r in records]
+        return items, int(records[0]["total"])
 
     async def related(
         self, tenant_id: str, incident_id: UUID, run_id: str | None, fingerprint: str, limit: int
     ) -> list[IncidentSummaryRow]:
         """Other incidents of the same run or fingerprint, newest first."""
-        args: list[Any] = [tenant_id, incident_id, limit, fingerprint]
-        same = "fingerprint = $4"
+        same: ColumnElement[bool] = _T.c.fingerprint == fingerprint
         if run_id is not None:
-            args.append(run_id)
-            same = "(fingerprint = $4 OR llm_run_id = $5)"
-        records = await self._conn.fetch(
-            f"SELECT {_SUMMARY} FROM incidents WHERE tenant_id = $1 AND incident_id <> $2"
-            f" AND {same} ORDER BY created_at DESC, incident_id DESC LIMIT $3",
-            *args,
+            same = or_(same, _T.c.llm_run_id == run_id)
+        query = (
+            select(*_SUMMARY)
+            .where(_T.c.tenant_id == tenant_id, _T.c.incident_id != incident_id, same)
+            .order_by(_T.c.created_at.desc(), _T.c.incident_id.desc())
+            .limit(limit)
         )
-        return _rows(IncidentSummaryRow, records)
+        return _rows(IncidentSummaryRow, await self._all(query))
 
     async def resolved_like(
         self, tenant_id: str, incident_id: UUID, column: str, value: str, limit: int
@@ -181,13 +185,15 @@ class IncidentRepository:
         """Resolved incidents sharing ``column`` (fingerprint or category), latest resolved first."""
         if column not in ("fingerprint", "category"):
             raise ValueError(f"cannot match on {column!r}")
-        records = await self._conn.fetch(
-            f"SELECT {_DETAIL} FROM incidents WHERE tenant_id = $1 AND incident_id <> $2"
-            f" AND {column} = $3 AND lifecycle_state = 'RESOLVED'"
-            " ORDER BY resolved_at DESC, incident_id DESC LIMIT $4",
-            tenant_id,
-            incident_id,
-            value,
-            limit,
+        query = (
+            select(*_DETAIL)
+            .where(
+                _T.c.tenant_id == tenant_id,
+                _T.c.incident_id != incident_id,
+                _T.c[column] == value,
+                _T.c.lifecycle_state == "RESOLVED",
+            )
+            .order_by(_T.c.resolved_at.desc(), _T.c.incident_id.desc())
+            .limit(limit)
         )
-        return _rows(IncidentRow, records)
+        return _rows(IncidentRow, await self._all(query))

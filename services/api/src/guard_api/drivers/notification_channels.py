@@ -1,5 +1,5 @@
-"""Notification channels and deliveries (read-only: the notifier writes them), the command
-publisher's topic, and DNS resolution for the channel URL check."""
+"""Notification channels and deliveries (read-only: the notifier writes them), as SQLAlchemy Core
+on the request's connection, and DNS resolution for the channel URL check."""
 
 from __future__ import annotations
 

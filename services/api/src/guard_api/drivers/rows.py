@@ -7,43 +7,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-
-@dataclass(frozen=True, slots=True)
-class IncidentSummaryRow:
-    incident_id: UUID
-    tenant_id: str
-    lifecycle_state: str
-    severity: str
-    category: str
-    cause_type: str
-    title: str
-    trigger_type: str | None
-    policy_id: str | None
-    affected_agent_id: str | None
-    llm_run_id: str | None
-    calls_affected: int
-    event_count: int
-    cost_impact_micros: int
-    created_at: datetime
-    last_event_at: datetime
-    resolved_at: datetime | None
-    is_synthetic: bool
-
-
-@dataclass(frozen=True, slots=True)
-class IncidentRow(IncidentSummaryRow):
-    description: str
-    source_type: str
-    fingerprint: str
-    error_code: str | None
-    error_message: str | None
-    first_event_at: datetime
-    acked_at: datetime | None
-    acked_by: str | None
-    resolved_by: str | None
-    resolution_method: str | None
-    recurrence_of: UUID | None
-    updated_at: datetime
+from guard_rules.incident import IncidentRecord as IncidentRow
+from guard_rules.incident import IncidentSummaryRecord as IncidentSummaryRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +56,13 @@ class TimelineRow:
 
 def field_names(row_type: type[Any]) -> list[str]:
     return [f.name for f in fields(row_type)]
+
+
+__all__ = [
+    "CostEventRow",
+    "IncidentRow",
+    "IncidentSummaryRow",
+    "KillswitchEventRow",
+    "TimelineRow",
+    "field_names",
+]

@@ -1,77 +1,32 @@
 """Cost summary, explanation and anomaly list formulas (SPEC §4, §11). Pure; money in micros.
 
-Cents = exact USD × 100 rounded half up once (``micros_to_cents``).
+Cents = exact USD × 100 rounded half up once (``micros_to_cents``). Baselines, expected spend so
+far, deviation and trend are ``guard_rules.costs`` (shared with analytics' anomaly detector).
 """
 
 from __future__ import annotations
 
 import calendar
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from guard_api.engines.analytics_numbers import half_up
 from guard_contracts.money import micros_to_cents
-
-SPIKE_PCT = 200
-RISING_PCT = 50
-BELOW_PCT = -30
-
-
-def deviation_pct(actual: float, expected: float | None) -> float | None:
-    if expected is None or expected <= 0:
-        return None
-    return (actual - expected) / expected * 100
-
-
-def trend(deviation: float | None) -> tuple[str, str]:
-    """(trend, sentence): > 200 spike, > 50 rising, < −30 normal-below, else normal."""
-    if deviation is None:
-        return "normal", "There is not enough history yet to compare with your usual level."
-    if deviation > SPIKE_PCT:
-        return "spike", "Spending is well above your usual level; worth a look."
-    if deviation > RISING_PCT:
-        return "rising", "Spending is higher than usual."
-    if deviation < BELOW_PCT:
-        return "normal", "Spending is below your usual level."
-    return "normal", "Spending is about your usual level."
+from guard_rules.costs import (
+    BELOW_PCT,
+    baseline_days,
+    deviation_pct,
+    expected_so_far,
+    mean_std,
+    trend,
+)
 
 
 def midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def baseline_days(today: date, window: int, first_day: date | None) -> list[date]:
-    """The complete days before today, at most ``window``, none before the first cost day."""
-    if first_day is None:
-        return []
-    start = max(today - timedelta(days=window), first_day)
-    return [start + timedelta(days=i) for i in range((today - start).days)]
-
-
-def mean_std(values: Sequence[int]) -> tuple[float, float] | None:
-    if not values:
-        return None
-    mean = sum(values) / len(values)
-    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
-
-
-def expected_so_far(
-    hourly: dict[tuple[date, int], int], days: Sequence[date], now: datetime
-) -> float | None:
-    """Σ complete hours' mean spend + (minutes elapsed / 60) × the current hour's mean."""
-    if not days:
-        return None
-
-    def hour_mean(hour: int) -> float:
-        return sum(hourly.get((d, hour), 0) for d in days) / len(days)
-
-    complete = sum(hour_mean(h) for h in range(now.hour))
-    fraction = (now.minute * 60 + now.second + now.microsecond / 1e6) / 3600
-    return complete + fraction * hour_mean(now.hour)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,3 +210,12 @@ def anomaly_item(record: AnomalyRecord, now: datetime) -> dict[str, Any]:
         "resolved_at": None if resolved_at is None else resolved_at.isoformat(),
         "incident_id": record.incident_id,
     }
+
+
+__all__ = [  # the shared rules the cost adapter reaches through this module
+    "baseline_days",
+    "deviation_pct",
+    "expected_so_far",
+    "mean_std",
+    "trend",
+]

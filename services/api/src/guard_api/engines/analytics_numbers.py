@@ -1,34 +1,20 @@
-"""Rounding and bucketing shared by the analytics answers (SPEC §7, §11). Pure."""
+"""Bucketing for the analytics answers (SPEC §7, §11); half-up rounding is ``guard_rules``. Pure."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
+
+from guard_rules.rounding import half_up, pct
+from guard_rules.rounding import whole as whole_ms
 
 
 class Granularity(StrEnum):
     DAY = "day"
     WEEK = "week"
     MONTH = "month"
-
-
-def half_up(value: Decimal | float | int, places: int = 2) -> float:
-    """Round half up to ``places`` decimals (exactly, via Decimal) and return a JSON number."""
-    exp = Decimal(1).scaleb(-places)
-    return float(Decimal(str(value)).quantize(exp, rounding=ROUND_HALF_UP))
-
-
-def whole_ms(value: Decimal | float) -> int:
-    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def pct(part: int | Decimal, whole: int | Decimal, places: int = 2) -> float:
-    """part / whole × 100 rounded half up; 0 when whole is 0."""
-    if not whole:
-        return 0.0
-    return half_up(Decimal(part) * 100 / Decimal(whole), places)
 
 
 def micros_usd(micros: int, places: int = 6) -> float:
@@ -74,3 +60,6 @@ def buckets(start: datetime, end: datetime, granularity: Granularity) -> Iterato
 
 def label(bucket: datetime) -> str:
     return bucket.date().isoformat()
+
+
+__all__ = ["half_up", "pct", "whole_ms"]  # re-exported for the analytics engines and adapters

@@ -1,7 +1,7 @@
 """Incident analytics endpoints (SPEC §6, §7.1–§7.5), fixed paths under /api/v1/incidents.
 
-``create_router(IncidentAnalytics)`` is registered in ``FIXED_PATH_ROUTERS`` so these paths
-match before ``/{incident_id}``.
+The module's ``router`` is listed in ``guard_api.entrypoints.ROUTERS`` before the incident item
+router, so these paths match before ``/{incident_id}``; the use cases come from the request scope.
 """
 
 from __future__ import annotations
@@ -10,11 +10,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from guard_api.adapters.analytics_ports import IncidentAnalyticsFactory, IncidentAnalyticsPort
-from guard_api.adapters.analytics_settings import analytics_settings
+from guard_api.adapters.analytics_ports import IncidentAnalyticsPort
 from guard_api.entrypoints.deps import STRICT_QUERY, CurrentTenant, Scope
 from guard_api.entrypoints.errors import error_responses
 from guard_api.entrypoints.params import Now
+from guard_contracts.api.analytics import (
+    CostImpactPublic,
+    HistoricalCostTrendPublic,
+    HistoricalDistributionPublic,
+    HistoricalTrendPublic,
+    MetricsPublic,
+    PatternsPublic,
+    RecurringPublic,
+)
 
 WindowDays = Annotated[int, Query(ge=7, le=365, description="Days back from now.")]
 GranularityParam = Annotated[
@@ -26,7 +34,7 @@ GranularityParam = Annotated[
 ]
 
 
-def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
+def create_router() -> APIRouter:
     router = APIRouter(
         prefix="/api/v1/incidents",
         tags=["incident analytics"],
@@ -35,9 +43,13 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
     )
 
     def _service(scope: Scope) -> IncidentAnalyticsPort:
-        return factory(scope.connection, analytics_settings())
+        return scope.analytics
 
-    @router.get("/patterns", summary="Clusters, severity spikes and cascades (SPEC §7.1)")
+    @router.get(
+        "/patterns",
+        response_model=PatternsPublic,
+        summary="Clusters, severity spikes and cascades (SPEC §7.1)",
+    )
     async def incident_patterns(
         tenant: CurrentTenant,
         scope: Scope,
@@ -47,7 +59,11 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
     ) -> dict[str, Any]:
         return await _service(scope).patterns(tenant, window_hours, limit, now)
 
-    @router.get("/recurring", summary="Recurring incidents by fingerprint (SPEC §7.2)")
+    @router.get(
+        "/recurring",
+        response_model=RecurringPublic,
+        summary="Recurring incidents by fingerprint (SPEC §7.2)",
+    )
     async def incident_recurrence(
         tenant: CurrentTenant,
         scope: Scope,
@@ -59,7 +75,11 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
         service = _service(scope)
         return await service.recurring(tenant, baseline_days, recurrence_threshold, limit, now)
 
-    @router.get("/cost-impact", summary="Cost impact by category and resolution (SPEC §7.3)")
+    @router.get(
+        "/cost-impact",
+        response_model=CostImpactPublic,
+        summary="Cost impact by category and resolution (SPEC §7.3)",
+    )
     async def incident_cost_impact(
         tenant: CurrentTenant,
         scope: Scope,
@@ -69,7 +89,11 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
     ) -> dict[str, Any]:
         return await _service(scope).cost_impact(tenant, baseline_days, limit, now)
 
-    @router.get("/metrics", summary="Counts, MTTA, MTTR, containment and SLA (SPEC §7.4)")
+    @router.get(
+        "/metrics",
+        response_model=MetricsPublic,
+        summary="Counts, MTTA, MTTR, containment and SLA (SPEC §7.4)",
+    )
     async def incident_metrics(
         tenant: CurrentTenant,
         scope: Scope,
@@ -80,6 +104,7 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
 
     @router.get(
         "/historical/trend",
+        response_model=HistoricalTrendPublic,
         summary="Incidents per period (SPEC §7.5)",
         responses=error_responses(400),
     )
@@ -94,6 +119,7 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
 
     @router.get(
         "/historical/distribution",
+        response_model=HistoricalDistributionPublic,
         summary="Incidents by category, severity and cause (SPEC §7.5)",
         responses=error_responses(400),
     )
@@ -109,6 +135,7 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
 
     @router.get(
         "/historical/cost-trend",
+        response_model=HistoricalCostTrendPublic,
         summary="Incident cost per period (SPEC §7.5)",
         responses=error_responses(400),
     )
@@ -123,3 +150,6 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
         return await service.historical("cost-trend", tenant, window_days, granularity, now)
 
     return router
+
+
+router = create_router()

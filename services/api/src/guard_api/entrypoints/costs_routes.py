@@ -1,6 +1,6 @@
 """Cost endpoints (SPEC §4, §11): /guard/costs/summary, /explained, /incidents.
 
-``create_router(CostQueries)`` is registered in ``OTHER_ROUTERS``.
+The module's ``router`` is listed in ``guard_api.entrypoints.ROUTERS``.
 """
 
 from __future__ import annotations
@@ -9,18 +9,18 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from guard_api.adapters.analytics_ports import CostQueriesFactory, CostQueriesPort, check_tenant
-from guard_api.adapters.analytics_settings import analytics_settings
+from guard_api.adapters.analytics_ports import CostQueriesPort, check_tenant
 from guard_api.entrypoints.deps import STRICT_QUERY, CurrentTenant, Scope
 from guard_api.entrypoints.errors import error_responses
 from guard_api.entrypoints.params import Now
+from guard_contracts.api.costs import CostExplainedPublic, CostIncidentsPublic, CostSummaryPublic
 
 TenantParam = Annotated[
     str | None, Query(description="Must equal the token's tenant (else 403 tenant_mismatch).")
 ]
 
 
-def create_router(factory: CostQueriesFactory) -> APIRouter:
+def create_router() -> APIRouter:
     router = APIRouter(
         prefix="/guard/costs",
         tags=["costs"],
@@ -29,16 +29,24 @@ def create_router(factory: CostQueriesFactory) -> APIRouter:
     )
 
     def _queries(scope: Scope) -> CostQueriesPort:
-        return factory(scope.connection, analytics_settings())
+        return scope.costs
 
-    @router.get("/summary", summary="Today, month to date, baseline, budget and projection")
+    @router.get(
+        "/summary",
+        response_model=CostSummaryPublic,
+        summary="Today, month to date, baseline, budget and projection",
+    )
     async def cost_summary(
         tenant: CurrentTenant, scope: Scope, tenant_id: TenantParam = None, now: Now = None
     ) -> dict[str, Any]:
         check_tenant(tenant, tenant_id)
         return await _queries(scope).summary(tenant, now)
 
-    @router.get("/explained", summary="Where the spend went, by feature, model and user")
+    @router.get(
+        "/explained",
+        response_model=CostExplainedPublic,
+        summary="Where the spend went, by feature, model and user",
+    )
     async def cost_explained(
         tenant: CurrentTenant,
         scope: Scope,
@@ -49,7 +57,11 @@ def create_router(factory: CostQueriesFactory) -> APIRouter:
         check_tenant(tenant, tenant_id)
         return await _queries(scope).explained(tenant, period, now)
 
-    @router.get("/incidents", summary="Cost anomalies of the last 30 days, newest first")
+    @router.get(
+        "/incidents",
+        response_model=CostIncidentsPublic,
+        summary="Cost anomalies of the last 30 days, newest first",
+    )
     async def cost_incidents(
         tenant: CurrentTenant,
         scope: Scope,
@@ -62,3 +74,6 @@ def create_router(factory: CostQueriesFactory) -> APIRouter:
         return await _queries(scope).incidents(tenant, include_resolved, limit, now)
 
     return router
+
+
+router = create_router()

@@ -63,7 +63,13 @@ async def principal(
     request: Request,
     _scheme: Annotated[object, Depends(_bearer_scheme)] = None,
 ) -> Principal:
-    return gateway(request).verifier.verify(request.headers.get("authorization"))
+    """The verified caller, counted against its tenant's rate limit (reads: GET, commands:
+    POST); the tenant also goes into the access log."""
+    gw = gateway(request)
+    caller = gw.verifier.verify(request.headers.get("authorization"))
+    request.state.tenant_id = caller.tenant_id
+    gw.admit(caller.tenant_id, command=request.method != "GET")
+    return caller
 
 
 async def tenant(caller: Annotated[Principal, Depends(principal)]) -> str:
@@ -81,8 +87,15 @@ async def incident_scope(request: Request) -> AsyncIterator[IncidentScopePort]:
 
 
 async def request_id(
-    x_request_id: Annotated[str | None, Header(description="Echoed in `meta.request_id`.")] = None,
+    request: Request,
+    x_request_id: Annotated[
+        str | None, Header(description="Echoed in `meta.request_id` and the response header.")
+    ] = None,
 ) -> str:
+    """The id the request middleware gave this request (the caller's ``X-Request-ID`` if sane)."""
+    given = getattr(request.state, "request_id", None)
+    if isinstance(given, str):
+        return given
     if x_request_id is not None and _REQUEST_ID.fullmatch(x_request_id):
         return x_request_id
     return uuid.uuid4().hex

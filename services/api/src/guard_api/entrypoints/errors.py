@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -46,14 +48,34 @@ async def _api_error(_: Request, exc: Exception) -> JSONResponse:
     return _body(exc.status, exc.code, exc.message, exc.field, **headers)
 
 
+# ``<ExportFormat.JSON: 'json'>`` as pydantic writes a Literal of enum members -> ``'json'``.
+_ENUM_REPR = re.compile(r"<[A-Za-z_][\w.]*: ('(?:[^'\\]|\\.)*'|-?[0-9.]+)>")
+
+
+def _plain(message: str) -> str:
+    return _ENUM_REPR.sub(r"\1", message)
+
+
+def _field_and_message(error: Mapping[str, Any]) -> tuple[str | None, str]:
+    """The parameter or body field an error is about, named as the client wrote it, and why."""
+    loc = tuple(error.get("loc", ()))
+    message = _plain(str(error.get("msg", "invalid request")).removeprefix("Value error, "))
+    if error.get("type") == "json_invalid":
+        # pydantic locates a JSON syntax error at a character offset, ("body", 10): the field
+        # is the body itself, the offset goes into the message.
+        ctx = error.get("ctx") or {}
+        where = f" at character {loc[1]}" if len(loc) > 1 else ""
+        return "body", f"is not valid JSON ({ctx.get('error', 'decode error')}){where}"
+    # ("query", "limit") names "limit"; ("body", "notes") "notes"; a whole-body error ("body",)
+    # names "body".
+    field = ".".join(str(p) for p in loc[1:]) or (str(loc[0]) if loc else None)
+    return field, message
+
+
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
-    first = errors[0] if errors else {}
-    loc = tuple(str(p) for p in first.get("loc", ()))
-    # ("query", "limit") names "limit"; a whole-body error ("body",) names "body".
-    field = ".".join(loc[1:]) or (loc[0] if loc else None)
-    message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
+    field, message = _field_and_message(errors[0] if errors else {})
     return _body(422, "validation_error", f"{field}: {message}" if field else message, field)
 
 

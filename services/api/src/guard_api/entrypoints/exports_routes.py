@@ -1,31 +1,30 @@
 """Export endpoints (SPEC §6, §9): request an evidence bundle, SOC2 report or executive debrief;
 read an export's status; download its artifact; fetch the bundle signing keys.
 
-``create_router(factory)`` is called by the composition root with the implementation
-(``adapters.exports.ExportsService``); the router's lifespan starts it after the app's own.
+The module's ``router`` is listed in ``guard_api.entrypoints.ROUTERS``; the export use cases
+(``adapters.exports.ExportsService``) live on the gateway, which starts and stops them.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Body, FastAPI, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 
 from guard_api.adapters.exports_ports import (
     MAX_WAIT_SECONDS,
     EvidenceExportCreate,
     ExportAccepted,
     ExportPublic,
-    ExportsFactory,
     ExportsPort,
     PdfExportCreate,
     SigningKeys,
+    finished,
 )
 from guard_api.entrypoints import responses
-from guard_api.entrypoints.deps import CurrentPrincipal, CurrentTenant, Scope
+from guard_api.entrypoints.deps import CurrentPrincipal, CurrentTenant
 from guard_api.entrypoints.errors import error_responses
 from guard_contracts.api.common import ErrorBody
 from guard_contracts.enums import ExportKind
@@ -44,24 +43,12 @@ _KINDS = {
 
 
 def _exports(request: Request) -> ExportsPort:
-    service: ExportsPort = request.app.state.exports
+    service: ExportsPort = request.app.state.gateway.exports
     return service
 
 
-def create_router(factory: ExportsFactory) -> APIRouter:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        service = factory(app.state.gateway.settings)
-        await service.start()
-        app.state.exports = service
-        try:
-            yield
-        finally:
-            await service.stop()
-
-    router = APIRouter(
-        tags=["exports"], responses=error_responses(401, 403, 404, 422), lifespan=lifespan
-    )
+def create_router() -> APIRouter:
+    router = APIRouter(tags=["exports"], responses=error_responses(401, 403, 404, 422))
     _add_request_routes(router)
     _add_export_routes(router)
     return router
@@ -71,15 +58,14 @@ def _evidence_handler() -> Callable[..., Awaitable[Response]]:
     async def request_evidence(
         request: Request,
         principal: CurrentPrincipal,
-        scope: Scope,
         incident_id: IncidentId,
         body: Annotated[EvidenceExportCreate, Body()],
         wait: Wait = 0,
     ) -> Response:
         accepted = await _exports(request).request(
-            scope.connection, principal, incident_id, ExportKind.EVIDENCE, body, wait
+            principal, incident_id, ExportKind.EVIDENCE, body, wait
         )
-        return responses.json(accepted, status_code=202)
+        return responses.json(accepted, status_code=200 if finished(accepted.status) else 202)
 
     return request_evidence
 
@@ -88,15 +74,12 @@ def _pdf_handler(kind: ExportKind) -> Callable[..., Awaitable[Response]]:
     async def request_pdf(
         request: Request,
         principal: CurrentPrincipal,
-        scope: Scope,
         incident_id: IncidentId,
         body: Annotated[PdfExportCreate, Body()],
         wait: Wait = 0,
     ) -> Response:
-        accepted = await _exports(request).request(
-            scope.connection, principal, incident_id, kind, body, wait
-        )
-        return responses.json(accepted, status_code=202)
+        accepted = await _exports(request).request(principal, incident_id, kind, body, wait)
+        return responses.json(accepted, status_code=200 if finished(accepted.status) else 202)
 
     return request_pdf
 
@@ -109,6 +92,10 @@ def _add_request_routes(router: APIRouter) -> None:
             methods=["POST"],
             status_code=202,
             response_model=ExportAccepted,
+            responses={
+                200: {"model": ExportAccepted, "description": "Finished within `?wait`."},
+                503: {"model": ErrorBody, "description": "Kafka did not take the request."},
+            },
             summary=f"Request a {kind.value.replace('_', ' ')} export of an incident",
             name=f"export_{kind.value}",
         )
@@ -120,8 +107,8 @@ def _add_export_routes(router: APIRouter) -> None:
         response_model=SigningKeys,
         summary="Ed25519 public keys that sign evidence bundles (for offline verification)",
     )
-    async def signing_keys(request: Request, tenant: CurrentTenant, scope: Scope) -> Response:
-        return responses.json(await _exports(request).signing_keys(scope.connection))
+    async def signing_keys(request: Request, tenant: CurrentTenant) -> Response:
+        return responses.json(await _exports(request).signing_keys())
 
     @router.get(
         "/api/v1/exports/{export_id}",
@@ -129,16 +116,24 @@ def _add_export_routes(router: APIRouter) -> None:
         summary="An export's status (pending, rendering, completed, failed) and error",
     )
     async def export_status(
-        request: Request, tenant: CurrentTenant, scope: Scope, export_id: ExportId
+        request: Request, tenant: CurrentTenant, export_id: ExportId
     ) -> Response:
-        return responses.json(await _exports(request).status(scope.connection, tenant, export_id))
+        return responses.json(await _exports(request).status(tenant, export_id))
 
     @router.get(
         "/api/v1/exports/{export_id}/download",
         summary="The export's artifact (PDF, ZIP or JSON) as an attachment",
         responses={
             200: {
-                "content": {"application/pdf": {}, "application/zip": {}, "application/json": {}}
+                "description": "The artifact's bytes; `ETag` and `X-Content-SHA256` carry its "
+                "SHA-256.",
+                "content": {
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                    "application/zip": {"schema": {"type": "string", "format": "binary"}},
+                    "application/json": {
+                        "schema": {"type": "object", "description": "The evidence bundle."}
+                    },
+                },
             },
             409: {
                 "model": ErrorBody,
@@ -148,9 +143,9 @@ def _add_export_routes(router: APIRouter) -> None:
         },
     )
     async def export_download(
-        request: Request, tenant: CurrentTenant, scope: Scope, export_id: ExportId, wait: Wait = 0
+        request: Request, tenant: CurrentTenant, export_id: ExportId, wait: Wait = 0
     ) -> Response:
-        artifact = await _exports(request).download(scope.connection, tenant, export_id, wait)
+        artifact = await _exports(request).download(tenant, export_id, wait)
         return Response(
             artifact.content,
             media_type=artifact.content_type,
@@ -160,3 +155,6 @@ def _add_export_routes(router: APIRouter) -> None:
                 "X-Content-SHA256": artifact.sha256,
             },
         )
+
+
+router = create_router()

@@ -6,12 +6,14 @@ thread pool, which costs more than the work they do.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator
+from pydantic import BeforeValidator, WithJsonSchema
 
 from guard_api.adapters.ports import ListQuery
 from guard_contracts.api.query import SortField, SortOrder
@@ -21,15 +23,55 @@ MAX_LIMIT = 100
 MAX_OFFSET = 1_000_000
 
 
-def _utc(value: datetime) -> datetime:
-    """Naive times are read as UTC; aware ones are converted."""
-    try:
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("is out of the representable range") from None
+# RFC 3339 ``date-time`` (section 5.6) with an offset, as the published schema states it: the
+# schema carries ``format: date-time`` plus this pattern, and validation applies the same pattern,
+# so every value the schema admits is accepted and nothing else is (docs/api/README.md).
+_TIME = (
+    r"-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(?:\.[0-9]{1,9})?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+#: Filters: any year 0001-9999.
+ANY_YEAR = r"(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
+#: ``now``: years 1972-9996, so the windows behind it (up to a year back, a month forward) and
+#: any offset stay inside what the analytics can compute.
+NOW_YEAR = r"(?:197[2-9]|19[89][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-6])"
+FILTER_PATTERN = f"^{ANY_YEAR}{_TIME}"
+NOW_PATTERN = f"^{NOW_YEAR}{_TIME}"
+_EXAMPLE = "2026-03-02T12:00:00Z"
+_UTC_MIN = datetime.min.replace(tzinfo=UTC)
+_UTC_MAX = datetime.max.replace(tzinfo=UTC)
 
 
-UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
+def _rfc3339(pattern: str, years: str) -> Callable[[object], datetime | None]:
+    compiled = re.compile(pattern)
+
+    def parse(value: object) -> datetime | None:
+        if value is None or isinstance(value, datetime):  # a default, or a direct call
+            return value
+        if not isinstance(value, str) or not compiled.fullmatch(value):
+            raise ValueError(
+                f"must be an RFC 3339 date-time with an offset ({years}), e.g. {_EXAMPLE}"
+            )
+        try:
+            parsed = datetime.fromisoformat(value.upper())  # 3.11 reads 't'/'z' only in capitals
+        except ValueError:
+            raise ValueError(f"is not a calendar date-time, e.g. {_EXAMPLE}") from None
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:  # an offset carried it past year 1 or 9999: the edge of time
+            return _UTC_MIN if parsed.year == 1 else _UTC_MAX
+
+    return parse
+
+
+#: A filter bound: RFC 3339 with an offset, converted to UTC.
+UtcDateTime = Annotated[
+    datetime,
+    BeforeValidator(_rfc3339(FILTER_PATTERN, "years 0001-9999")),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "pattern": FILTER_PATTERN, "examples": [_EXAMPLE]}
+    ),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +116,10 @@ async def created_window(
         bool | None, Query(description="Only synthetic (or real) incidents.")
     ] = None,
     created_after: Annotated[
-        UtcDateTime | None, Query(description="created_at ≥ this (ISO 8601; naive = UTC).")
+        UtcDateTime | None, Query(description="created_at ≥ this (RFC 3339 with offset).")
     ] = None,
     created_before: Annotated[
-        UtcDateTime | None, Query(description="created_at < this (ISO 8601; naive = UTC).")
+        UtcDateTime | None, Query(description="created_at < this (RFC 3339 with offset).")
     ] = None,
 ) -> CreatedWindow:
     return CreatedWindow(is_synthetic, created_after, created_before)
@@ -91,10 +133,10 @@ class ResolvedWindow:
 
 async def resolved_window(
     resolved_after: Annotated[
-        UtcDateTime | None, Query(description="resolved_at ≥ this (ISO 8601; naive = UTC).")
+        UtcDateTime | None, Query(description="resolved_at ≥ this (RFC 3339 with offset).")
     ] = None,
     resolved_before: Annotated[
-        UtcDateTime | None, Query(description="resolved_at < this (ISO 8601; naive = UTC).")
+        UtcDateTime | None, Query(description="resolved_at < this (RFC 3339 with offset).")
     ] = None,
 ) -> ResolvedWindow:
     return ResolvedWindow(resolved_after, resolved_before)
@@ -154,19 +196,15 @@ SortCreatedDep = Annotated[Sort, Depends(sort_by_created)]
 SortResolvedDep = Annotated[Sort, Depends(sort_by_resolved)]
 
 
-def _rfc3339_not_number(value: object) -> object:
-    # Pydantic reads a bare number as a unix timestamp; the documented format is RFC 3339.
-    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
-        raise ValueError("must be an RFC 3339 timestamp with an offset, not a number")
-    return value
-
-
 #: A fixed "now" for the analytics and cost endpoints, so their answers are reproducible.
 Now = Annotated[
-    AwareDatetime | None,
-    BeforeValidator(_rfc3339_not_number),
+    datetime | None,
+    BeforeValidator(_rfc3339(NOW_PATTERN, "years 1972-9996")),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "pattern": NOW_PATTERN, "examples": [_EXAMPLE]}
+    ),
     Query(
-        description="Fixed 'now' (RFC 3339 with offset, years 1971-9997; else 422) "
-        "for a reproducible answer."
+        description="Fixed 'now' for a reproducible answer: RFC 3339 with an offset, "
+        "years 1972-9996 (anything else: 422)."
     ),
 ]

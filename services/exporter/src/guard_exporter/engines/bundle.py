@@ -26,13 +26,13 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from guard_contracts.chain import ALGORITHM, canonical_json, verify_chain
 from guard_exporter.engines.records import ExportSpec, IncidentData
 from guard_exporter.engines.serialize import (
-    chain_entry,
     event_view,
     incident_view,
     iso,
     run_step_view,
     timeline_view,
 )
+from guard_rules.timeline import hash_input_of
 
 BUNDLE_FORMAT = "guard.evidence-bundle.v1"
 MANIFEST = "manifest.json"
@@ -92,7 +92,7 @@ def encode_data_files(data: IncidentData) -> tuple[dict[str, bytes], dict[str, A
     Row views are encoded as they are made (generators), so a large incident never holds every
     view at once — only the encoded bytes.
     """
-    entries = [chain_entry(r) for r in data.timeline]
+    entries = [hash_input_of(r) for r in data.timeline]
     integrity = _integrity(data, entries)
     incident = incident_view(data.incident) | {"timeline_integrity": integrity}
     files = {

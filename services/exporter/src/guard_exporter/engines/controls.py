@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 from guard_exporter.engines.records import IncidentData
 from guard_exporter.engines.serialize import when
+from guard_rules.resolution import recovery_attempted
 
 DEMONSTRATED = "DEMONSTRATED"
 NOT_DEMONSTRATED = "NOT DEMONSTRATED"
 AUTOMATED_SOURCES = frozenset({"killswitch", "cost_anomaly"})
 CONTAINING_ACTIONS = frozenset({"stopped", "frozen"})
 HUMAN_RESOLUTIONS = frozenset({"manual", "rollback", "manual_closure", "released"})
-RECOVERY_METHODS = frozenset({"released", "rollback"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +86,7 @@ def _cc74(data: IncidentData) -> ControlResult:
 
 def _cc75(data: IncidentData) -> ControlResult:
     inc = data.incident
-    recovered = inc.resolved_at is not None and inc.resolution_method in RECOVERY_METHODS
+    recovered = inc.resolved_at is not None and recovery_attempted(inc.resolution_method)
     if inc.resolved_at is None:
         why = "The incident is still open; no recovery is recorded."
     else:

@@ -20,7 +20,6 @@ from guard_exporter.engines.debrief import (
     risk_level,
     short_duration,
 )
-from guard_exporter.engines.learnings import Learnings
 from guard_exporter.engines.pdf_common import (
     ACCENT,
     BAD,
@@ -38,6 +37,7 @@ from guard_exporter.engines.pdf_common import (
     spacer,
     text,
 )
+from guard_exporter.engines.recommendations import Learnings
 from guard_exporter.engines.records import DailySpend, ExportSpec, IncidentData
 from guard_exporter.engines.serialize import usd_text
 

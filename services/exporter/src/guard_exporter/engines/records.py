@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from guard_contracts.enums import ExportFormat, ExportKind
+from guard_rules import incident as rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,42 +32,13 @@ class ExportSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class IncidentRecord:
-    """Every SPEC §3 field, money in micro-dollars, plus the timeline head and containment time."""
+class IncidentRecord(rules.IncidentRecord):
+    """Every incident field (``guard_rules.incident``, money in micro-dollars), plus the
+    containment time and the timeline head the exports need."""
 
-    incident_id: uuid.UUID
-    tenant_id: str
-    lifecycle_state: str
-    severity: str
-    category: str
-    cause_type: str
-    title: str
-    description: str
-    source_type: str
-    fingerprint: str
-    llm_run_id: str | None
-    affected_agent_id: str | None
-    policy_id: str | None
-    trigger_type: str | None
-    calls_affected: int
-    event_count: int
-    cost_impact_micros: int
-    error_code: str | None
-    error_message: str | None
-    created_at: datetime
-    first_event_at: datetime
-    last_event_at: datetime
-    acked_at: datetime | None
-    acked_by: str | None
-    resolved_at: datetime | None
-    resolved_by: str | None
-    resolution_method: str | None
-    recurrence_of: uuid.UUID | None
-    is_synthetic: bool
     contained_at: datetime | None
     timeline_length: int
     timeline_head: str | None
-    updated_at: datetime
 
 
 class TimelineRow(NamedTuple):

@@ -10,10 +10,11 @@ from guard_contracts.enums import ExportFormat, ExportKind
 from guard_exporter.engines.bundle import BUNDLE_WRITERS, build_bundle
 from guard_exporter.engines.controls import evaluate_controls
 from guard_exporter.engines.debrief import response_times, summary
-from guard_exporter.engines.learnings import learnings_for, recommendations
 from guard_exporter.engines.pdf_debrief import render_debrief
 from guard_exporter.engines.pdf_soc2 import render_soc2
+from guard_exporter.engines.recommendations import recommendations
 from guard_exporter.engines.records import Artifact, ExportSpec, IncidentData
+from guard_rules.learnings import learnings_for
 
 CONTENT_TYPES = {
     ExportFormat.JSON: "application/json",

@@ -29,7 +29,7 @@ from guard_ingest.adapters import mapping
 from guard_ingest.adapters.decoding import rejected
 from guard_ingest.adapters.metrics import APPLIED, DUPLICATES, NOOPS
 from guard_ingest.drivers import incidents as incident_store
-from guard_ingest.drivers import outbox
+from guard_ingest.drivers import outbox, watermarks
 from guard_ingest.drivers import raw_events as raw_store
 from guard_ingest.engines import rules
 from guard_ingest.engines.book import IncidentBook
@@ -170,7 +170,21 @@ async def apply_incident_batch(
     await incident_store.upsert_budgets(
         conn, [mapping.budget_row(b) for b in writes.budgets.values()]
     )
+    # Every valid event moves its tenant's stream time, duplicates and rejections included: the
+    # stream time is a function of the events, not of how they were cut into batches.
+    await watermarks.advance(conn, stream_times(items))
     return writes.dead
+
+
+def stream_times(items: Sequence[Item]) -> list[watermarks.Row]:
+    """(tenant, topic, partition, latest occurred_at) over the batch's events."""
+    latest: dict[tuple[str, str], tuple[int, Any]] = {}
+    for record, event in items:
+        key = (event.tenant_id, record.topic)
+        current = latest.get(key)
+        if current is None or current[1] < event.occurred_at:
+            latest[key] = (record.partition, event.occurred_at)
+    return [(tenant, topic, p, at) for (tenant, topic), (p, at) in latest.items()]
 
 
 async def write_book(conn: asyncpg.Connection[Any], book: IncidentBook, changes_topic: str) -> None:

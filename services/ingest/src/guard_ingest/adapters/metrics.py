@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
 
 CONSUMED = Counter("guard_ingest_consumed", "Records consumed", ["topic"])
@@ -25,25 +21,16 @@ BATCH_SIZE = Histogram(
     "guard_ingest_batch_records", "Records per batch", ["subscriber"],
     buckets=(1, 10, 50, 100, 500, 1000, 2500, 5000, 10000),
 )  # fmt: skip
-LAG = Gauge("guard_ingest_consumer_lag", "High watermark minus next offset", ["topic", "partition"])
+LAG = Gauge(
+    "guard_ingest_consumer_lag",
+    "Records beyond the consumer group's committed offset (broker end offset - committed)",
+    ["topic", "partition"],
+)
+LAG_TOTAL = Gauge("guard_ingest_consumer_lag_total", "Sum of guard_ingest_consumer_lag")
+STREAM_TIME = Gauge(
+    "guard_ingest_stream_time_seconds",
+    "Event-time watermark: latest occurred_at applied from the partition (unix seconds)",
+    ["topic", "partition"],
+)
 AUTO_RESOLVED = Counter("guard_ingest_auto_resolved", "Incidents resolved by the idle sweep")
 OUTBOX_PUBLISHED = Counter("guard_ingest_outbox_published", "Incident changes published")
-
-
-def observe_lag(
-    consumer: AIOKafkaConsumer | None, records: Sequence[ConsumerRecord[Any, Any]]
-) -> None:
-    """Lag per partition seen in this batch, from the consumer's fetched high watermarks."""
-    if consumer is None:
-        return
-    last: dict[TopicPartition, int] = {}
-    for record in records:
-        tp = TopicPartition(record.topic, record.partition)
-        last[tp] = max(last.get(tp, -1), record.offset)
-    assigned = consumer.assignment()
-    for tp, offset in last.items():
-        if tp not in assigned:  # revoked by a rebalance while the batch was applied
-            continue
-        highwater = consumer.highwater(tp)
-        if highwater is not None:
-            LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - offset - 1))

@@ -24,6 +24,7 @@ from guard_contracts.wire import DlqReason
 from guard_ingest.adapters import mapping
 from guard_ingest.adapters.decoding import DecodePolicy, decode_records
 from guard_ingest.adapters.incident_batch import apply_incident_batch, write_book
+from guard_ingest.adapters.lag import LagMonitor
 from guard_ingest.adapters.metrics import (
     APPLIED,
     AUTO_RESOLVED,
@@ -37,6 +38,7 @@ from guard_ingest.config import IngestSettings
 from guard_ingest.drivers import incidents as incident_store
 from guard_ingest.drivers import outbox
 from guard_ingest.drivers import raw_events as raw_store
+from guard_ingest.drivers.offsets import GroupOffsets
 from guard_ingest.drivers.pool import create_pool, ping
 from guard_ingest.engines.book import IncidentBook
 from guard_ingest.engines.model import EngineConfig
@@ -80,6 +82,14 @@ class IngestService:
             acks="all",
             enable_idempotence=True,
         )
+        self.incident_topics = (t.killswitch_events, t.cost_anomalies, t.incident_commands,
+                                t.budgets)  # fmt: skip
+        self.lag = LagMonitor(
+            GroupOffsets(settings.kafka_bootstrap_servers, settings.client_id),
+            {f"{settings.group_id}.incidents": self.incident_topics,
+             f"{settings.group_id}.cost": (t.cost_events,)},
+        )  # fmt: skip
+        self.lateness = timedelta(seconds=settings.allowed_lateness_s)
         self._tasks: list[asyncio.Task[None]] = []
         self._failures: dict[tuple[str, int, int], int] = {}
         self._outbox_nudge = asyncio.Event()
@@ -93,7 +103,10 @@ class IngestService:
         self._pool = await create_pool(self.settings.database_url, self.settings.db_pool_size)
         await self._dlq.start()
         await self._producer.start()
+        await self.lag.offsets.start()
         self._tasks = [
+            asyncio.create_task(self._every(self.settings.lag_interval_s, self.lag.refresh),
+                                name="consumer-lag"),
             asyncio.create_task(self._every(self.settings.auto_resolve_interval_s,
                                             self.auto_resolve_once), name="auto-resolve"),
             asyncio.create_task(self._relay_loop(), name="outbox-relay"),
@@ -109,11 +122,16 @@ class IngestService:
             await self.relay_outbox_once()  # flush what the last batches produced
         await self._producer.stop()
         await self._dlq.stop()
+        await self.lag.offsets.stop()
         if self._pool is not None:
             await self._pool.close()
 
     async def ready(self) -> bool:
         return self._pool is not None and await ping(self._pool)
+
+    def catching_up(self) -> str | None:
+        """Why /readyz says not ready while the database and broker answer, if it does."""
+        return self.lag.behind(self.settings.ready_max_lag)
 
     # -- batches -----------------------------------------------------------------------------
 
@@ -163,6 +181,7 @@ class IngestService:
         rows = [mapping.cost_row(e) for _, e in decoded.events if isinstance(e, CostRecorded)]
         async with self.pool.acquire() as conn, conn.transaction():
             inserted = await raw_store.insert_cost_events(conn, rows)
+        self.lag.applied(decoded.events)
         APPLIED.labels("cost.recorded").inc(inserted)
         DUPLICATES.labels("cost.recorded").inc(len(rows) - inserted)
         await self._dead_letter(decoded.dead)
@@ -173,6 +192,7 @@ class IngestService:
         decoded = decode_records(records, self.policy, datetime.now(UTC))
         async with self.pool.acquire() as conn, conn.transaction():
             rejected = await apply_incident_batch(conn, decoded.events, self.topics, self.engine)
+        self.lag.applied(decoded.events)
         self._outbox_nudge.set()
         await self._dead_letter(decoded.dead + rejected)
         self._observe("incidents", records, started)
@@ -195,20 +215,46 @@ class IngestService:
     # -- periodic work -----------------------------------------------------------------------
 
     async def auto_resolve_once(self, now: datetime | None = None) -> int:
-        """Resolve idle incidents; SKIP LOCKED lets several replicas sweep side by side."""
+        """Persist the resolution of incidents idle past their timeout *in event time*.
+
+        An incident is resolved once its tenant's horizon has passed its deadline: on each topic
+        the tenant has events on, its stream time there — or the wall clock once the consumer
+        group has caught up with the tenant's partition of it — minus the allowed lateness, the
+        earliest of them. A backlog thus never resolves what its own events would keep open
+        (docs/adr/0001-event-time-idle-sweep.md). SKIP LOCKED lets several replicas sweep side
+        by side. Returns how many incidents it resolved.
+        """
+        # The clock first, then the lag: a record published after the lag was read is then
+        # either later than now - lateness or late by definition.
         now = now or datetime.now(UTC)
-        async with self.pool.acquire() as conn, conn.transaction():
-            rows = await incident_store.lock_idle(
-                conn, now - self.engine.idle_timeout, now - self.engine.anomaly_idle_timeout,
-                self.settings.auto_resolve_batch,
-            )  # fmt: skip
-            book = IncidentBook(self.engine, [mapping.incident_from_row(r) for r in rows])
-            resolved = book.auto_resolve_due(now)
-            await write_book(conn, book, self.topics.incident_changes)
-        if resolved:
-            AUTO_RESOLVED.inc(len(resolved))
-            self._outbox_nudge.set()
-        return len(resolved)
+        try:
+            lag = await self.lag.refresh()
+        except Exception:
+            log.warning("consumer lag unknown; sweeping by stream time only", exc_info=True)
+            lag = {}
+        caught_up = self.lag.caught_up(lag, self.incident_topics)
+        everything = bool(lag) and len(caught_up) == sum(
+            1 for tp in lag if tp.topic in self.incident_topics
+        )
+        total = 0
+        while True:
+            async with self.pool.acquire() as conn, conn.transaction():
+                rows = await incident_store.lock_idle(
+                    conn, caught_up=caught_up, all_caught_up=everything, now=now,
+                    lateness=self.lateness, idle_timeout=self.engine.idle_timeout,
+                    anomaly_timeout=self.engine.anomaly_idle_timeout,
+                    limit=self.settings.auto_resolve_batch,
+                )  # fmt: skip
+                horizon = {r["tenant_id"]: r.pop("horizon") for r in rows}
+                book = IncidentBook(self.engine, [mapping.incident_from_row(r) for r in rows])
+                resolved = book.auto_resolve_before(horizon)
+                await write_book(conn, book, self.topics.incident_changes)
+            total += len(resolved)
+            if resolved:
+                AUTO_RESOLVED.inc(len(resolved))
+                self._outbox_nudge.set()
+            if len(rows) < self.settings.auto_resolve_batch:
+                return total
 
     async def relay_outbox_once(self) -> int:
         published = 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -81,20 +81,58 @@ async def lock_by_id(
     return [dict(r) for r in rows]
 
 
+_IDLE = f"""
+WITH horizon AS (
+    SELECT w.tenant_id,
+           min(CASE WHEN c.topic IS NULL THEN w.stream_time ELSE $3::timestamptz END)
+             - $4::interval AS horizon
+    FROM ingest_watermarks w
+    LEFT JOIN unnest($1::text[], $2::int[]) AS c(topic, kafka_partition)
+      ON c.topic = w.topic AND c.kafka_partition = w.kafka_partition
+    GROUP BY w.tenant_id
+), due AS (
+    SELECT i.incident_id,
+           coalesce(h.horizon, CASE WHEN $5::boolean THEN $3::timestamptz - $4::interval END)
+             AS horizon
+    FROM incidents i LEFT JOIN horizon h ON h.tenant_id = i.tenant_id
+    WHERE i.lifecycle_state IN ('ACTIVE', 'ACKED')
+)
+SELECT {", ".join("i." + c for c in INCIDENT_COLUMNS)}, d.horizon
+FROM incidents i JOIN due d ON d.incident_id = i.incident_id
+WHERE i.lifecycle_state IN ('ACTIVE', 'ACKED') AND i.last_event_at + CASE
+    WHEN i.source_type = 'cost_anomaly' THEN $7::interval ELSE $6::interval END < d.horizon
+ORDER BY i.last_event_at, i.incident_id LIMIT $8 FOR UPDATE OF i SKIP LOCKED
+"""
+
+
 async def lock_idle(
     conn: asyncpg.Connection[Any],
-    killswitch_before: datetime,
-    anomaly_before: datetime,
+    *,
+    caught_up: Sequence[tuple[str, int]],
+    all_caught_up: bool,
+    now: datetime,
+    lateness: timedelta,
+    idle_timeout: timedelta,
+    anomaly_timeout: timedelta,
     limit: int,
 ) -> list[dict[str, Any]]:
-    """Open incidents idle past their timeout; SKIP LOCKED so replicas share the sweep."""
+    """Open incidents whose deadline (last event + timeout) lies before their tenant's horizon.
+
+    horizon = the minimum, over the topics the tenant has events on, of ``now`` when the tenant's
+    partition of that topic is in ``caught_up``, else the tenant's stream time on that topic; minus
+    the allowed lateness. A tenant with no stream time yet uses ``now`` only when
+    ``all_caught_up``. Each row carries its ``horizon``. SKIP LOCKED so replicas share the sweep.
+    See docs/adr/0001-event-time-idle-sweep.md.
+    """
     rows = await conn.fetch(
-        f"{_SELECT} WHERE i.lifecycle_state <> 'RESOLVED' AND ("
-        "  (i.source_type = 'cost_anomaly' AND i.last_event_at < $2) OR "
-        "  (i.source_type <> 'cost_anomaly' AND i.last_event_at < $1)) "
-        "ORDER BY i.last_event_at LIMIT $3 FOR UPDATE SKIP LOCKED",
-        killswitch_before,
-        anomaly_before,
+        _IDLE,
+        [c[0] for c in caught_up],
+        [c[1] for c in caught_up],
+        now,
+        lateness,
+        all_caught_up,
+        idle_timeout,
+        anomaly_timeout,
         limit,
     )
     return [dict(r) for r in rows]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -191,7 +191,24 @@ class IncidentBook:
 
     def auto_resolve_due(self, now: datetime) -> list[uuid.UUID]:
         """Resolve every loaded open incident idle past its timeout at ``now``."""
-        due = [i for i in self._incidents.values() if i.is_open and now > self._deadline(i)]
+        return self.auto_resolve_before(lambda tenant_id: now)
+
+    def auto_resolve_before(
+        self, horizon: Callable[[str], datetime | None] | Mapping[str, datetime]
+    ) -> list[uuid.UUID]:
+        """Resolve every loaded open incident whose deadline lies before its tenant's horizon.
+
+        The horizon is a time no later event of the tenant can precede (its stream time minus the
+        allowed lateness, docs/adr/0001-event-time-idle-sweep.md). The resolution is the very one
+        :meth:`_expire` makes when such an event arrives (same condition, ``resolved_at`` = the
+        deadline, same timeline entry), so sweeping early or never gives the same incidents.
+        """
+        at = horizon.get if isinstance(horizon, Mapping) else horizon
+        due = []
+        for incident in self._incidents.values():
+            limit = at(incident.tenant_id)
+            if incident.is_open and limit is not None and limit > self._deadline(incident):
+                due.append(incident)
         for incident in sorted(due, key=lambda i: (i.last_event_at, i.incident_id)):
             self._auto_resolve(incident)
         return [i.incident_id for i in due]

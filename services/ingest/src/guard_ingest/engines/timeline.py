@@ -1,4 +1,7 @@
-"""The per-incident tamper-evident chain (SPEC §3), built with guard_contracts.chain."""
+"""The per-incident tamper-evident chain (SPEC §3), built with guard_contracts.chain.
+
+What is hashed is ``guard_rules.timeline.hash_input``, the same function the readers verify with.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +12,7 @@ from typing import Any
 from guard_contracts.chain import link_hash
 from guard_contracts.enums import TimelineEntryType
 from guard_ingest.engines.model import Incident, TimelineEntry
-
-
-def chain_entry(
-    sequence: int,
-    entry_type: TimelineEntryType,
-    occurred_at: datetime,
-    source_event_id: uuid.UUID | None,
-    data: dict[str, Any],
-) -> dict[str, Any]:
-    """Exactly what is hashed; readers rebuild it from the stored columns to verify."""
-    return {
-        "sequence": sequence,
-        "entry_type": entry_type.value,
-        "occurred_at": occurred_at.isoformat(),
-        "source_event_id": str(source_event_id) if source_event_id else None,
-        "data": data,
-    }
+from guard_rules.timeline import hash_input
 
 
 def append(
@@ -38,7 +25,7 @@ def append(
     """Extend the incident's chain by one entry and advance its head."""
     sequence = incident.timeline_length + 1
     prev = incident.timeline_head
-    digest = link_hash(prev, chain_entry(sequence, entry_type, occurred_at, source_event_id, data))
+    digest = link_hash(prev, hash_input(sequence, entry_type, occurred_at, source_event_id, data))
     incident.timeline_length = sequence
     incident.timeline_head = digest
     incident.updated_at = max(incident.updated_at, occurred_at)

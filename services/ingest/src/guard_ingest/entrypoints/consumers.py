@@ -12,14 +12,13 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 
 from guard_contracts.topics import Topics
-from guard_ingest.adapters.metrics import observe_lag
 from guard_ingest.config import IngestSettings
 
 log = logging.getLogger(__name__)
@@ -56,8 +55,6 @@ async def _handle(
         log.exception("batch failed; it will be re-delivered", extra={"records": len(records)})
         await asyncio.sleep(backoff_s)  # don't spin against a database that is down
         raise
-    consumer = getattr(message, "consumer", None)
-    observe_lag(consumer if isinstance(consumer, AIOKafkaConsumer) else None, records)
 
 
 def register(broker: KafkaBroker, service: BatchSink, settings: IngestSettings) -> None:

@@ -18,19 +18,13 @@ import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import asyncpg
 import orjson
 import stamina
 from standardwebhooks.webhooks import Webhook
 
-from guard_contracts.notifications import (
-    ChannelKind,
-    UrlRefused,
-    check_url_shape,
-    refused_address,
-)
+from guard_contracts.notifications import ChannelKind
 from guard_notifier.adapters.metrics import (
     CHANNELS_DISABLED,
     DELIVERIES,
@@ -47,6 +41,7 @@ from guard_notifier.drivers.database import connect
 from guard_notifier.drivers.http import HttpSender, resolve
 from guard_notifier.engines.messages import digest_message
 from guard_notifier.engines.outcome import Verdict, judge
+from guard_rules.urls import UrlRefused, check_url_shape, refused_host
 
 log = logging.getLogger(__name__)
 _LEADER_LOCK = 0x6775617264_07  # "guard" 07: the notifier's sender
@@ -316,17 +311,11 @@ class Dispatcher:
         """Why ``url`` may not be called now (checked before every attempt: DNS can change)."""
         development = self.settings.development
         try:
-            host = check_url_shape(url, development=development)
+            target = check_url_shape(url, development=development)
         except UrlRefused as exc:
             return str(exc)
-        parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
         try:
-            addresses = await resolve(host, port)
+            addresses = await resolve(target.host, target.port)
         except OSError as exc:
-            raise RetryLater(f"cannot resolve {host}: {exc}", None) from None
-        for address in addresses:
-            reason = refused_address(address, development=development)
-            if reason is not None:
-                return f"{host} resolves to {reason.removeprefix(address + ' is ')}"
-        return None
+            raise RetryLater(f"cannot resolve {target.host}: {exc}", None) from None
+        return refused_host(target.host, addresses, development=development)

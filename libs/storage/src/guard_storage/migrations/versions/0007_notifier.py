@@ -1,7 +1,7 @@
 """notifier tables: channels, subscriptions, delivery ledger
 
 Revision ID: 0007_notifier
-Revises: 0004_open_incident_indexes
+Revises: 0005_ingest_watermarks
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0007_notifier'
-down_revision: str | None = '0004_open_incident_indexes'
+down_revision: str | None = '0005_ingest_watermarks'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,62 +1,13 @@
+"""Evidence rules of the API (run totals, recovery suggestions); the proof chain is guard_rules."""
+
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from guard_api.engines.evidence import recovery_suggestions, run_totals
-from guard_api.engines.proof import hashed_entry, verify_timeline
-from guard_contracts.chain import link_hash
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Link:
-    sequence: int
-    entry_type: str
-    occurred_at: datetime
-    source_event_id: uuid.UUID | None
-    data: dict[str, Any]
-    prev_hash: str | None
-    hash: str
-
-
-def chain(n: int) -> list[Link]:
-    links: list[Link] = []
-    prev = None
-    for seq in range(1, n + 1):
-        link = Link(
-            seq, "event_attached", T0 + timedelta(seconds=seq), uuid.uuid4(), {"n": seq}, prev, ""
-        )
-        digest = link_hash(prev, hashed_entry(link))
-        links.append(replace(link, hash=digest))
-        prev = digest
-    return links
-
-
-def test_intact_chain_verifies_in_any_input_order() -> None:
-    links = chain(4)
-    verdict = verify_timeline(list(reversed(links)))
-    assert verdict.verified
-    assert verdict.root_hash == links[-1].hash
-    assert verdict.event_count == 4
-
-
-def test_edited_data_is_detected_at_its_link() -> None:
-    links = chain(4)
-    links[2] = replace(links[2], data={"n": 999})
-    verdict = verify_timeline(links)
-    assert not verdict.verified
-    assert verdict.first_broken_sequence == 3
-
-
-def test_empty_timeline_verifies_with_no_root() -> None:
-    verdict = verify_timeline([])
-    assert verdict.verified
-    assert verdict.root_hash is None
-    assert verdict.event_count == 0
 
 
 @dataclass(frozen=True)

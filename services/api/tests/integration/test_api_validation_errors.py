@@ -1,0 +1,105 @@
+"""422 answers name the field as the client wrote it and list allowed values as plain strings
+(docs/api/README.md); date-time parameters take RFC 3339 only, exactly as the schema says."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+INCIDENTS = "/api/v1/incidents"
+
+
+def _error(response: httpx.Response) -> dict[str, str]:
+    assert response.status_code == 422, response.text
+    error: dict[str, str] = response.json()["error"]
+    assert set(error) == {"code", "message", "field"}
+    assert error["code"] == "validation_error"
+    return error
+
+
+async def test_an_enum_body_field_lists_its_values_as_plain_strings(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    path = f"{INCIDENTS}/{uuid.uuid4()}/export/evidence"
+    error = _error(await client.post(path, json={"format": "xml"}, headers=headers))
+    assert error["field"] == "format"
+    assert error["message"] == "format: Input should be 'json' or 'zip'"
+    pdf = f"{INCIDENTS}/{uuid.uuid4()}/export/soc2"
+    error = _error(await client.post(pdf, json={"format": "json"}, headers=headers))
+    assert error["message"] == "format: Input should be 'pdf'"
+
+
+async def test_a_query_enum_lists_its_values(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    response = await client.get(f"{INCIDENTS}/active", params={"severity": "x"}, headers=headers)
+    error = _error(response)
+    assert error["field"] == "severity"
+    assert "'low', 'medium', 'high' or 'critical'" in error["message"]
+    assert "<" not in error["message"]
+
+
+async def test_malformed_json_names_the_body_not_a_character_offset(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    response = await client.post(
+        f"{INCIDENTS}/{uuid.uuid4()}/acknowledge",
+        content=b'{"notes": "x",,}',
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    error = _error(response)
+    assert error["field"] == "body"
+    assert error["message"].startswith("body: is not valid JSON")
+    assert "at character 14" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        (f"{INCIDENTS}/active", "created_after"),
+        (f"{INCIDENTS}/active", "created_before"),
+        (f"{INCIDENTS}/resolved", "resolved_after"),
+        (f"{INCIDENTS}/resolved", "resolved_before"),
+        (f"{INCIDENTS}/metrics", "now"),
+        ("/guard/costs/summary", "now"),
+    ],
+)
+@pytest.mark.parametrize("value", ["0.5", "14896", "2026-03-02", "2026-03-02T12:00:00"])
+async def test_date_times_are_rfc3339_only(
+    client: httpx.AsyncClient, headers: dict[str, str], path: str, field: str, value: str
+) -> None:
+    error = _error(await client.get(path, params={field: value}, headers=headers))
+    assert error["field"] == field
+    assert "RFC 3339" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        (f"{INCIDENTS}/active", {"created_after": "0001-01-01T00:00:00+05:00"}),
+        (f"{INCIDENTS}/active", {"created_before": "9999-12-31T23:59:59.999999999-23:59"}),
+        (f"{INCIDENTS}/resolved", {"resolved_after": "0136-10-10T06:57:45z"}),
+        (f"{INCIDENTS}/metrics", {"now": "1972-01-01T00:00:00+23:59"}),
+        (f"{INCIDENTS}/historical/cost-trend", {"now": "9996-12-31T23:59:59-23:59"}),
+        ("/guard/costs/explained", {"now": "2026-03-02t12:30:00.5z"}),
+    ],
+)
+async def test_every_value_the_schema_admits_is_accepted(
+    client: httpx.AsyncClient, headers: dict[str, str], path: str, params: dict[str, str]
+) -> None:
+    response = await client.get(path, params=params, headers=headers)
+    assert response.status_code == 200, response.text
+
+
+async def test_now_outside_the_documented_years_names_them(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    response = await client.get(
+        f"{INCIDENTS}/patterns", params={"now": "0136-10-10T06:57:45Z"}, headers=headers
+    )
+    error = _error(response)
+    assert error["field"] == "now"
+    assert "1972-9996" in error["message"]
