@@ -16,6 +16,7 @@ class Topics:
     analytics_results: str = "guard.analytics-results.v1"
     export_requests: str = "guard.export-requests.v1"
     export_results: str = "guard.export-results.v1"
+    notification_commands: str = "guard.notification-commands.v1"
     dlq: str = "guard.dlq.v1"
 
     def all(self) -> list[str]:

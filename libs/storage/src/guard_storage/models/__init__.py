@@ -14,6 +14,11 @@ from guard_storage.models.ingest import (
     OutboxMessage,
     ProcessedEvent,
 )
+from guard_storage.models.notifier import (
+    NotificationChannel,
+    NotificationDelivery,
+    NotificationSubscription,
+)
 
 __all__ = [
     "AnalyticsWatermark",
@@ -28,6 +33,9 @@ __all__ = [
     "IncidentEvent",
     "IngestWatermark",
     "KillswitchEvent",
+    "NotificationChannel",
+    "NotificationDelivery",
+    "NotificationSubscription",
     "OutboxMessage",
     "ProcessedEvent",
 ]

@@ -23,6 +23,7 @@ from guard_api.adapters.evidence import IncidentEvidence
 from guard_api.adapters.exports import ExportsService
 from guard_api.adapters.incidents import IncidentQueries
 from guard_api.adapters.learnings import IncidentLearnings
+from guard_api.adapters.notification_channels import ChannelRequests, NotificationChannels
 from guard_api.adapters.ratelimit import TenantRateLimiter
 from guard_api.config import Settings
 from guard_api.drivers.commands import KafkaPublisher
@@ -33,10 +34,11 @@ from guard_api.drivers.incidents import IncidentRepository
 
 @dataclass(frozen=True, slots=True)
 class RequestScope:
-    """One request's connection and the incident use cases sharing it."""
+    """One request's connection and the use cases sharing it."""
 
     connection: AsyncConnection
     publisher: KafkaPublisher
+    channels: NotificationChannels
 
     @property
     def incidents(self) -> IncidentQueries:
@@ -64,6 +66,10 @@ class RequestScope:
     def costs(self) -> CostQueries:
         return CostQueries(self.connection, analytics_settings())
 
+    @property
+    def notification_channels(self) -> ChannelRequests:
+        return self.channels.on(self.connection)
+
 
 #: The incident routers' name for the same scope.
 IncidentScope = RequestScope
@@ -88,6 +94,8 @@ class Gateway:
             timeout_s=settings.kafka_timeout_s,
         )
         self.exports = ExportsService(settings, self.connection)
+        # Channel commands go through the same publisher as incident commands (another topic).
+        self.notification_channels = NotificationChannels(settings, self.publisher)
 
     async def start(self) -> None:
         await self.publisher.start()
@@ -127,7 +135,7 @@ class Gateway:
     @asynccontextmanager
     async def scope(self) -> AsyncIterator[RequestScope]:
         async with self.connection() as conn:
-            yield RequestScope(conn, self.publisher)
+            yield RequestScope(conn, self.publisher, self.notification_channels)
 
     #: The incident routers' name for the same scope.
     incident_scope = scope

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from guard_api.adapters.analytics_ports import CostQueriesPort, IncidentAnalyticsPort
 from guard_api.adapters.auth import Principal, TokenVerifier
 from guard_api.adapters.exports_ports import ExportsPort
+from guard_api.adapters.notification_channels_ports import NotificationChannelsPort
 from guard_api.config import Settings
 from guard_contracts.api.common import CommandAccepted
 from guard_contracts.api.evidence import Evidence, Proof
@@ -90,7 +91,8 @@ class LearningsReads(Protocol):
 
 
 class RequestScopePort(Protocol):
-    """One request's database connection and the analytics and cost use cases on it."""
+    """One request's database connection and the analytics, cost and notification-channel use
+    cases on it."""
 
     @property
     def connection(self) -> Any: ...
@@ -98,6 +100,8 @@ class RequestScopePort(Protocol):
     def analytics(self) -> IncidentAnalyticsPort: ...
     @property
     def costs(self) -> CostQueriesPort: ...
+    @property
+    def notification_channels(self) -> NotificationChannelsPort: ...
 
 
 class IncidentScopePort(Protocol):

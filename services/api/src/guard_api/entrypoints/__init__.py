@@ -19,6 +19,7 @@ from guard_api.entrypoints import (
     health,
     incident_item,
     incident_lists,
+    notification_channels,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -26,6 +27,7 @@ ROUTERS: list[APIRouter] = [
     export_history.router,
     exports_routes.router,
     costs_routes.router,
+    notification_channels.router,
     incident_lists.router,
     analytics_routes.router,
     incident_item.router,  # last: /{incident_id}
