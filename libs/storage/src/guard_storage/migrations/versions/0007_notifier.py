@@ -1,7 +1,7 @@
 """notifier tables: channels, subscriptions, delivery ledger
 
 Revision ID: 0007_notifier
-Revises: 0005_ingest_watermarks
+Revises: 0006_exports_history
 """
 
 from collections.abc import Sequence
