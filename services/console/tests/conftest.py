@@ -78,7 +78,7 @@ async def serve(app: Any) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def running_analytics(kafka: str, database_url: str, topics: Topics) -> AsyncIterator[None]:
-    from guard_analytics.config import AnalyticsSettings
+    from guard_analytics.config import Settings as AnalyticsSettings
     from guard_analytics.main import create_app
 
     settings = AnalyticsSettings(
@@ -109,9 +109,9 @@ async def running_exporter(kafka: str, database_url: str, topics: Topics) -> Asy
     settings = Settings(
         database_url=database_url,
         kafka_bootstrap_servers=kafka,
-        export_requests_topic=topics.export_requests,
-        export_results_topic=topics.export_results,
-        dlq_topic=topics.dlq,
+        topic_export_requests=topics.export_requests,
+        topic_export_results=topics.export_results,
+        topic_dlq=topics.dlq,
         group_id=f"exporter-console-{uuid.uuid4().hex[:8]}",
         signing_key=base64.b64encode(bytes(range(32))).decode(),
         retry_backoff_seconds=0.2,

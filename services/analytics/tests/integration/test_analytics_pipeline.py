@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 
 from guard_analytics.adapters.service import AnalyticsService
-from guard_analytics.config import AnalyticsSettings
+from guard_analytics.config import Settings as AnalyticsSettings
 from guard_analytics.drivers.publisher import Publisher
 from guard_analytics.main import create_app
 from guard_contracts.enums import AnomalyType

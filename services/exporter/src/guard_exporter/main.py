@@ -34,7 +34,7 @@ def create_app(
     parts = build_parts(settings, broker, renderer)
     register_export_consumer(
         broker,
-        topic=settings.export_requests_topic,
+        topic=settings.topic_export_requests,
         group_id=settings.group_id,
         processor=parts.processor,
     )

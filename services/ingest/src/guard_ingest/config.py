@@ -10,7 +10,7 @@ from guard_contracts.topics import Topics
 _DEFAULT = Topics()
 
 
-class IngestSettings(InfraSettings):
+class Settings(InfraSettings):
     model_config = SettingsConfigDict(env_prefix="GUARD_INGEST_", extra="ignore")
 
     group_id: str = "guard-ingest"

@@ -15,15 +15,15 @@ from guard_runtime.ops import create_ops_app, run_with_ops
 
 from guard_ingest.adapters.exported import ExportedRecorder
 from guard_ingest.adapters.service import IngestService
-from guard_ingest.config import IngestSettings
+from guard_ingest.config import Settings
 from guard_ingest.entrypoints.consumers import register
 from guard_ingest.entrypoints.exported import register_exported
 
 
 def create_app(
-    settings: IngestSettings | None = None,
+    settings: Settings | None = None,
 ) -> tuple[FastStream, IngestService, KafkaBroker]:
-    settings = settings or IngestSettings()
+    settings = settings or Settings()
     service = IngestService(settings)
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
@@ -43,8 +43,8 @@ def create_app(
     return app, service, broker
 
 
-async def serve(settings: IngestSettings | None = None) -> None:
-    settings = settings or IngestSettings()
+async def serve(settings: Settings | None = None) -> None:
+    settings = settings or Settings()
     configure_logging("guard-ingest", settings.log_level)
     app, service, broker = create_app(settings)
 

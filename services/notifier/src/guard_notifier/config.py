@@ -12,7 +12,7 @@ from pydantic_settings import SettingsConfigDict
 from guard_contracts.topics import DEFAULT_TOPICS
 
 
-class NotifierSettings(InfraSettings):
+class Settings(InfraSettings):
     model_config = SettingsConfigDict(env_prefix="GUARD_NOTIFIER_", extra="ignore")
 
     # ``environment`` comes from InfraSettings (production unless told otherwise): outside

@@ -14,14 +14,14 @@ from guard_runtime.logging import configure_logging
 from guard_runtime.ops import create_ops_app, run_with_ops
 
 from guard_notifier.adapters.service import NotifierService
-from guard_notifier.config import NotifierSettings
+from guard_notifier.config import Settings
 from guard_notifier.entrypoints.consumers import register
 
 
 def create_app(
-    settings: NotifierSettings | None = None,
+    settings: Settings | None = None,
 ) -> tuple[FastStream, NotifierService, KafkaBroker]:
-    settings = settings or NotifierSettings()
+    settings = settings or Settings()
     service = NotifierService(settings)
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
@@ -36,8 +36,8 @@ def create_app(
     return app, service, broker
 
 
-async def serve(settings: NotifierSettings | None = None) -> None:
-    settings = settings or NotifierSettings()
+async def serve(settings: Settings | None = None) -> None:
+    settings = settings or Settings()
     configure_logging("guard-notifier", settings.log_level)
     app, service, broker = create_app(settings)
 

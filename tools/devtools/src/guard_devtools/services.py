@@ -67,7 +67,7 @@ def ingest_settings_values(
 
 @dataclass
 class RunningIngest:
-    settings: Any  # guard_ingest.config.IngestSettings
+    settings: Any  # guard_ingest.config.Settings
     service: Any  # guard_ingest.adapters.service.IngestService
 
 
@@ -76,7 +76,7 @@ async def run_ingest(
     kafka_bootstrap: str, database_url: str, topics: Topics, **overrides: Any
 ) -> AsyncIterator[RunningIngest]:
     """The ingest service in this process and event loop; stopped gracefully on exit."""
-    from guard_ingest.config import IngestSettings
+    from guard_ingest.config import Settings as IngestSettings
     from guard_ingest.main import create_app
 
     settings = IngestSettings(
@@ -199,7 +199,7 @@ def notifier_settings_values(
 
 @dataclass
 class RunningNotifier:
-    settings: Any  # guard_notifier.config.NotifierSettings
+    settings: Any  # guard_notifier.config.Settings
     service: Any  # guard_notifier.adapters.service.NotifierService
 
 
@@ -208,7 +208,7 @@ async def run_notifier(
     kafka_bootstrap: str, database_url: str, topics: Topics, **overrides: Any
 ) -> AsyncIterator[RunningNotifier]:
     """The notifier service in this process and event loop; stopped gracefully on exit."""
-    from guard_notifier.config import NotifierSettings
+    from guard_notifier.config import Settings as NotifierSettings
     from guard_notifier.main import create_app
 
     settings = NotifierSettings(

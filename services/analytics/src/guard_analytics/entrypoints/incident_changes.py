@@ -17,7 +17,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 
-from guard_analytics.config import AnalyticsSettings
+from guard_analytics.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ async def keep_raw(message: StreamMessage[Any]) -> Any:
     return message.body
 
 
-def register(broker: KafkaBroker, sink: ChangeSink, settings: AnalyticsSettings) -> None:
+def register(broker: KafkaBroker, sink: ChangeSink, settings: Settings) -> None:
     @broker.subscriber(
         settings.topic_incident_changes,
         group_id=settings.incident_group_id,

@@ -34,7 +34,7 @@ from guard_ingest.adapters.metrics import (
     DUPLICATES,
     OUTBOX_PUBLISHED,
 )
-from guard_ingest.config import IngestSettings
+from guard_ingest.config import Settings
 from guard_ingest.drivers import incidents as incident_store
 from guard_ingest.drivers import outbox
 from guard_ingest.drivers import raw_events as raw_store
@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 Records = Sequence[ConsumerRecord[Any, Any]]
 
 
-def engine_config(settings: IngestSettings) -> EngineConfig:
+def engine_config(settings: Settings) -> EngineConfig:
     return EngineConfig(
         group_window=timedelta(seconds=settings.group_window_s),
         idle_timeout=timedelta(seconds=settings.idle_timeout_s),
@@ -57,7 +57,7 @@ def engine_config(settings: IngestSettings) -> EngineConfig:
 
 
 class IngestService:
-    def __init__(self, settings: IngestSettings) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.topics = settings.topics()
         self.engine = engine_config(settings)

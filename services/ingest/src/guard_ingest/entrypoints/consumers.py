@@ -19,7 +19,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 
 from guard_contracts.topics import Topics
-from guard_ingest.config import IngestSettings
+from guard_ingest.config import Settings
 
 log = logging.getLogger(__name__)
 Records = Sequence[ConsumerRecord[Any, Any]]
@@ -57,7 +57,7 @@ async def handle_batch(
         raise
 
 
-def register(broker: KafkaBroker, service: BatchSink, settings: IngestSettings) -> None:
+def register(broker: KafkaBroker, service: BatchSink, settings: Settings) -> None:
     """Cost events and incident events are consumed by separate groups (``<group_id>.cost`` and
     ``<group_id>.incidents``) so a rebalance of one never stalls the other."""
     common: dict[str, Any] = {

@@ -14,7 +14,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from guard_ingest.config import IngestSettings
+from guard_ingest.config import Settings
 from guard_ingest.entrypoints.consumers import Records, handle_batch, keep_raw
 
 
@@ -25,7 +25,7 @@ class ResultSink(Protocol):
 
 
 def register_exported(
-    broker: KafkaBroker, recorder: Callable[[], ResultSink], settings: IngestSettings
+    broker: KafkaBroker, recorder: Callable[[], ResultSink], settings: Settings
 ) -> None:
     """``recorder`` is called on the first batch (the service's pool exists by then). Same
     subscriber options and error handling as ``consumers.register``."""

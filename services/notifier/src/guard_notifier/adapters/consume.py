@@ -37,7 +37,7 @@ from guard_contracts.notifications import (
 from guard_contracts.outputs import IncidentChanged
 from guard_contracts.wire import ContractViolation, DlqReason, describe_validation_error
 from guard_notifier.adapters.metrics import CHANGES, DELIVERIES
-from guard_notifier.config import NotifierSettings
+from guard_notifier.config import Settings
 from guard_notifier.drivers import channels as channel_store
 from guard_notifier.drivers import ledger
 from guard_notifier.engines.flood import Window, admit
@@ -83,9 +83,7 @@ def decode(
     return commands, changes, dead
 
 
-async def apply_batch(
-    pool: asyncpg.Pool[Any], records: Records, settings: NotifierSettings
-) -> BatchResult:
+async def apply_batch(pool: asyncpg.Pool[Any], records: Records, settings: Settings) -> BatchResult:
     commands, changes, dead = decode(records, settings.topic_notification_commands)
     result = BatchResult(dead_letters=dead)
     now = settings.clock()
@@ -100,7 +98,7 @@ async def apply_batch(
 async def _apply_command(
     conn: asyncpg.Connection[Any],
     command: NotificationCommand,
-    settings: NotifierSettings,
+    settings: Settings,
     now: datetime,
 ) -> None:
     if isinstance(command, NotificationChannelCreate):
@@ -146,7 +144,7 @@ async def _apply_command(
 async def _route_changes(
     conn: asyncpg.Connection[Any],
     changes: Sequence[IncidentChanged],
-    settings: NotifierSettings,
+    settings: Settings,
     now: datetime,
 ) -> int:
     """Ledger rows for every (change, channel) the channel's filters accept."""

@@ -34,7 +34,7 @@ from guard_notifier.adapters.metrics import (
     QUEUE_DEPTH,
     REQUEST_SECONDS,
 )
-from guard_notifier.config import NotifierSettings
+from guard_notifier.config import Settings
 from guard_notifier.drivers import channels as channel_store
 from guard_notifier.drivers import ledger
 from guard_notifier.drivers.database import connect
@@ -63,9 +63,7 @@ def _backoff(exc: Exception) -> bool | float:
 
 
 class Dispatcher:
-    def __init__(
-        self, pool: asyncpg.Pool[Any], settings: NotifierSettings, sender: HttpSender
-    ) -> None:
+    def __init__(self, pool: asyncpg.Pool[Any], settings: Settings, sender: HttpSender) -> None:
         self.pool = pool
         self.settings = settings
         self.sender = sender

@@ -18,7 +18,7 @@ from guard_runtime.dlq import DlqPublisher
 
 from guard_notifier.adapters.consume import BatchResult, apply_batch
 from guard_notifier.adapters.dispatch import Dispatcher
-from guard_notifier.config import NotifierSettings
+from guard_notifier.config import Settings
 from guard_notifier.drivers.database import open_pool, ping
 from guard_notifier.drivers.http import HttpSender
 
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 class NotifierService:
-    def __init__(self, settings: NotifierSettings) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._pool: asyncpg.Pool[Any] | None = None
         self._dlq = DlqPublisher(settings.kafka_bootstrap_servers, settings.topic_dlq,

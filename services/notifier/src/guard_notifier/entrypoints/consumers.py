@@ -19,7 +19,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 
-from guard_notifier.config import NotifierSettings
+from guard_notifier.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ async def keep_raw(message: StreamMessage[Any]) -> Any:
     return message.body
 
 
-def register(broker: KafkaBroker, sink: BatchSink, settings: NotifierSettings) -> None:
+def register(broker: KafkaBroker, sink: BatchSink, settings: Settings) -> None:
     @broker.subscriber(
         settings.topic_incident_changes,
         settings.topic_notification_commands,
