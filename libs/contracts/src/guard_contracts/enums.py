@@ -1,4 +1,4 @@
-"""Closed vocabularies shared by every service (SPEC §2-§4)."""
+"""Closed vocabularies shared by every service (docs/product/events.md#event-types, docs/product/incidents.md#fields, docs/product/costs.md)."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ class KillswitchAction(StrEnum):
 
     @property
     def contains(self) -> bool:
-        """Stopped and frozen runs are contained (SPEC §7.4, time to containment)."""
+        """Stopped and frozen runs are contained (docs/product/analytics.md#metrics, time to containment)."""
         return self in (KillswitchAction.STOPPED, KillswitchAction.FROZEN)
 
 
@@ -151,7 +151,7 @@ INCIDENT_EXPORT_KINDS = frozenset(
 
 
 class TimelineEntryType(StrEnum):
-    """Kinds of rows in an incident's tamper-evident timeline (SPEC §3, §11)."""
+    """Kinds of rows in an incident's tamper-evident timeline (docs/product/incidents.md)."""
 
     CREATED = "created"
     EVENT_ATTACHED = "event_attached"

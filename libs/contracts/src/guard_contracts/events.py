@@ -1,4 +1,4 @@
-"""Event contracts (SPEC §2): every message on a guard topic, validated strictly.
+"""Event contracts (docs/product/events.md): every message on a guard topic, validated strictly.
 
 Every model forbids unknown fields so that a misspelt optional field is reported instead of being
 silently dropped, and every error names the offending field.
@@ -105,7 +105,7 @@ class _Strict(BaseModel):
 
 
 class EventBase(_Strict):
-    """Fields carried by every event (SPEC §2)."""
+    """Fields carried by every event (docs/product/events.md)."""
 
     event_id: uuid.UUID
     schema_version: Annotated[int, Field(ge=1, strict=True)] = 1
@@ -276,6 +276,6 @@ ANOMALY_NAMESPACE = uuid.UUID("6f1d3f55-3c0e-4a6c-9d8e-2a7f4f0b9c11")
 def anomaly_event_id(
     tenant_id: str, anomaly_type: AnomalyType, entity_type: str, entity_id: str, period: str
 ) -> uuid.UUID:
-    """Same (tenant, type, entity, period) → same id, so re-detection never duplicates (SPEC §2)."""
+    """Same (tenant, type, entity, period) → same id, so re-detection never duplicates (docs/product/events.md)."""
     name = "\x1f".join((tenant_id, anomaly_type.value, entity_type, entity_id, period))
     return uuid.uuid5(ANOMALY_NAMESPACE, name)

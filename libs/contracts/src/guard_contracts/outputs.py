@@ -1,4 +1,4 @@
-"""Events the services publish about their own results (SPEC §1)."""
+"""Events the services publish about their own results (docs/architecture.md#services)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ class ExportResult(_Output):
 
 
 class AnalyticsSnapshotCompleted(_Output):
-    """Announces that a rollup snapshot advanced (SPEC §4: the console sees complete snapshots)."""
+    """Announces that a rollup snapshot advanced (docs/product/costs.md: the console sees complete snapshots)."""
 
     event_type: Literal["analytics.snapshot_completed"] = "analytics.snapshot_completed"
     snapshot: str

@@ -1,4 +1,4 @@
-"""Default Kafka topic names (SPEC §2). Services take overrides from their settings."""
+"""Default Kafka topic names (docs/product/events.md). Services take overrides from their settings."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Decoding raw Kafka messages into events, and the dead-letter vocabulary (SPEC §2).
+"""Decoding raw Kafka messages into events, and the dead-letter vocabulary (docs/product/events.md).
 
 A consumer calls :func:`decode_event` on the raw bytes; any :class:`ContractViolation` it raises
 carries the DLQ error code and a message naming the problem.

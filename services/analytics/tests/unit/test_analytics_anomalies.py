@@ -1,4 +1,4 @@
-"""The anomaly detector (SPEC §4, §11): spike, drift, budget levels and severities."""
+"""The anomaly detector (docs/product/costs.md): spike, drift, budget levels and severities."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Export endpoints end to end: the API publishes export.requested, the real exporter (in-process)
-renders it from Postgres rows, and the API serves status and download (SPEC §6, §9)."""
+renders it from Postgres rows, and the API serves status and download (docs/product/rest-api.md#exports)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Cost rules (SPEC §4, §11): expected so far, projection, explained items, anomaly status."""
+"""Cost rules (docs/product/costs.md): expected so far, projection, explained items, anomaly status."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Evidence (O4, SPEC §8.1) and proof (O5, SPEC §8.2) bodies."""
+"""Evidence (O4, docs/product/evidence-and-proof.md#evidence) and proof (O5, docs/product/evidence-and-proof.md#proof) bodies."""
 
 from __future__ import annotations
 

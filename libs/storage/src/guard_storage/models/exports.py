@@ -1,4 +1,4 @@
-"""Tables written by the exporter service (SPEC §9)."""
+"""Tables written by the exporter service (docs/product/exports.md)."""
 
 from __future__ import annotations
 

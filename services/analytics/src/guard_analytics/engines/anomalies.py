@@ -1,4 +1,4 @@
-"""The anomaly detector (SPEC §4, §11): spike, drift, budget thresholds. Pure; money in micros.
+"""The anomaly detector (docs/product/costs.md): spike, drift, budget thresholds. Pure; money in micros.
 
 Each finding carries the ``period`` that makes its event id deterministic, so a threshold fires
 once per entity and period however often the detector runs.

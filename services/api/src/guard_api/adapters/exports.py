@@ -1,4 +1,4 @@
-"""Export use cases (SPEC §6, §9): request an export, read its status, download its artifact.
+"""Export use cases (docs/product/rest-api.md#exports): request an export, read its status, download its artifact.
 
 The API writes no table: a request is published as ``export.requested`` and the exporter creates
 the job. The gateway mints the export id so that it can tell, before the exporter has recorded

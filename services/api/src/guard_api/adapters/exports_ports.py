@@ -1,4 +1,4 @@
-"""What the export routes see of the export use cases: read models and a protocol (SPEC §6, §9).
+"""What the export routes see of the export use cases: read models and a protocol (docs/product/rest-api.md#exports).
 
 The routes import only this module; ``adapters.exports.ExportsService`` implements it and is given
 to the router by the composition root (``main``).

@@ -1,4 +1,4 @@
-"""Incident lists and detail (SPEC §6): tenant scoping, filters_applied, pagination.
+"""Incident lists and detail (docs/product/rest-api.md): tenant scoping, filters_applied, pagination.
 
 The lists are the hottest reads: their rows go straight to JSON bytes (``mapping.summary_json``)
 instead of through a pydantic model per item; the routes' ``response_model`` still documents the
@@ -127,6 +127,6 @@ class IncidentQueries:
     async def detail(self, tenant_id: str, incident_id: UUID) -> IncidentDetail:
         row = await self._repo.get(tenant_id, incident_id)
         if row is None:
-            # Another tenant's incident answers exactly like a missing one (SPEC §5).
+            # Another tenant's incident answers exactly like a missing one (docs/product/auth.md).
             raise NotFound("incident")
         return detail(row)

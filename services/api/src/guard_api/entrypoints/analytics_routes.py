@@ -1,4 +1,4 @@
-"""Incident analytics endpoints (SPEC §6, §7.1–§7.5), fixed paths under /api/v1/incidents.
+"""Incident analytics endpoints (docs/product/rest-api.md#analytics), fixed paths under /api/v1/incidents.
 
 The module's ``router`` is listed in ``guard_api.entrypoints.ROUTERS`` before the incident item
 router, so these paths match before ``/{incident_id}``; the use cases come from the request scope.
@@ -48,7 +48,7 @@ def create_router() -> APIRouter:
     @router.get(
         "/patterns",
         response_model=PatternsPublic,
-        summary="Clusters, severity spikes and cascades (SPEC §7.1)",
+        summary="Clusters, severity spikes and cascades (docs/product/analytics.md#patterns)",
     )
     async def incident_patterns(
         tenant: CurrentTenant,
@@ -62,7 +62,7 @@ def create_router() -> APIRouter:
     @router.get(
         "/recurring",
         response_model=RecurringPublic,
-        summary="Recurring incidents by fingerprint (SPEC §7.2)",
+        summary="Recurring incidents by fingerprint (docs/product/analytics.md#recurrence)",
     )
     async def incident_recurrence(
         tenant: CurrentTenant,
@@ -78,7 +78,7 @@ def create_router() -> APIRouter:
     @router.get(
         "/cost-impact",
         response_model=CostImpactPublic,
-        summary="Cost impact by category and resolution (SPEC §7.3)",
+        summary="Cost impact by category and resolution (docs/product/analytics.md#cost-impact)",
     )
     async def incident_cost_impact(
         tenant: CurrentTenant,
@@ -92,7 +92,7 @@ def create_router() -> APIRouter:
     @router.get(
         "/metrics",
         response_model=MetricsPublic,
-        summary="Counts, MTTA, MTTR, containment and SLA (SPEC §7.4)",
+        summary="Counts, MTTA, MTTR, containment and SLA (docs/product/analytics.md#metrics)",
     )
     async def incident_metrics(
         tenant: CurrentTenant,
@@ -105,7 +105,7 @@ def create_router() -> APIRouter:
     @router.get(
         "/historical/trend",
         response_model=HistoricalTrendPublic,
-        summary="Incidents per period (SPEC §7.5)",
+        summary="Incidents per period (docs/product/analytics.md#historical)",
         responses=error_responses(400),
     )
     async def historical_trend(
@@ -120,7 +120,7 @@ def create_router() -> APIRouter:
     @router.get(
         "/historical/distribution",
         response_model=HistoricalDistributionPublic,
-        summary="Incidents by category, severity and cause (SPEC §7.5)",
+        summary="Incidents by category, severity and cause (docs/product/analytics.md#historical)",
         responses=error_responses(400),
     )
     async def historical_distribution(
@@ -136,7 +136,7 @@ def create_router() -> APIRouter:
     @router.get(
         "/historical/cost-trend",
         response_model=HistoricalCostTrendPublic,
-        summary="Incident cost per period (SPEC §7.5)",
+        summary="Incident cost per period (docs/product/analytics.md#historical)",
         responses=error_responses(400),
     )
     async def historical_cost_trend(

@@ -1,4 +1,4 @@
-"""Cost endpoints (SPEC §4, §11): /guard/costs/summary, /explained, /incidents.
+"""Cost endpoints (docs/product/costs.md): /guard/costs/summary, /explained, /incidents.
 
 The module's ``router`` is listed in ``guard_api.entrypoints.ROUTERS``.
 """

@@ -1,4 +1,4 @@
-"""Export endpoints (SPEC §6, §9): request an evidence bundle, SOC2 report or executive debrief;
+"""Export endpoints (docs/product/rest-api.md#exports): request an evidence bundle, SOC2 report or executive debrief;
 read an export's status; download its artifact; fetch the bundle signing keys.
 
 The module's ``router`` is listed in ``guard_api.entrypoints.ROUTERS``; the export use cases

@@ -1,4 +1,4 @@
-"""Fixed-path incident lists (SPEC §6). Registered before the ``/{incident_id}`` router."""
+"""Fixed-path incident lists (docs/product/rest-api.md). Registered before the ``/{incident_id}`` router."""
 
 from __future__ import annotations
 

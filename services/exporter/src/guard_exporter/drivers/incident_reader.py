@@ -1,4 +1,4 @@
-"""Read-only access to the incident data ingest and analytics own (SPEC §1: one writer per table).
+"""Read-only access to the incident data ingest and analytics own (docs/architecture.md#services: one writer per table).
 
 Tables: incidents, incident_events, killswitch_events, cost_events (ingest).
 

@@ -1,4 +1,4 @@
-"""The signed evidence bundle (SPEC §9): four data files, a manifest of their SHA-256, Ed25519.
+"""The signed evidence bundle (docs/product/exports.md): four data files, a manifest of their SHA-256, Ed25519.
 
 The bundle hash is ``sha256`` of the lines ``"<sha256>  <name>\\n"`` of the data files in manifest
 order — the output of ``sha256sum incident.json timeline.json events.jsonl run_steps.jsonl`` — so an

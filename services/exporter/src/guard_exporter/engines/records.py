@@ -1,4 +1,4 @@
-"""Plain data the renderers work on. Adapters build these from driver rows (SPEC §3, §9).
+"""Plain data the renderers work on. Adapters build these from driver rows (docs/product/incidents.md#fields, docs/product/exports.md).
 
 The high-volume rows (timeline, events, steps) are NamedTuples: ten thousands of them are built per
 export, and a tuple is several times cheaper to build than a frozen dataclass.
@@ -92,7 +92,7 @@ class RunStep(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class SimilarIncident:
-    """A resolved incident of the same tenant, for learnings (SPEC §7.6)."""
+    """A resolved incident of the same tenant, for learnings (docs/product/analytics.md#learnings)."""
 
     incident_id: uuid.UUID
     fingerprint: str

@@ -1,4 +1,4 @@
-"""One entry point for every export: spec + data + signing key → artifact (SPEC §9)."""
+"""One entry point for every export: spec + data + signing key → artifact (docs/product/exports.md)."""
 
 from __future__ import annotations
 
