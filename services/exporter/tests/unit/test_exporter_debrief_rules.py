@@ -158,6 +158,20 @@ def test_spend_in_one_bucket_adds_up() -> None:
     assert [b.cost_micros for b in series if b.cost_micros] == [12]
 
 
+def test_report_money_shows_cents_and_keeps_sub_cent_digits() -> None:
+    from guard_exporter.engines.serialize import usd_display
+
+    cases = (0, 2_500_000, 1_204_500_000, 250_000_000_000, 12_345, 493_800)
+    assert [usd_display(m) for m in cases] == [
+        "0.00",
+        "2.50",
+        "1,204.50",
+        "250,000.00",
+        "0.012345",
+        "0.4938",
+    ]
+
+
 def test_chart_values_and_units_are_labelled() -> None:
     assert [usd_label(v) for v in (0, 0.372, 12.4, 1204, 12_300)] == [
         "$0",

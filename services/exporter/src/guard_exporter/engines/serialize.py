@@ -27,8 +27,12 @@ def usd_text(micros: int | None) -> str | None:
 
 
 def usd_display(micros: int) -> str:
-    """Exact USD for people, with thousands separators: ``250,000``, ``1,204.5``, ``0.012345``."""
-    return format(micros_to_usd(micros).normalize(), ",f")
+    """Exact USD for people, with thousands separators and at least the cents: ``250,000.00``,
+    ``1,204.50``, ``2.50``; sub-cent amounts keep their digits (``0.012345``), nothing is rounded."""
+    usd = micros_to_usd(micros).normalize()
+    exponent = usd.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < -2 else 2
+    return format(usd, f",.{places}f")
 
 
 def iso(value: datetime | None) -> str | None:
