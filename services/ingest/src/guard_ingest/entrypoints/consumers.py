@@ -7,21 +7,18 @@ the consumer rewinds to the batch's first offsets and the batch is delivered aga
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from faststream.message import StreamMessage
+from guard_runtime.batches import handle_batch, keep_raw
 
 from guard_contracts.topics import Topics
 from guard_ingest.config import Settings
 
-log = logging.getLogger(__name__)
 Records = Sequence[ConsumerRecord[Any, Any]]
 
 
@@ -33,28 +30,6 @@ class BatchSink(Protocol):
     async def apply_cost_batch(self, records: Records) -> None: ...
 
     async def apply_incident_batch(self, records: Records) -> None: ...
-
-
-async def keep_raw(message: StreamMessage[Any]) -> Any:
-    """Skip FastStream's JSON decoding: the contracts decode (and dead-letter) each record."""
-    return message.body
-
-
-def _records(message: KafkaMessage) -> Records:
-    raw = message.raw_message
-    return raw if isinstance(raw, tuple) else (raw,)
-
-
-async def handle_batch(
-    apply: Callable[[Records], Awaitable[None]], message: KafkaMessage, backoff_s: float
-) -> None:
-    records = _records(message)
-    try:
-        await apply(records)
-    except Exception:
-        log.exception("batch failed; it will be re-delivered", extra={"records": len(records)})
-        await asyncio.sleep(backoff_s)  # don't spin against a database that is down
-        raise
 
 
 def register(broker: KafkaBroker, service: BatchSink, settings: Settings) -> None:

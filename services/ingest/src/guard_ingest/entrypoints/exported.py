@@ -13,9 +13,10 @@ from typing import Protocol
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from guard_runtime.batches import handle_batch, keep_raw
 
 from guard_ingest.config import Settings
-from guard_ingest.entrypoints.consumers import Records, handle_batch, keep_raw
+from guard_ingest.entrypoints.consumers import Records
 
 
 class ResultSink(Protocol):

@@ -8,8 +8,6 @@ letters were acknowledged; on an error the batch comes again (the ledger ignores
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -17,20 +15,13 @@ from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from faststream.message import StreamMessage
+from guard_runtime.batches import handle_batch, keep_raw
 
 from guard_notifier.config import Settings
-
-log = logging.getLogger(__name__)
 
 
 class BatchSink(Protocol):
     async def apply_batch(self, records: Sequence[ConsumerRecord[Any, Any]]) -> object: ...
-
-
-async def keep_raw(message: StreamMessage[Any]) -> Any:
-    """Skip FastStream's decoding: the adapter validates (and dead-letters) each record."""
-    return message.body
 
 
 def register(broker: KafkaBroker, sink: BatchSink, settings: Settings) -> None:
@@ -46,11 +37,4 @@ def register(broker: KafkaBroker, sink: BatchSink, settings: Settings) -> None:
         decoder=keep_raw,
     )
     async def on_batch(body: list[bytes], message: KafkaMessage) -> None:
-        raw = message.raw_message
-        records = raw if isinstance(raw, tuple) else (raw,)
-        try:
-            await sink.apply_batch(records)
-        except Exception:
-            log.exception("batch failed; it will be re-delivered", extra={"n": len(records)})
-            await asyncio.sleep(settings.retry_backoff_s)  # don't spin against a database down
-            raise
+        await handle_batch(sink.apply_batch, message, settings.retry_backoff_s)
