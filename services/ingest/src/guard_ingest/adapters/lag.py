@@ -59,7 +59,10 @@ class LagMonitor:
                 STREAM_TIME.labels(topic, str(partition)).set(at.timestamp())
 
     def behind(self, threshold: int, now: datetime | None = None) -> str | None:
-        """None when at most ``threshold`` records are behind, else a sentence saying how far."""
+        """None when at most ``threshold`` records are behind, else a sentence saying how far.
+        Until the lag has been read once, ingest does not know, so it does not claim to be ready."""
+        if self.checked_at is None:
+            return "catching up: consumer lag not measured yet"
         total = sum(self.lag.values())
         if total <= threshold:
             return None
