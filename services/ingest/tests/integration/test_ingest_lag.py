@@ -42,7 +42,14 @@ async def test_readyz_says_catching_up_while_a_backlog_drains(
             return answer
 
         await eventually(readyz, lambda r: r.status_code == 200, within_s=120)
-        metrics = (await client.get("/metrics")).text
+
+        def drained(answer: httpx.Response) -> bool:
+            # Ready means at most ready_max_lag behind; the gauges reach 0 once all is applied.
+            lines = [line for line in answer.text.splitlines()
+                     if line.startswith("guard_ingest_consumer_lag{") and topics.cost_events in line]  # fmt: skip
+            return bool(lines) and all(line.endswith(" 0.0") for line in lines)
+
+        metrics = (await eventually(lambda: client.get("/metrics"), drained, within_s=60)).text
     not_ready = [body for status, body in seen if status == 503]
     assert not_ready, seen
     assert all(body["detail"].startswith("catching up: ") for body in not_ready)
