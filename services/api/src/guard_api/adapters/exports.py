@@ -44,7 +44,7 @@ from guard_api.drivers.commands import KafkaPublisher, PublishFailed
 from guard_api.drivers.exports import ExportJobReader
 from guard_api.engines import export_ids
 from guard_contracts.enums import EXPORT_FORMATS, ExportFormat, ExportKind, ExportStatus
-from guard_contracts.events import ExportRequested
+from guard_contracts.events import AuditPeriodExportRequested, ExportRequested
 from guard_contracts.wire import encode
 
 #: Said of the development key wherever it is listed (docs/exports.md, "Signing").
@@ -132,23 +132,7 @@ class ExportsService:
             export_reason=body.export_reason,
             prepared_for=body.prepared_for,
         )
-        try:
-            await self._publisher.publish(principal.tenant_id, encode(event))
-        except PublishFailed as exc:
-            raise Unavailable("unavailable", f"the export was not requested: {exc}") from exc
-        self._remember(
-            principal.tenant_id,
-            ExportPublic(
-                export_id=export_id,
-                incident_id=incident_id,
-                kind=kind,
-                format=body.format,
-                status=ExportStatus.PENDING,
-                requested_by=principal.subject,
-                requested_at=event.occurred_at,
-                links=links(export_id),
-            ),
-        )
+        await self._publish_pending(principal, event, incident_id, kind, body.format)
         job = await _wait_for(self._job, principal.tenant_id, export_id, wait)
         status = ExportStatus(job["status"]) if job else ExportStatus.PENDING
         return ExportAccepted(
@@ -168,6 +152,21 @@ class ExportsService:
         records the job."""
         export_id = export_ids.mint(self._key, principal.tenant_id)
         event = export_history.audit_event(principal, body, export_id)
+        await self._publish_pending(
+            principal, event, None, ExportKind.AUDIT_PERIOD, ExportFormat.ZIP
+        )
+        return export_history.audit_accepted(event)
+
+    async def _publish_pending(
+        self,
+        principal: Principal,
+        event: ExportRequested | AuditPeriodExportRequested,
+        incident_id: uuid.UUID | None,
+        kind: ExportKind,
+        fmt: ExportFormat,
+    ) -> None:
+        """Publish the request (503 when Kafka does not take it), then remember it as pending so
+        its status answers from the 202 on, before the exporter has recorded the job."""
         try:
             await self._publisher.publish(principal.tenant_id, encode(event))
         except PublishFailed as exc:
@@ -175,17 +174,16 @@ class ExportsService:
         self._remember(
             principal.tenant_id,
             ExportPublic(
-                export_id=export_id,
-                incident_id=None,
-                kind=ExportKind.AUDIT_PERIOD,
-                format=ExportFormat.ZIP,
+                export_id=event.export_id,
+                incident_id=incident_id,
+                kind=kind,
+                format=fmt,
                 status=ExportStatus.PENDING,
                 requested_by=principal.subject,
                 requested_at=event.occurred_at,
-                links=links(export_id),
+                links=links(event.export_id),
             ),
         )
-        return export_history.audit_accepted(event)
 
     async def history(
         self,
