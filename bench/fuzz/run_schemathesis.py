@@ -1,7 +1,7 @@
 """Exploratory schemathesis run against the live API — wider than CI and randomised; not in CI.
 
     export KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 DATABASE_URL=postgresql+asyncpg://guard@127.0.0.1:55432/guard
-    .venv/bin/python tools/fuzz/run_schemathesis.py [--max-examples 50] [--seed N] [--max-time S]
+    .venv/bin/python bench/fuzz/run_schemathesis.py [--max-examples 50] [--seed N] [--max-time S]
         [--phases examples,coverage,fuzzing] [--report-dir DIR] [-- extra schemathesis args]
 
 What it does: creates a throw-away database on the server of DATABASE_URL (migrated to head) and
@@ -158,13 +158,16 @@ def main() -> int:
                 "--header", f"Authorization: Bearer {token}",
                 "--generation-with-security-parameters", "false",
                 "--workers", "1",
+                # ``?wait=`` may hold a download up to 30 s by design.
+                "--request-timeout", "45",
                 "--report", "junit",
                 "--report-dir", report_dir,
                 *(["--max-time", str(args.max_time)] if args.max_time else []),
                 *args.extra,
             ]  # fmt: skip
             print(f"schemathesis seed {seed}; serving {url}; database {name}", flush=True)
-            return subprocess.run(command, check=False).returncode
+            # Run in the temporary directory: schemathesis keeps a cache in its working directory.
+            return subprocess.run(command, check=False, cwd=tmp).returncode
     finally:
         asyncio.run(_admin(admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 

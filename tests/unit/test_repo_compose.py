@@ -14,7 +14,7 @@ from guard_contracts.topics import DEFAULT_TOPICS
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
-APP_SERVICES = ["ingest", "analytics", "exporter", "api"]
+APP_SERVICES = ["ingest", "analytics", "exporter", "notifier", "api"]
 
 
 def test_uses_the_official_images() -> None:
@@ -66,4 +66,4 @@ def test_kafka_is_kraft_and_does_not_create_topics_implicitly() -> None:
     env = SERVICES["kafka"]["environment"]
     assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
     assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
-    assert len(DEFAULT_TOPICS.all()) == 10
+    assert len(DEFAULT_TOPICS.all()) == 11  # with guard.notification-commands.v1

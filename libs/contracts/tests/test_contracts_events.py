@@ -1,4 +1,4 @@
-"""Valid and invalid examples for every event type (SPEC §2)."""
+"""Valid and invalid examples for every event type (docs/product/events.md)."""
 
 from __future__ import annotations
 

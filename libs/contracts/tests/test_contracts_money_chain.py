@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from guard_contracts.chain import link_hash, verify_chain
+from guard_contracts.chain import ChainVerdict, link_hash, verify_chain
 from guard_contracts.money import micros_to_cents, micros_to_usd, usd_to_micros
 
 
@@ -69,3 +69,71 @@ def test_a_removed_entry_breaks_the_chain() -> None:
 
 def test_hash_ignores_key_order() -> None:
     assert link_hash(None, {"a": 1, "b": 2}) == link_hash(None, {"b": 2, "a": 1})
+
+
+Links = list[tuple[dict[str, object], str | None, str]]
+
+
+def _head(links: Links) -> tuple[str, int]:
+    return links[-1][2], len(links)
+
+
+def _bound(links: Links, head: tuple[str, int]) -> ChainVerdict:
+    return verify_chain(links, expected_head=head[0], expected_length=head[1])
+
+
+def test_a_chain_bound_to_its_recorded_head_verifies() -> None:
+    links = _chain(ENTRIES)
+    verdict = _bound(links, _head(links))
+    assert verdict.verified
+    assert verdict.head_bound
+    assert verdict.problems == ()
+
+
+def test_truncating_the_newest_entries_is_caught_by_the_head() -> None:
+    links = _chain(ENTRIES)
+    head = _head(links)
+    # What is left is a perfectly consistent chain: only the recorded head and length tell.
+    assert verify_chain(links[:3]).verified
+    verdict = _bound(links[:3], head)
+    assert not verdict.verified
+    assert verdict.problems == ("the timeline has 3 entries but the incident records 5",)
+
+
+def test_deleting_an_entry_in_the_middle_is_named() -> None:
+    links = _chain(ENTRIES)
+    head = _head(links)
+    del links[2]
+    verdict = _bound(links, head)
+    assert not verdict.verified
+    assert verdict.first_broken_sequence == 3
+    assert "entries are missing, duplicated or out of order" in verdict.problems[0]
+
+
+def test_reordered_entries_are_caught() -> None:
+    links = _chain(ENTRIES)
+    head = _head(links)
+    links[1], links[2] = links[2], links[1]
+    verdict = _bound(links, head)
+    assert not verdict.verified
+    assert verdict.first_broken_sequence == 2
+
+
+def test_an_edited_payload_is_named_even_with_the_right_length() -> None:
+    links = _chain(ENTRIES)
+    head = _head(links)
+    entry, prev, digest = links[4]
+    links[4] = ({**entry, "data": {"calls": 0}}, prev, digest)
+    verdict = _bound(links, head)
+    assert not verdict.verified
+    assert verdict.problems[0] == "entry 5 was changed after it was written"
+
+
+def test_a_rewritten_chain_with_a_forged_head_is_caught() -> None:
+    """Re-hashing every link after an edit keeps the links consistent; the head does not move."""
+    links = _chain(ENTRIES)
+    head = _head(links)
+    forged = _chain([*ENTRIES[:4], {**ENTRIES[4], "data": {"calls": 0}}])
+    verdict = _bound(forged, head)
+    assert not verdict.verified
+    assert verdict.problems == ("the timeline does not end at the head recorded on the incident",)

@@ -75,3 +75,22 @@ async def test_ops_app_answers_health_readiness_and_metrics() -> None:
         metrics = await client.get("/metrics")
         assert metrics.status_code == 200
         assert "python_info" in metrics.text
+
+
+async def test_readiness_may_say_why_it_is_not_ready() -> None:
+    answer: dict[str, tuple[bool, str | None]] = {"value": (False, "catching up: 12 records")}
+
+    def readiness() -> tuple[bool, str | None]:
+        return answer["value"]
+
+    app = create_ops_app("demo", readiness)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://ops") as client:
+        busy = await client.get("/readyz")
+        assert busy.status_code == 503
+        assert busy.json() == {"status": "not_ready", "service": "demo",
+                               "detail": "catching up: 12 records"}  # fmt: skip
+        answer["value"] = (True, None)
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json() == {"status": "ready", "service": "demo"}

@@ -27,9 +27,9 @@ def exporter_settings(database_url: str, kafka: str, topics: Topics, **overrides
     values: dict[str, Any] = {
         "database_url": database_url,
         "kafka_bootstrap_servers": kafka,
-        "export_requests_topic": topics.export_requests,
-        "export_results_topic": topics.export_results,
-        "dlq_topic": topics.dlq,
+        "topic_export_requests": topics.export_requests,
+        "topic_export_results": topics.export_results,
+        "topic_dlq": topics.dlq,
         "group_id": f"exporter-test-{uuid.uuid4().hex[:8]}",
         "signing_key": base64.b64encode(SEED).decode(),
         "retry_backoff_seconds": 0.2,

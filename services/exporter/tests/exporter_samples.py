@@ -226,11 +226,8 @@ def sample_rows(
         "timeline_head": timeline[-1]["hash"],
         "updated_at": resolved_at,
     }
-    spend = [
-        {"day": (base + timedelta(days=d)).date(), "cost_micros": (40 + 7 * (d % 3)) * 1_000_000}
-        for d in range(-7, 8)
-    ]
-    spend[7]["cost_micros"] = 420_000_000
+    # The run's billed calls, as the spend query would return them (finer than any bucket).
+    spend = [{"start": s["occurred_at"], "cost_micros": s["cost_micros"]} for s in steps]
     similar = [
         {
             "incident_id": uuid.uuid5(incident_id, f"similar-{i}"),

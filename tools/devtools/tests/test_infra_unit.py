@@ -104,6 +104,7 @@ def test_topic_specs_cover_the_spec_defaults() -> None:
         "guard.analytics-results.v1",
         "guard.export-requests.v1",
         "guard.export-results.v1",
+        "guard.notification-commands.v1",
         "guard.dlq.v1",
     }
     by_name = {spec.name: spec for spec in infra.TOPIC_SPECS}

@@ -1,4 +1,4 @@
-"""Closed vocabularies shared by every service (SPEC §2-§4)."""
+"""Closed vocabularies shared by every service (docs/product/events.md#event-types, docs/product/incidents.md#fields, docs/product/costs.md)."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ class KillswitchAction(StrEnum):
 
     @property
     def contains(self) -> bool:
-        """Stopped and frozen runs are contained (SPEC §7.4, time to containment)."""
+        """Stopped and frozen runs are contained (docs/product/analytics.md#metrics, time to containment)."""
         return self in (KillswitchAction.STOPPED, KillswitchAction.FROZEN)
 
 
@@ -120,6 +120,8 @@ class ExportKind(StrEnum):
     EVIDENCE = "evidence"
     SOC2 = "soc2"
     EXECUTIVE_DEBRIEF = "executive_debrief"
+    #: Every incident of a tenant in a period, as one signed ZIP (docs/exports.md).
+    AUDIT_PERIOD = "audit_period"
 
 
 class ExportFormat(StrEnum):
@@ -140,11 +142,16 @@ EXPORT_FORMATS: dict[ExportKind, frozenset[ExportFormat]] = {
     ExportKind.EVIDENCE: frozenset({ExportFormat.JSON, ExportFormat.ZIP}),
     ExportKind.SOC2: frozenset({ExportFormat.PDF}),
     ExportKind.EXECUTIVE_DEBRIEF: frozenset({ExportFormat.PDF}),
+    ExportKind.AUDIT_PERIOD: frozenset({ExportFormat.ZIP}),
 }
+#: The kinds that export one incident (``export.requested``); the others cover a period.
+INCIDENT_EXPORT_KINDS = frozenset(
+    {ExportKind.EVIDENCE, ExportKind.SOC2, ExportKind.EXECUTIVE_DEBRIEF}
+)
 
 
 class TimelineEntryType(StrEnum):
-    """Kinds of rows in an incident's tamper-evident timeline (SPEC §3, §11)."""
+    """Kinds of rows in an incident's tamper-evident timeline (docs/product/incidents.md)."""
 
     CREATED = "created"
     EVENT_ATTACHED = "event_attached"
@@ -152,3 +159,5 @@ class TimelineEntryType(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
     AUTO_RESOLVED = "auto_resolved"
+    #: An artifact of the incident was exported (who, what, its SHA-256); from export results.
+    EXPORTED = "exported"

@@ -1,4 +1,4 @@
-"""Event contracts (SPEC §2): every message on a guard topic, validated strictly.
+"""Event contracts (docs/product/events.md): every message on a guard topic, validated strictly.
 
 Every model forbids unknown fields so that a misspelt optional field is reported instead of being
 silently dropped, and every error names the offending field.
@@ -26,13 +26,16 @@ from pydantic import (
 
 from guard_contracts.enums import (
     EXPORT_FORMATS,
+    INCIDENT_EXPORT_KINDS,
     AnomalyType,
     BudgetType,
     CallStatus,
+    Category,
     CommandResolutionMethod,
     ExportFormat,
     ExportKind,
     KillswitchAction,
+    LifecycleState,
     Severity,
     TriggerType,
 )
@@ -102,7 +105,7 @@ class _Strict(BaseModel):
 
 
 class EventBase(_Strict):
-    """Fields carried by every event (SPEC §2)."""
+    """Fields carried by every event (docs/product/events.md)."""
 
     event_id: uuid.UUID
     schema_version: Annotated[int, Field(ge=1, strict=True)] = 1
@@ -235,11 +238,35 @@ class ExportRequested(EventBase):
 
     @model_validator(mode="after")
     def _format_fits_kind(self) -> ExportRequested:
+        if self.kind not in INCIDENT_EXPORT_KINDS:
+            raise ValueError(f"kind {self.kind} is requested with export.audit_period_requested")
         allowed = EXPORT_FORMATS[self.kind]
         if self.format not in allowed:
             names = ", ".join(sorted(allowed))
             raise ValueError(f"format {self.format} is not available for {self.kind}; use {names}")
         return self
+
+
+class AuditPeriodFilters(_Strict):
+    """Optional narrowing of an audit-period export; each list matches any of its values."""
+
+    severities: list[Severity] | None = None
+    categories: list[Category] | None = None
+    lifecycle_states: list[LifecycleState] | None = None
+
+
+class AuditPeriodExportRequested(EventBase):
+    """Every incident of the tenant created in [period_from, period_to), as one signed ZIP
+    (no incident when the period is empty)."""
+
+    event_type: Literal["export.audit_period_requested"] = "export.audit_period_requested"
+    export_id: uuid.UUID
+    period_from: AwareDatetime
+    period_to: AwareDatetime
+    filters: AuditPeriodFilters = AuditPeriodFilters()
+    requested_by: ShortText
+    export_reason: LongText | None = None
+    prepared_for: ShortText | None = None
 
 
 #: The namespace for deterministic anomaly event ids.
@@ -249,6 +276,6 @@ ANOMALY_NAMESPACE = uuid.UUID("6f1d3f55-3c0e-4a6c-9d8e-2a7f4f0b9c11")
 def anomaly_event_id(
     tenant_id: str, anomaly_type: AnomalyType, entity_type: str, entity_id: str, period: str
 ) -> uuid.UUID:
-    """Same (tenant, type, entity, period) → same id, so re-detection never duplicates (SPEC §2)."""
+    """Same (tenant, type, entity, period) → same id, so re-detection never duplicates (docs/product/events.md)."""
     name = "\x1f".join((tenant_id, anomaly_type.value, entity_type, entity_id, period))
     return uuid.uuid5(ANOMALY_NAMESPACE, name)

@@ -1,4 +1,4 @@
-"""The incident as other services and the console see it (SPEC §3, §6)."""
+"""The incident as other services and the console see it (docs/product/incidents.md#fields, docs/product/rest-api.md#lists)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from guard_contracts.events import UsdNumber
 
 
 class IncidentSummary(BaseModel):
-    """A list item (SPEC §6)."""
+    """A list item (docs/product/rest-api.md)."""
 
     model_config = ConfigDict(frozen=True, from_attributes=True)
 
@@ -45,7 +45,7 @@ class IncidentSummary(BaseModel):
 
 
 class IncidentDetail(IncidentSummary):
-    """Every field of SPEC §3."""
+    """Every field of docs/product/incidents.md."""
 
     description: str
     source_type: SourceType

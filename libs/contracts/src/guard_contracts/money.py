@@ -1,4 +1,4 @@
-"""Exact money: USD as Decimal on the wire, integer micro-dollars in storage (SPEC §2)."""
+"""Exact money: USD as Decimal on the wire, integer micro-dollars in storage (docs/product/events.md)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def micros_to_usd(micros: int) -> Decimal:
 
 
 def micros_to_cents(micros: int) -> int:
-    """Cents = exact USD × 100, rounded half up once (SPEC §11)."""
+    """Cents = exact USD × 100, rounded half up once (docs/product/costs.md#money)."""
     return int((Decimal(micros) / 10_000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 

@@ -1,4 +1,4 @@
-"""Events the services publish about their own results (SPEC §1)."""
+"""Events the services publish about their own results (docs/architecture.md#services)."""
 
 from __future__ import annotations
 
@@ -41,17 +41,20 @@ class IncidentChanged(_Output):
 class ExportResult(_Output):
     event_type: Literal["export.result"] = "export.result"
     export_id: uuid.UUID
-    incident_id: uuid.UUID
+    #: None for an export of many incidents (``audit_period``).
+    incident_id: uuid.UUID | None = None
     kind: ExportKind
     format: ExportFormat
     status: ExportStatus
     sha256: str | None = None
     size_bytes: int | None = None
     error: str | None = None
+    #: Who asked for the export (the ``exported`` timeline entry names them).
+    requested_by: str | None = None
 
 
 class AnalyticsSnapshotCompleted(_Output):
-    """Announces that a rollup snapshot advanced (SPEC §4: the console sees complete snapshots)."""
+    """Announces that a rollup snapshot advanced (docs/product/costs.md: the console sees complete snapshots)."""
 
     event_type: Literal["analytics.snapshot_completed"] = "analytics.snapshot_completed"
     snapshot: str

@@ -18,6 +18,11 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from guard_contracts.notifications import (
+    NotificationChannelCreate,
+    NotificationChannelDelete,
+    NotificationChannelTest,
+)
 from guard_contracts.outputs import AnalyticsSnapshotCompleted, ExportResult, IncidentChanged
 from guard_contracts.topics import DEFAULT_TOPICS
 from guard_contracts.wire import EVENT_TYPES, DlqHeader, DlqReason
@@ -32,7 +37,13 @@ OUTPUT_TYPES: dict[str, type[BaseModel]] = {
     for model in (IncidentChanged, ExportResult, AnalyticsSnapshotCompleted)
 }
 
-Service = Literal["ingest", "analytics", "exporter", "api", "external"]
+#: Notification-channel commands: consumed by the notifier only (``notifications.decode_command``).
+NOTIFICATION_COMMAND_TYPES: dict[str, type[BaseModel]] = {
+    model.model_fields["event_type"].default: model
+    for model in (NotificationChannelCreate, NotificationChannelDelete, NotificationChannelTest)
+}
+
+Service = Literal["ingest", "analytics", "exporter", "notifier", "api", "external"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +101,7 @@ TOPICS: tuple[TopicSpec, ...] = (
         "One record per timeline entry, with the incident as it stands after it.",
         ("incident.changed",),
         ("ingest",),
-        ("analytics",),
+        ("analytics", "notifier"),
     ),
     TopicSpec(
         "analytics_results",
@@ -102,8 +113,8 @@ TOPICS: tuple[TopicSpec, ...] = (
     ),
     TopicSpec(
         "export_requests",
-        "Evidence bundle, SOC2 report and executive debrief requests.",
-        ("export.requested",),
+        "Evidence bundle, SOC2 report, executive debrief and audit-period export requests.",
+        ("export.requested", "export.audit_period_requested"),
         ("api",),
         ("exporter",),
     ),
@@ -112,14 +123,22 @@ TOPICS: tuple[TopicSpec, ...] = (
         "The outcome of each export job (completed with its digest, or failed with the error).",
         ("export.result",),
         ("exporter",),
-        (),
+        ("ingest",),
+    ),
+    TopicSpec(
+        "notification_commands",
+        "Create, delete and test a notification channel, as a person asked through the REST "
+        "gateway; the create carries the channel's signing secret.",
+        tuple(sorted(NOTIFICATION_COMMAND_TYPES)),
+        ("api",),
+        ("notifier",),
     ),
     TopicSpec(
         "dlq",
         "Records a consumer could never apply: the original bytes, key and headers, plus headers "
         "naming the source topic, partition, offset, error code and message.",
         (),
-        ("ingest", "exporter"),
+        ("ingest", "exporter", "notifier"),
         (),
         key="the original record's key",
     ),
@@ -129,11 +148,13 @@ TOPICS: tuple[TopicSpec, ...] = (
 def _model(event_type: str) -> tuple[type[BaseModel], JsonSchemaMode]:
     if event_type in EVENT_TYPES:
         return EVENT_TYPES[event_type], "validation"
+    if event_type in NOTIFICATION_COMMAND_TYPES:
+        return NOTIFICATION_COMMAND_TYPES[event_type], "validation"
     return OUTPUT_TYPES[event_type], "serialization"
 
 
 def all_event_types() -> list[str]:
-    return sorted({*EVENT_TYPES, *OUTPUT_TYPES})
+    return sorted({*EVENT_TYPES, *NOTIFICATION_COMMAND_TYPES, *OUTPUT_TYPES})
 
 
 def event_schema(event_type: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Default Kafka topic names (SPEC §2). Services take overrides from their settings."""
+"""Default Kafka topic names (docs/product/events.md). Services take overrides from their settings."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ class Topics:
     analytics_results: str = "guard.analytics-results.v1"
     export_requests: str = "guard.export-requests.v1"
     export_results: str = "guard.export-results.v1"
+    notification_commands: str = "guard.notification-commands.v1"
     dlq: str = "guard.dlq.v1"
 
     def all(self) -> list[str]:

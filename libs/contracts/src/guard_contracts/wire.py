@@ -1,4 +1,4 @@
-"""Decoding raw Kafka messages into events, and the dead-letter vocabulary (SPEC §2).
+"""Decoding raw Kafka messages into events, and the dead-letter vocabulary (docs/product/events.md).
 
 A consumer calls :func:`decode_event` on the raw bytes; any :class:`ContractViolation` it raises
 carries the DLQ error code and a message naming the problem.
@@ -14,6 +14,7 @@ import orjson
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from guard_contracts.events import (
+    AuditPeriodExportRequested,
     BudgetSet,
     CostAnomalyDetected,
     CostRecorded,
@@ -33,7 +34,8 @@ GuardEvent = Annotated[
     | IncidentAcknowledge
     | IncidentResolve
     | CostAnomalyDetected
-    | ExportRequested,
+    | ExportRequested
+    | AuditPeriodExportRequested,
     Field(discriminator="event_type"),
 ]
 EVENT_TYPES: dict[str, type[Any]] = {
@@ -47,6 +49,7 @@ EVENT_TYPES: dict[str, type[Any]] = {
         IncidentResolve,
         CostAnomalyDetected,
         ExportRequested,
+        AuditPeriodExportRequested,
     )
 }
 _ADAPTER: TypeAdapter[GuardEvent] = TypeAdapter(GuardEvent)

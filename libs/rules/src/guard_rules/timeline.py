@@ -58,7 +58,19 @@ def hash_input_of(link: TimelineLink) -> dict[str, Any]:
     )
 
 
-def verify_timeline(links: Iterable[TimelineLink]) -> ChainVerdict:
-    """Recompute the chain over the rows in sequence order; the verdict names the first break."""
+def verify_timeline(
+    links: Iterable[TimelineLink],
+    *,
+    expected_head: str | None = None,
+    expected_length: int | None = None,
+) -> ChainVerdict:
+    """Recompute the chain over the rows in sequence order; the verdict names the first break.
+
+    With the incident's recorded head (``timeline_head`` / ``timeline_length``) the chain is also
+    bound to it, which catches deleted newest entries (docs/exports.md, "Proofs")."""
     ordered = sorted(links, key=lambda link: link.sequence)
-    return verify_chain((hash_input_of(link), link.prev_hash, link.hash) for link in ordered)
+    return verify_chain(
+        ((hash_input_of(link), link.prev_hash, link.hash) for link in ordered),
+        expected_head=expected_head,
+        expected_length=expected_length,
+    )

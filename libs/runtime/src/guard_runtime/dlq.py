@@ -1,4 +1,4 @@
-"""Dead-letter publishing (SPEC §2): bad input is never lost and never stops a consumer.
+"""Dead-letter publishing (docs/product/events.md): bad input is never lost and never stops a consumer.
 
 A DLQ record carries the original value, key and headers unchanged, plus the ``DlqHeader`` headers
 naming the source topic, partition, offset, error code and message. Publish dead letters *before*

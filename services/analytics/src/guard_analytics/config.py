@@ -12,7 +12,7 @@ from pydantic_settings import SettingsConfigDict
 from guard_contracts.topics import DEFAULT_TOPICS
 
 
-class AnalyticsSettings(InfraSettings):
+class Settings(InfraSettings):
     model_config = SettingsConfigDict(env_prefix="GUARD_ANALYTICS_", extra="ignore")
 
     ops_port: int = 8082

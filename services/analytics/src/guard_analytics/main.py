@@ -14,15 +14,15 @@ from guard_runtime.logging import configure_logging
 from guard_runtime.ops import create_ops_app, run_with_ops
 
 from guard_analytics.adapters.service import AnalyticsService
-from guard_analytics.config import AnalyticsSettings
+from guard_analytics.config import Settings
 from guard_analytics.drivers.publisher import Publisher
 from guard_analytics.entrypoints import incident_changes
 
 
 def create_app(
-    settings: AnalyticsSettings | None = None,
+    settings: Settings | None = None,
 ) -> tuple[FastStream, AnalyticsService, KafkaBroker]:
-    settings = settings or AnalyticsSettings()
+    settings = settings or Settings()
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=settings.client_id,
@@ -38,8 +38,8 @@ def create_app(
     return app, service, broker
 
 
-async def serve(settings: AnalyticsSettings | None = None) -> None:
-    settings = settings or AnalyticsSettings()
+async def serve(settings: Settings | None = None) -> None:
+    settings = settings or Settings()
     configure_logging("guard-analytics", settings.log_level)
     app, service, broker = create_app(settings)
 

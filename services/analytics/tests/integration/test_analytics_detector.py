@@ -76,3 +76,53 @@ async def test_yesterday_is_judged_after_the_grace_and_only_once(
     assert tuple(Decimal(a) for a in amounts) == (20, 10)
     assert tenant_spike["severity"] == "high"
     assert Decimal(tenant_spike["deviation_pct"]) == 100
+
+
+async def test_a_jump_from_0_to_129_percent_fires_once_at_the_highest_level(
+    kafka_bootstrap: str,
+    database_url: str,
+    topics: Topics,
+    tenant_id: str,
+    db: asyncpg.Connection[Any],
+) -> None:
+    """Between two checks spend goes from nothing to 129 % of the daily budget: one
+    budget_exceeded, and the 80 % and 90 % warnings count as fired for the day."""
+    now = TODAY + timedelta(hours=15, minutes=30)
+    await db.execute(
+        "INSERT INTO budgets (tenant_id, budget_type, entity_id, daily_limit_micros, "
+        "warn_threshold_pct, hard_limit_enabled, event_id, occurred_at) "
+        "VALUES ($1, 'tenant', $1, 10000000, 80, false, gen_random_uuid(), $2)",
+        tenant_id,
+        now,
+    )
+    settings = settings_for(kafka_bootstrap, database_url, topics, now=now,
+                            anomaly_interval_s=3600, daily_detection_delay_s=43_200)  # fmt: skip
+    async with bare_service(settings) as service:
+        assert await service.anomalies_once() == 0  # no spend yet
+        await db.execute(
+            "INSERT INTO cost_rollups_hourly (tenant_id, bucket, feature_tag, model, user_id, "
+            "cost_micros, request_count, input_tokens, output_tokens) "
+            "VALUES ($1, $2, 'search', 'gpt-4o', '', 12900000, 1, 0, 0)",
+            tenant_id,
+            now.replace(minute=0),
+        )
+        await service.anomalies_once()
+        await service.anomalies_once()
+    (only,) = [
+        m
+        for m in await read_keyed(kafka_bootstrap, topics.cost_anomalies, tenant_id, 1)
+        if m["entity_type"] == "tenant"
+    ]
+    assert only["anomaly_type"] == "budget_exceeded"
+    assert Decimal(only["current_usd"]) == Decimal("12.9")
+    recorded = await db.fetch(
+        "SELECT anomaly_type, period FROM analytics_published_anomalies "
+        "WHERE tenant_id = $1 AND entity_type = 'tenant' ORDER BY period",
+        tenant_id,
+    )
+    day = now.date().isoformat()
+    assert [(r["anomaly_type"], r["period"]) for r in recorded] == [
+        ("budget_exceeded", f"daily:{day}:100"),
+        ("budget_warning", f"daily:{day}:80"),
+        ("budget_warning", f"daily:{day}:90"),
+    ]

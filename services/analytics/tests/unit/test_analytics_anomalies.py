@@ -1,4 +1,4 @@
-"""The anomaly detector (SPEC §4, §11): spike, drift, budget levels and severities."""
+"""The anomaly detector (docs/product/costs.md): spike, drift, budget levels and severities."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from guard_analytics.engines.anomalies import (
     BudgetCheck,
     Entity,
+    Finding,
     budget,
     budget_levels,
     drift,
@@ -96,12 +97,21 @@ def kinds(spent: int, **kw: object) -> list[tuple[AnomalyType, Severity, str]]:
 def test_budget_levels_warn_90_and_100() -> None:
     assert kinds(799) == []
     assert kinds(800) == [(AnomalyType.BUDGET_WARNING, Severity.MEDIUM, "daily:2026-03-15:80")]
-    assert [k[:2] for k in kinds(900)] == [
-        (AnomalyType.BUDGET_WARNING, Severity.MEDIUM),
-        (AnomalyType.BUDGET_WARNING, Severity.HIGH),
-    ]
-    assert kinds(1000)[-1] == (AnomalyType.BUDGET_EXCEEDED, Severity.HIGH, "daily:2026-03-15:100")
+    assert kinds(900) == [(AnomalyType.BUDGET_WARNING, Severity.HIGH, "daily:2026-03-15:90")]
+    assert kinds(1000) == [(AnomalyType.BUDGET_EXCEEDED, Severity.HIGH, "daily:2026-03-15:100")]
     assert kinds(1500, hard=True)[-1][1] is Severity.CRITICAL
+
+
+def test_levels_crossed_together_fire_once_at_the_highest() -> None:
+    # 0 → 129 % between two checks: one budget_exceeded, the two warnings count as fired.
+    (only,) = budget(check(1290))
+    assert (only.anomaly_type, only.period) == (AnomalyType.BUDGET_EXCEEDED, "daily:2026-03-15:100")
+    assert only.covers == (
+        (AnomalyType.BUDGET_WARNING, "daily:2026-03-15:80"),
+        (AnomalyType.BUDGET_WARNING, "daily:2026-03-15:90"),
+    )
+    (warning,) = budget(check(950))
+    assert warning.covers == ((AnomalyType.BUDGET_WARNING, "daily:2026-03-15:80"),)
 
 
 def test_budget_exceeded_reports_threshold_and_deviation() -> None:
@@ -114,10 +124,15 @@ def test_custom_warn_level_and_no_limit() -> None:
     assert budget_levels(70) == [70, 90, 100]
     assert budget_levels(95) == [95, 100]  # no warning below the tenant's own threshold
     assert [k[:2] for k in kinds(950, warn=95)] == [(AnomalyType.BUDGET_WARNING, Severity.HIGH)]
+    assert budget(check(950, warn=95))[0].covers == ()
     assert budget(check(10, limit=0)) == []
 
 
 @given(spent=st.integers(0, 3000), more=st.integers(0, 3000), warn=st.integers(1, 100))
 def test_more_spend_never_fires_fewer_levels(spent: int, more: int, warn: int) -> None:
-    fewer = {f.period for f in budget(check(spent, warn=warn))}
-    assert fewer <= {f.period for f in budget(check(spent + more, warn=warn))}
+    def reached(findings: list[Finding]) -> set[str]:
+        return {f.period for f in findings} | {p for f in findings for _, p in f.covers}
+
+    fewer = reached(budget(check(spent, warn=warn)))
+    assert fewer <= reached(budget(check(spent + more, warn=warn)))
+    assert len(budget(check(spent, warn=warn))) <= 1

@@ -78,6 +78,7 @@ class Settings(BaseSettings):
 
     topic_incident_commands: str = DEFAULT_TOPICS.incident_commands
     topic_export_requests: str = DEFAULT_TOPICS.export_requests
+    topic_notification_commands: str = DEFAULT_TOPICS.notification_commands
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)

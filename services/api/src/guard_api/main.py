@@ -1,9 +1,8 @@
 """Composition root: ``create_app(settings)`` wires settings, resources and routers.
 
-Adding endpoints: write a router module in ``guard_api.entrypoints`` and append its router to
-``FIXED_PATH_ROUTERS`` (paths under /api/v1/incidents that are not an incident id, e.g. /patterns)
-or ``OTHER_ROUTERS`` (other prefixes, e.g. /api/v1/exports). ``create_app`` always includes the
-``/{incident_id}`` router after them, so fixed paths match first.
+Adding endpoints: write a module in ``guard_api.entrypoints`` with a module-level ``router`` and
+list it in ``guard_api.entrypoints.ROUTERS`` (see the order rule there). Use cases reach the
+routers through the gateway (``app.state.gateway``) and its request scope, never by import.
 """
 
 from __future__ import annotations
@@ -12,34 +11,13 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
-from guard_api.adapters.analytics import IncidentAnalytics
-from guard_api.adapters.costs import CostQueries
-from guard_api.adapters.exports import ExportsService
 from guard_api.adapters.gateway import Gateway
 from guard_api.adapters.ports import GatewayPort
 from guard_api.config import Settings
-from guard_api.entrypoints import (
-    analytics_routes,
-    costs_routes,
-    exports_routes,
-    health,
-    incident_item,
-    incident_lists,
-    ops,
-)
+from guard_api.entrypoints import ROUTERS, console, health, ops
 from guard_api.entrypoints.errors import install_error_handlers
-
-FIXED_PATH_ROUTERS: list[APIRouter] = [
-    incident_lists.router,
-    analytics_routes.create_router(IncidentAnalytics),
-]
-OTHER_ROUTERS: list[APIRouter] = [
-    health.router,
-    exports_routes.create_router(ExportsService),
-    costs_routes.create_router(CostQueries),
-]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -68,6 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     ops.install(app, settings)
-    for router in (*OTHER_ROUTERS, *FIXED_PATH_ROUTERS, incident_item.router):
-        app.include_router(router)
+    for router in ROUTERS:
+        # Every authenticated route can answer 429 (rate limit) and 503 (dependency away).
+        public = router is health.router
+        app.include_router(router, responses=None if public else ops.RETRYABLE_RESPONSES)
+    console.install(app, settings)  # /console/ and /docs, served locally
     return app

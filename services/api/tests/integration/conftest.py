@@ -42,6 +42,9 @@ def api_settings(
         environment=environment,
         jwt_secret=SECRET,
         db_pool_size=5,
+        # Tests of other behaviour (and the fuzzers) must not run into the per-tenant limits;
+        # test_api_gateway_ops turns them on with small limits.
+        rate_limit_enabled=False,
     )
 
 

@@ -1,4 +1,4 @@
-"""The CI fuzz run the three schemathesis modules share: derandomised, every applicable check.
+"""The CI fuzz run the schemathesis modules share: derandomised, every applicable check.
 
 Determinism: hypothesis runs with ``derandomize=True`` (the examples are a function of the test
 function and the schema, never of the clock or a random seed) and no example database, so a red

@@ -1,5 +1,5 @@
 """Export endpoints end to end: the API publishes export.requested, the real exporter (in-process)
-renders it from Postgres rows, and the API serves status and download (SPEC §6, §9)."""
+renders it from Postgres rows, and the API serves status and download (docs/product/rest-api.md#exports)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).parents[3] / "exporter" / "tests"))
 from exporter_harness import KEY, exporter_settings, running_exporter
 from exporter_samples import insert_rows, sample_rows
 
+from guard_exporter.engines.keys import key_id
 from guard_exporter.engines.verify import verify_bundle
 
 pytestmark = pytest.mark.integration
@@ -95,7 +96,9 @@ async def test_evidence_zip_is_rendered_downloadable_and_verifiable(
     keys = (
         await exports_client.get("/api/v1/exports/signing-key", headers=_auth(tenant_id))
     ).json()
-    pem = next(k["public_key_pem"] for k in keys["keys"] if k["algorithm"] == "Ed25519")
+    # The key that signed this export (other tests may list other keys, e.g. the development one).
+    signer = key_id(KEY.public_key())
+    pem = next(k["public_key_pem"] for k in keys["keys"] if k["key_id"] == signer)
     public_key = load_pem_public_key(pem.encode())
     assert verify_bundle(download.content, public_key).ok  # type: ignore[arg-type]
     assert verify_bundle(download.content, KEY.public_key()).ok

@@ -18,6 +18,7 @@ from .conftest import InsertIncident, api_settings, auth, running_client
 
 pytestmark = pytest.mark.integration
 BASE = "/api/v1/incidents"
+CHANNELS = "/api/v1/notification-channels"
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
@@ -132,7 +133,11 @@ async def test_each_tenant_has_its_own_read_and_command_limits(
     incident = await insert_incident(tenant)
     settings = api_settings(database_url, kafka_bootstrap, topics, Environment.DEVELOPMENT)
     settings = settings.model_copy(
-        update={"rate_limit_reads": "3/minute", "rate_limit_commands": "1/minute"}
+        update={
+            "rate_limit_enabled": True,
+            "rate_limit_reads": "3/minute",
+            "rate_limit_commands": "1/minute",
+        }
     )
     async with running_client(settings) as http:
         reads = [
@@ -150,7 +155,7 @@ async def test_each_tenant_has_its_own_read_and_command_limits(
         assert second.status_code == 429
 
 
-async def test_commands_and_exports_answer_503_with_retry_after_while_kafka_is_away(
+async def test_commands_exports_and_channel_commands_answer_503_with_retry_after_while_kafka_is_away(
     database_url: str, topics: Topics, tenant_id: str, insert_incident: InsertIncident
 ) -> None:
     incident = await insert_incident(tenant_id)
@@ -163,6 +168,7 @@ async def test_commands_and_exports_answer_503_with_retry_after_while_kafka_is_a
         for path, body in (
             (f"{BASE}/{incident}/acknowledge", None),
             (f"{BASE}/{incident}/export/soc2", {"format": "pdf"}),
+            (CHANNELS, {"name": "ops", "kind": "webhook", "url": "http://127.0.0.1:9/hook"}),
         ):
             answer = await http.post(path, json=body, headers=auth(tenant_id))
             assert answer.status_code == 503, answer.text

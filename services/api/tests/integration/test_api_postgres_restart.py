@@ -1,7 +1,7 @@
 """The gateway through a PostgreSQL crash and restart (on a PRIVATE cluster, never the shared one).
 
-While the server is down every endpoint kind (incidents, analytics, costs, exports) answers only
-200 or 503 with Retry-After, ``/readyz`` is 503 and ``/healthz`` 200; once it is back, every one
+While the server is down every endpoint kind (incidents, analytics, costs, exports, notification
+channels) answers only 200 or 503 with Retry-After, ``/readyz`` is 503 and ``/healthz`` 200; once it is back, every one
 answers 200 again within 10 s, without restarting the gateway: the pool has healed.
 """
 
@@ -85,7 +85,8 @@ def _paths(incident: str, export_id: str) -> list[str]:
         f"/guard/costs/explained?{NOW}",
         f"/guard/costs/incidents?{NOW}",
         "/api/v1/exports/signing-key",
-        f"/api/v1/exports/{export_id}",
+        "/api/v1/notification-channels",
+        f"/api/v1/exports/{export_id}",  # last: the second test leaves it out
     ]
 
 

@@ -1,4 +1,4 @@
-"""Incident analytics rules (SPEC §7.1–§7.5, §11): buckets, patterns, recurrence, metrics."""
+"""Incident analytics rules (docs/product/analytics.md): buckets, patterns, recurrence, metrics."""
 
 from __future__ import annotations
 

@@ -20,9 +20,9 @@ class Settings(InfraSettings):
 
     # ``environment`` comes from InfraSettings: production unless told otherwise.
     group_id: str = "guard-exporter"
-    export_requests_topic: str = DEFAULT_TOPICS.export_requests
-    export_results_topic: str = DEFAULT_TOPICS.export_results
-    dlq_topic: str = DEFAULT_TOPICS.dlq
+    topic_export_requests: str = DEFAULT_TOPICS.export_requests
+    topic_export_results: str = DEFAULT_TOPICS.export_results
+    topic_dlq: str = DEFAULT_TOPICS.dlq
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     #: Ed25519 private key: PKCS#8 PEM, or the base64 of the 32-byte raw seed. Outside development
     #: one of ``signing_key`` / ``signing_key_file`` is required.
@@ -46,13 +46,15 @@ class Settings(InfraSettings):
         if self.environment != "development" and not (self.signing_key or self.signing_key_file):
             raise ValueError(
                 "GUARD_EXPORTER_SIGNING_KEY or GUARD_EXPORTER_SIGNING_KEY_FILE is required "
-                f"in {self.environment}; the built-in development key is refused there"
+                f"in {self.environment} (GUARD_EXPORTER_ENVIRONMENT): set it to an Ed25519 "
+                "private key (PKCS#8 PEM, or base64 of the 32-byte seed); the public development "
+                "key is accepted only with GUARD_EXPORTER_ENVIRONMENT=development"
             )
         return self
 
     def topics(self) -> Topics:
         return Topics(
-            export_requests=self.export_requests_topic,
-            export_results=self.export_results_topic,
-            dlq=self.dlq_topic,
+            export_requests=self.topic_export_requests,
+            export_results=self.topic_export_results,
+            dlq=self.topic_dlq,
         )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 
 from faststream import FastStream
 from faststream.kafka import KafkaBroker
 from guard_runtime.logging import configure_logging
 from guard_runtime.ops import run_with_ops
+from pydantic import ValidationError
 
 from guard_exporter.adapters.processing import Renderer
 from guard_exporter.adapters.service import ExporterParts, build_parts
@@ -32,7 +34,7 @@ def create_app(
     parts = build_parts(settings, broker, renderer)
     register_export_consumer(
         broker,
-        topic=settings.export_requests_topic,
+        topic=settings.topic_export_requests,
         group_id=settings.group_id,
         processor=parts.processor,
     )
@@ -56,7 +58,17 @@ async def serve(settings: Settings) -> None:
     )
 
 
+def load_settings() -> Settings:
+    """Settings, or exit 2 with the reason (e.g. no signing key in production) in one clear line."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        print(f"guard-exporter: refusing to start: {reasons}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def main() -> None:
-    settings = Settings()
+    settings = load_settings()
     configure_logging("exporter", settings.log_level)
     asyncio.run(serve(settings))

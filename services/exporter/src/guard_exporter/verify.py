@@ -1,7 +1,12 @@
 """``python -m guard_exporter.verify bundle.zip --public-key key.pem``: check a bundle offline.
 
-Exit status 0 when every file matches the signed manifest, 1 when something changed (each
-changed file is named), 2 when the input cannot be read.
+The public key comes from ``GET /api/v1/exports/signing-key`` (save ``public_key_pem`` as key.pem).
+Checks the signed manifest, every file's SHA-256, the timeline chain inside the bundle against the
+head incident.json records, and that incident.json agrees with timeline.json.
+
+Exit status: 0 the bundle is intact; 1 tampered (every changed file and broken check is named);
+2 the bundle or the key cannot be read. A bundle signed with the public development key prints a
+WARNING (exit 0, or 1 with ``--strict``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,11 @@ def main(argv: list[str] | None = None) -> int:
         required=True,
         help="the signer's Ed25519 public key: a PEM file, or base64 of the 32 raw bytes",
     )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat a bundle signed with the public development key as not verified (exit 1)",
+    )
     args = parser.parse_args(argv)
     try:
         key_path = Path(args.public_key)
@@ -34,7 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     report = verify_bundle(blob, public_key)
     for line in report.lines():
         print(line)
-    return 0 if report.ok else 1
+    if report.unreadable:
+        return 2
+    if not report.ok:
+        return 1
+    return 1 if args.strict and report.warnings else 0
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
-"""Driver behaviour against the real Postgres: where daily spend comes from, artifact files."""
+"""Driver behaviour against the real Postgres: the chart's spend buckets, artifact files."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,37 +25,32 @@ from guard_exporter.drivers.incident_reader import IncidentReader
 from guard_storage.db import create_engine
 
 pytestmark = pytest.mark.integration
-DAY = date(2026, 11, 20)
 
 
-async def _spend(database_url: str, tenant_id: str) -> list[dict[str, Any]]:
+async def _spend(database_url: str, tenant_id: str, **scope: Any) -> list[dict[str, Any]]:
     engine = create_engine(database_url, pool_size=1)
     try:
         async with IncidentReader(engine).snapshot() as snap:
-            return await snap.daily_spend(tenant_id, date(2026, 11, 13), date(2026, 11, 27))
+            return await snap.spend_buckets(
+                tenant_id,
+                **{"run_id": None, "agent_id": None, **scope},
+                start=datetime(2026, 11, 20, 8, 30, tzinfo=UTC),
+                end=datetime(2026, 11, 20, 10, 0, tzinfo=UTC),
+                bucket=timedelta(minutes=15),
+            )
     finally:
         await engine.dispose()
 
 
-async def test_daily_spend_from_raw_events_until_rollups_exist(
+async def test_spend_buckets_of_the_run_or_the_agent_from_raw_events(
     db: Any, database_url: str, tenant_id: str
 ) -> None:
-    rows = sample_rows(tenant_id, n_timeline=4, n_steps=10)
+    rows = sample_rows(tenant_id, n_timeline=4, n_steps=10)  # steps from 08:50, 50 ms apart
     await insert_rows(db, rows)
-    assert await _spend(database_url, tenant_id) == [{"day": DAY, "cost_micros": 10 * 12_345}]
-    await db.executemany(
-        "INSERT INTO cost_rollups_daily (tenant_id, day, feature_tag, model, user_id, cost_micros,"
-        " request_count, input_tokens, output_tokens) VALUES ($1, $2, $3, 'm', '', $4, 1, 1, 1)",
-        [
-            (tenant_id, datetime(2026, 11, 19, tzinfo=UTC), "a", 7_000_000),
-            (tenant_id, datetime(2026, 11, 20, tzinfo=UTC), "a", 1_000_000),
-            (tenant_id, datetime(2026, 11, 20, tzinfo=UTC), "b", 2_000_000),
-        ],
-    )
-    assert await _spend(database_url, tenant_id) == [
-        {"day": date(2026, 11, 19), "cost_micros": 7_000_000},
-        {"day": DAY, "cost_micros": 3_000_000},
-    ]
+    expected = [{"start": datetime(2026, 11, 20, 8, 45, tzinfo=UTC), "cost_micros": 10 * 12_345}]
+    assert await _spend(database_url, tenant_id, run_id="run-42") == expected
+    assert await _spend(database_url, tenant_id, agent_id="agent-billing") == expected
+    assert await _spend(database_url, tenant_id, run_id="another-run") == []
 
 
 async def test_artifacts_can_live_in_a_directory(

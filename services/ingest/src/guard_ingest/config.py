@@ -10,7 +10,7 @@ from guard_contracts.topics import Topics
 _DEFAULT = Topics()
 
 
-class IngestSettings(InfraSettings):
+class Settings(InfraSettings):
     model_config = SettingsConfigDict(env_prefix="GUARD_INGEST_", extra="ignore")
 
     group_id: str = "guard-ingest"
@@ -22,6 +22,8 @@ class IngestSettings(InfraSettings):
     topic_cost_anomalies: str = _DEFAULT.cost_anomalies
     topic_incident_changes: str = _DEFAULT.incident_changes
     topic_dlq: str = _DEFAULT.dlq
+    #: Export results: ingest appends the ``exported`` timeline entry (docs/exports.md).
+    topic_export_results: str = _DEFAULT.export_results
 
     #: Records per batch: cost events are bulk-copied, incident events go through the engine.
     cost_max_records: int = 5000

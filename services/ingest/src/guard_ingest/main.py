@@ -13,15 +13,17 @@ from faststream.kafka import KafkaBroker
 from guard_runtime.logging import configure_logging
 from guard_runtime.ops import create_ops_app, run_with_ops
 
+from guard_ingest.adapters.exported import ExportedRecorder
 from guard_ingest.adapters.service import IngestService
-from guard_ingest.config import IngestSettings
+from guard_ingest.config import Settings
 from guard_ingest.entrypoints.consumers import register
+from guard_ingest.entrypoints.exported import register_exported
 
 
 def create_app(
-    settings: IngestSettings | None = None,
+    settings: Settings | None = None,
 ) -> tuple[FastStream, IngestService, KafkaBroker]:
-    settings = settings or IngestSettings()
+    settings = settings or Settings()
     service = IngestService(settings)
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
@@ -30,6 +32,9 @@ def create_app(
         logger=logging.getLogger("guard_ingest.broker"),
     )
     register(broker, service, settings)
+    register_exported(
+        broker, lambda: ExportedRecorder(service.pool, service.topics.incident_changes), settings
+    )
     app = FastStream(broker, logger=logging.getLogger("guard_ingest.app"))
     # Start the pool and producers before the subscribers; stop them only after the broker has
     # finished the batch in hand (after_shutdown runs after broker.stop()).
@@ -38,8 +43,8 @@ def create_app(
     return app, service, broker
 
 
-async def serve(settings: IngestSettings | None = None) -> None:
-    settings = settings or IngestSettings()
+async def serve(settings: Settings | None = None) -> None:
+    settings = settings or Settings()
     configure_logging("guard-ingest", settings.log_level)
     app, service, broker = create_app(settings)
 

@@ -1,4 +1,4 @@
-"""Every ingest consumer against the real Kafka and Postgres (SPEC §2, §3)."""
+"""Every ingest consumer against the real Kafka and Postgres (docs/product/events.md, docs/product/incidents.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every bad-input class of SPEC §2 lands in the DLQ with its original bytes and reason headers,
+"""Every bad-input class of docs/product/events.md lands in the DLQ with its original bytes and reason headers,
 the consumer keeps going, and the good messages of the same batch are applied."""
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ async def test_a_record_that_keeps_failing_is_isolated_and_dead_lettered(
     ingest_service: RunningIngest, kafka_bootstrap: str, topics: Topics, db: Db, tenant_id: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    """A processing bug on one record must not stop the consumer (SPEC §2: never stops)."""
+    """A processing bug on one record must not stop the consumer (docs/product/events.md: never stops)."""
     original = IncidentBook.triggered
 
     def explode_on_boom(self: IncidentBook, event: KillswitchTriggered) -> Outcome:

@@ -1,4 +1,4 @@
-"""Every rule of SPEC §3 / §11 for incidents, by example."""
+"""Every rule of docs/product/incidents.md for incidents, by example."""
 
 from __future__ import annotations
 

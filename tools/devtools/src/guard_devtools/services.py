@@ -1,4 +1,4 @@
-"""Run the real ingest service from other services' integration tests (pytest plugin).
+"""Run the real ingest (and notifier) service from integration tests (pytest plugin).
 
 Loaded by the root ``conftest.py``. Two ways to run it, both against the real Kafka and Postgres:
 
@@ -10,6 +10,9 @@ Loaded by the root ``conftest.py``. Two ways to run it, both against the real Ka
 
 ``mixed_workload(n, ...)`` builds a deterministic stream of realistic cost and killswitch events
 (Zipf-distributed tenants) for crash tests and benchmarks; ``produce_workload`` sends it.
+
+``run_notifier`` / ``run_notifier_process`` do the same for the notifier (development
+environment, so a receiver on 127.0.0.1 is allowed; see ``guard_devtools.receiver``).
 
 ``overrides`` are ``IngestSettings`` fields (e.g. ``idle_timeout_s=5``, ``group_id="x"``). Each
 run uses a fresh consumer group unless ``group_id`` is given. Fixture: ``ingest_service``
@@ -40,7 +43,7 @@ from guard_contracts.topics import Topics
 
 T = TypeVar("T")
 _TOPIC_FIELDS = ("cost_events", "killswitch_events", "budgets", "incident_commands",
-                 "cost_anomalies", "incident_changes", "dlq")  # fmt: skip
+                 "cost_anomalies", "incident_changes", "dlq", "export_results")  # fmt: skip
 
 
 def ingest_settings_values(
@@ -64,7 +67,7 @@ def ingest_settings_values(
 
 @dataclass
 class RunningIngest:
-    settings: Any  # guard_ingest.config.IngestSettings
+    settings: Any  # guard_ingest.config.Settings
     service: Any  # guard_ingest.adapters.service.IngestService
 
 
@@ -73,7 +76,7 @@ async def run_ingest(
     kafka_bootstrap: str, database_url: str, topics: Topics, **overrides: Any
 ) -> AsyncIterator[RunningIngest]:
     """The ingest service in this process and event loop; stopped gracefully on exit."""
-    from guard_ingest.config import IngestSettings
+    from guard_ingest.config import Settings as IngestSettings
     from guard_ingest.main import create_app
 
     settings = IngestSettings(
@@ -95,17 +98,20 @@ def _free_port() -> int:
 
 @dataclass
 class IngestProcess:
-    """``python -m guard_ingest`` in a subprocess with its ops port on 127.0.0.1."""
+    """``python -m guard_ingest`` (or ``module``, e.g. ``guard_notifier``) in a subprocess, its
+    ops port on 127.0.0.1. ``restart(within_s=...)`` is the one knob for how long a start may
+    take to answer /readyz (a loaded machine starts Python slowly)."""
 
     env: dict[str, str]
     ops_port: int
     log_path: str
     proc: subprocess.Popen[bytes] | None = field(default=None)
+    module: str = "guard_ingest"
 
     def start(self) -> None:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "guard_ingest"], env=self.env, stdout=log, stderr=log
+                [sys.executable, "-m", self.module], env=self.env, stdout=log, stderr=log
             )
 
     async def wait_ready(self, within_s: float = 30.0) -> None:
@@ -117,7 +123,7 @@ class IngestProcess:
                 assert self.proc is not None
                 if self.proc.poll() is not None:
                     raise RuntimeError(
-                        f"ingest exited with {self.proc.returncode}; see {self.log_path}"
+                        f"{self.module} exited with {self.proc.returncode}; see {self.log_path}"
                     )
                 try:
                     answer = await client.get(f"http://127.0.0.1:{self.ops_port}/readyz")
@@ -127,7 +133,7 @@ class IngestProcess:
                 except httpx.HTTPError:
                     pass
                 await asyncio.sleep(0.2)
-        raise TimeoutError(f"ingest not ready after {within_s}s; see {self.log_path}")
+        raise TimeoutError(f"{self.module} not ready after {within_s}s; see {self.log_path}")
 
     def kill(self) -> None:
         """SIGKILL: no graceful shutdown, no offset commit, nothing flushed."""
@@ -142,9 +148,9 @@ class IngestProcess:
             self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(timeout)
 
-    async def restart(self) -> None:
+    async def restart(self, within_s: float = 60.0) -> None:
         self.start()
-        await self.wait_ready()
+        await self.wait_ready(within_s)
 
 
 @asynccontextmanager
@@ -160,6 +166,80 @@ async def run_ingest_process(
     path = log_path or f"/tmp/guard-ingest-{port}.log"
     proc = IngestProcess(env, port, path)
     await proc.restart()
+    try:
+        yield proc
+    finally:
+        if proc.proc is not None and proc.proc.poll() is None:
+            proc.terminate()
+
+
+def notifier_settings_values(
+    kafka_bootstrap: str, database_url: str, topics: Topics, **overrides: Any
+) -> dict[str, Any]:
+    """NotifierSettings field values for tests: development (loopback receivers allowed), a
+    fresh consumer group, short polls and retry waits; plus overrides."""
+    values: dict[str, Any] = {
+        "kafka_bootstrap_servers": kafka_bootstrap,
+        "database_url": database_url,
+        "environment": "development",
+        "group_id": f"notifier-test-{uuid.uuid4().hex[:8]}",
+        "batch_timeout_ms": 50,
+        "poll_interval_s": 0.1,
+        "retry_backoff_s": 0.2,
+        "retry_initial_s": 0.05,
+        "retry_max_s": 0.5,
+        "retry_jitter_s": 0.05,
+        "request_timeout_s": 5.0,
+        "topic_incident_changes": topics.incident_changes,
+        "topic_notification_commands": topics.notification_commands,
+        "topic_dlq": topics.dlq,
+    }
+    return values | overrides
+
+
+@dataclass
+class RunningNotifier:
+    settings: Any  # guard_notifier.config.Settings
+    service: Any  # guard_notifier.adapters.service.NotifierService
+
+
+@asynccontextmanager
+async def run_notifier(
+    kafka_bootstrap: str, database_url: str, topics: Topics, **overrides: Any
+) -> AsyncIterator[RunningNotifier]:
+    """The notifier service in this process and event loop; stopped gracefully on exit."""
+    from guard_notifier.config import Settings as NotifierSettings
+    from guard_notifier.main import create_app
+
+    settings = NotifierSettings(
+        **notifier_settings_values(kafka_bootstrap, database_url, topics, **overrides)
+    )
+    app, service, _ = create_app(settings)
+    await app.start()
+    try:
+        yield RunningNotifier(settings, service)
+    finally:
+        await app.stop()
+
+
+#: How long a notifier subprocess may take to answer /readyz (it imports more than ingest does).
+NOTIFIER_READY_WITHIN_S = 90.0
+
+
+@asynccontextmanager
+async def run_notifier_process(
+    kafka_bootstrap: str, database_url: str, topics: Topics, *, log_path: str | None = None,
+    **overrides: Any,
+) -> AsyncIterator[IngestProcess]:  # fmt: skip
+    """``python -m guard_notifier`` as a subprocess (``kill()`` is SIGKILL), for crash tests."""
+    values = notifier_settings_values(kafka_bootstrap, database_url, topics, **overrides)
+    port = int(values.pop("ops_port", 0)) or _free_port()
+    env = dict(os.environ)
+    env.update({f"GUARD_NOTIFIER_{k.upper()}": str(v) for k, v in values.items()})
+    env["GUARD_NOTIFIER_OPS_PORT"] = str(port)
+    path = log_path or f"/tmp/guard-notifier-{port}.log"
+    proc = IngestProcess(env, port, path, module="guard_notifier")
+    await proc.restart(within_s=NOTIFIER_READY_WITHIN_S)
     try:
         yield proc
     finally:

@@ -1,4 +1,4 @@
-"""Run the whole system locally: infrastructure, migrations, the four services and demo data.
+"""Run the whole system locally: infrastructure, migrations, the five services and demo data.
 
 ``scripts/up`` calls ``python -m guard_devtools.system up``; ``scripts/down`` calls ``down``.
 Each service runs as its own process (``python -m guard_<svc>``) with logs in ``.local/logs``.
@@ -54,7 +54,18 @@ SERVICES = [
     Service(
         "exporter",
         8003,
+        # Local runs sign with the public development key; production refuses to start without one.
         {"GUARD_EXPORTER_OPS_PORT": "8003", "GUARD_EXPORTER_ENVIRONMENT": DEVELOPMENT},
+    ),
+    Service(
+        "notifier",
+        8004,
+        {
+            "GUARD_NOTIFIER_OPS_PORT": "8004",
+            # development: the demo's receiver on 127.0.0.1 may be called
+            "GUARD_NOTIFIER_ENVIRONMENT": DEVELOPMENT,
+            "GUARD_NOTIFIER_CONSOLE_BASE_URL": f"http://127.0.0.1:{API_PORT}",
+        },
     ),
     Service(
         "api",
@@ -173,6 +184,22 @@ def load_demo(kafka: str) -> str:
     raise SystemExit("the demo incidents did not appear within 60 s; see .local/logs/")
 
 
+def _demo_notifications(kafka: str, token: str) -> None:
+    import asyncio
+
+    from guard_contracts.topics import DEFAULT_TOPICS
+    from guard_devtools import demo_notifications
+
+    asyncio.run(
+        demo_notifications.run(f"http://127.0.0.1:{API_PORT}", token, kafka, DEFAULT_TOPICS)
+    )
+
+
+def console_url() -> str:
+    """The console's address on the local gateway (the token is never put in a URL)."""
+    return f"http://127.0.0.1:{API_PORT}/console/"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("action", choices=["up", "down", "status"])
@@ -189,12 +216,18 @@ def main() -> None:
     kafka = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
     up(kafka, os.environ["DATABASE_URL"])
     token = load_demo(kafka)
-    base = f"http://127.0.0.1:{API_PORT}/api/v1/incidents"
+    _demo_notifications(kafka, token)
+    gateway = f"http://127.0.0.1:{API_PORT}"
     print()
     print("The system is up. Demo token (tenant 'demo', valid 12 h):")
     print(f"  export GUARD_TOKEN={token}")
+    print("Open the Guard Console (paste the token, or press 'Use the demo tenant'):")
+    print(f"  {console_url()}")
+    if not _healthy(f"{console_url()}vendor/lit-html.js"):
+        print("  (its npm assets are missing: run scripts/bootstrap, which runs npm ci)")
+    print(f"API docs: {gateway}/docs")
     print("List the demo incidents:")
-    print(f'  curl -s -H "Authorization: Bearer $GUARD_TOKEN" {base}/active')
+    print(f'  curl -s -H "Authorization: Bearer $GUARD_TOKEN" {gateway}/api/v1/incidents/active')
     print("Stop everything with scripts/down.")
 
 

@@ -1,1 +1,1 @@
-"""REST read models of the API gateway (SPEC §6, §7.6, §8): envelopes, errors and O4/O5 bodies."""
+"""REST read models of the API gateway (docs/product/rest-api.md#incidents): envelopes, errors and O4/O5 bodies."""

@@ -34,7 +34,7 @@ class Pagination(BaseModel):
 
 
 class IncidentList(BaseModel):
-    """A page of incidents (SPEC §6)."""
+    """A page of incidents (docs/product/rest-api.md)."""
 
     model_config = ConfigDict(frozen=True)
 

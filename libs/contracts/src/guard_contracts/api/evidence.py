@@ -1,4 +1,4 @@
-"""Evidence (O4, SPEC §8.1) and proof (O5, SPEC §8.2) bodies."""
+"""Evidence (O4, docs/product/evidence-and-proof.md#evidence) and proof (O5, docs/product/evidence-and-proof.md#proof) bodies."""
 
 from __future__ import annotations
 
@@ -93,6 +93,18 @@ class Integrity(BaseModel):
     event_count: int
     first_broken_sequence: int | None = Field(
         description="Position (1-based) of the first link that does not verify; null when VERIFIED."
+    )
+    recorded_root_hash: str | None = Field(
+        default=None,
+        description="The head the incident records (timeline_head); the chain must end there.",
+    )
+    recorded_event_count: int | None = Field(
+        default=None,
+        description="The entry count the incident records (timeline_length).",
+    )
+    problems: list[str] = Field(
+        default_factory=list,
+        description="What does not verify, in words (empty when VERIFIED).",
     )
 
 

@@ -1,4 +1,4 @@
-"""Learnings of an incident (SPEC §7.6)."""
+"""Learnings of an incident (docs/product/analytics.md#learnings)."""
 
 from __future__ import annotations
 

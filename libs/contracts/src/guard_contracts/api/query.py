@@ -1,4 +1,4 @@
-"""Query vocabularies of the incident lists (SPEC §6)."""
+"""Query vocabularies of the incident lists (docs/product/rest-api.md)."""
 
 from __future__ import annotations
 

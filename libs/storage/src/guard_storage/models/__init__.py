@@ -23,6 +23,11 @@ from guard_storage.models.ingest import (
     OutboxMessage,
     ProcessedEvent,
 )
+from guard_storage.models.notifier import (
+    NotificationChannel,
+    NotificationDelivery,
+    NotificationSubscription,
+)
 
 __all__ = [
     "AnalyticsWatermark",
@@ -42,6 +47,9 @@ __all__ = [
     "IncidentRecurrenceDaily",
     "IngestWatermark",
     "KillswitchEvent",
+    "NotificationChannel",
+    "NotificationDelivery",
+    "NotificationSubscription",
     "OutboxMessage",
     "ProcessedEvent",
 ]

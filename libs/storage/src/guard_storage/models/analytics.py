@@ -1,4 +1,4 @@
-"""Tables written by the analytics service (SPEC §1, §4): rollups, baselines, snapshots."""
+"""Tables written by the analytics service (docs/architecture.md#services, docs/product/costs.md): rollups, baselines, snapshots."""
 
 from __future__ import annotations
 

@@ -1,12 +1,13 @@
-"""Tables written by the exporter service (SPEC §9)."""
+"""Tables written by the exporter service (docs/product/exports.md)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, LargeBinary, String, Text
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import CheckConstraint, Index, LargeBinary, String, Text, false
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from guard_storage.models.base import Base, created_at_column
@@ -26,11 +27,14 @@ class ExportJob(Base):
     __table_args__ = (
         CheckConstraint("status IN ('pending','rendering','completed','failed')", name="status"),
         Index("ix_export_jobs_tenant_incident", "tenant_id", "incident_id"),
+        # The export history (GET /api/v1/exports): a tenant's jobs, newest request first.
+        Index("ix_export_jobs_tenant_requested", "tenant_id", "requested_at", "export_id"),
     )
 
     export_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(TENANT)
-    incident_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    #: None for exports that cover many incidents (``audit_period``).
+    incident_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     kind: Mapped[str] = mapped_column(String(32))
     format: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16))
@@ -38,6 +42,8 @@ class ExportJob(Base):
     export_reason: Mapped[str | None] = mapped_column(Text)
     prepared_for: Mapped[str | None] = mapped_column(String(256))
     requested_at: Mapped[datetime]
+    #: What an ``audit_period`` export covers: ``{"from", "to", "filters"}``.
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     attempts: Mapped[int] = mapped_column(server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
     content_type: Mapped[str | None] = mapped_column(String(128))
@@ -64,4 +70,6 @@ class ExportSigningKey(Base):
     key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     algorithm: Mapped[str] = mapped_column(String(16))
     public_key_pem: Mapped[str] = mapped_column(Text)
+    #: The public development key (derived from a string in the repository): proves nothing.
+    development: Mapped[bool] = mapped_column(server_default=false())
     registered_at: Mapped[datetime] = created_at_column()

@@ -1,4 +1,4 @@
-"""Tables written by the ingest service (SPEC §1): raw events, incidents, timeline, budgets.
+"""Tables written by the ingest service (docs/architecture.md#services): raw events, incidents, timeline, budgets.
 
 Money is integer micro-dollars (``*_micros``). Every table is tenant-scoped; every primary or
 unique key starts with ``tenant_id`` so one tenant's rows cluster together.
@@ -195,7 +195,7 @@ class Incident(Base):
     resolution_method: Mapped[str | None] = mapped_column(String(32))
     recurrence_of: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     is_synthetic: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
-    #: First time a stopped/frozen action was attached (SPEC §7.4 time to containment).
+    #: First time a stopped/frozen action was attached (docs/product/analytics.md#metrics time to containment).
     contained_at: Mapped[datetime | None]
     #: Number of timeline rows, and the hash of the last one (head of the chain).
     timeline_length: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -9,6 +9,7 @@ deterministic event id, which ingest skips as a duplicate.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -126,12 +127,23 @@ async def new_events(
     """The findings not yet in the published ledger, as events with their period."""
     repo = SpendRepository(conn)
     by_tenant: dict[str, list[tuple[CostAnomalyDetected, str]]] = defaultdict(list)
+    covered: dict[uuid.UUID, list[tuple[str, uuid.UUID, str, str, str, str, datetime]]] = {}
     for tenant, finding in findings:
-        by_tenant[tenant].append((to_event(tenant, finding, now), finding.period))
+        event = to_event(tenant, finding, now)
+        by_tenant[tenant].append((event, finding.period))
+        e = finding.entity
+        covered[event.event_id] = [
+            (tenant, anomaly_event_id(tenant, kind, e.entity_type, e.entity_id, period),
+             kind.value, e.entity_type, e.entity_id, period, now)
+            for kind, period in finding.covers
+        ]  # fmt: skip
     fresh: list[tuple[CostAnomalyDetected, str]] = []
     for tenant, events in by_tenant.items():
         missing = await repo.unpublished(tenant, [e.event_id for e, _ in events])
         fresh.extend((e, p) for e, p in events if e.event_id in missing)
+    # Lower budget levels crossed together with a fresh one count as fired for their period
+    # (recorded in the caller's transaction, so they roll back with it).
+    await repo.mark_published([row for e, _ in fresh for row in covered.get(e.event_id, [])])
     return fresh
 
 

@@ -35,7 +35,7 @@ from guard_analytics.adapters.rollup_job import (
     incident_buckets_cycle,
     incident_cycle,
 )
-from guard_analytics.config import AnalyticsSettings
+from guard_analytics.config import Settings
 from guard_analytics.drivers.database import open_pool
 from guard_analytics.drivers.publisher import Publisher
 from guard_analytics.engines.incident_changes import stale_buckets
@@ -48,7 +48,7 @@ ANOMALIES = Counter("guard_analytics_anomalies_published_total", "Anomalies publ
 
 
 class AnalyticsService:
-    def __init__(self, settings: AnalyticsSettings, publisher: Publisher) -> None:
+    def __init__(self, settings: Settings, publisher: Publisher) -> None:
         self.settings = settings
         self.publisher = publisher
         self._pool: asyncpg.Pool[Any] | None = None

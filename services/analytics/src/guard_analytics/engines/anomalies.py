@@ -1,4 +1,4 @@
-"""The anomaly detector (SPEC §4, §11): spike, drift, budget thresholds. Pure; money in micros.
+"""The anomaly detector (docs/product/costs.md): spike, drift, budget thresholds. Pure; money in micros.
 
 Each finding carries the ``period`` that makes its event id deterministic, so a threshold fires
 once per entity and period however often the detector runs.
@@ -36,6 +36,9 @@ class Finding:
     severity: Severity
     window_start: datetime
     window_end: datetime
+    #: Lower budget levels reached at the same check, as (type, period): they count as fired
+    #: for the period without being sent (docs/notifications.md, "no floods at the source").
+    covers: tuple[tuple[AnomalyType, str], ...] = ()
 
 
 def severity_for_deviation(deviation: float | None) -> Severity | None:
@@ -138,34 +141,48 @@ def budget_levels(warn_pct: int) -> list[int]:
     return sorted({warn, 100} | ({90} if warn < 90 else set()))
 
 
+def _level_kind(level: int, hard_limit: bool) -> tuple[AnomalyType, Severity]:
+    if level >= 100:
+        return AnomalyType.BUDGET_EXCEEDED, Severity.CRITICAL if hard_limit else Severity.HIGH
+    return AnomalyType.BUDGET_WARNING, Severity.HIGH if level >= 90 else Severity.MEDIUM
+
+
 def budget(check: BudgetCheck) -> list[Finding]:
-    """One finding per level reached: warn → budget_warning medium, 90 → budget_warning high,
-    100 → budget_exceeded high (critical with a hard limit)."""
+    """At most one finding: the highest level reached (warn → budget_warning medium, 90 →
+    budget_warning high, 100 → budget_exceeded high, critical with a hard limit).
+
+    Levels crossed together fire once, at the highest; the lower ones ride along in ``covers``
+    and are recorded as fired for the period, so a later check does not send them either.
+    """
     if check.limit_micros <= 0:
         return []
-    findings = []
-    for level in budget_levels(check.warn_pct):
-        threshold = check.limit_micros * level // 100
-        if check.spent_micros * 100 < check.limit_micros * level:
-            continue
-        if level >= 100:
-            kind = AnomalyType.BUDGET_EXCEEDED
-            severity = Severity.CRITICAL if check.hard_limit else Severity.HIGH
-        else:
-            kind = AnomalyType.BUDGET_WARNING
-            severity = Severity.HIGH if level >= 90 else Severity.MEDIUM
-        findings.append(
-            Finding(
-                anomaly_type=kind,
-                entity=check.entity,
-                period=f"{check.limit_kind}:{check.period}:{level}",
-                current_micros=check.spent_micros,
-                expected_micros=check.limit_micros,
-                threshold_micros=threshold,
-                deviation_pct=deviation_pct(check.spent_micros, check.limit_micros),
-                severity=severity,
-                window_start=check.window_start,
-                window_end=check.window_end,
-            )
+    reached = [
+        level
+        for level in budget_levels(check.warn_pct)
+        if check.spent_micros * 100 >= check.limit_micros * level
+    ]
+    if not reached:
+        return []
+    top = reached[-1]
+    kind, severity = _level_kind(top, check.hard_limit)
+    return [
+        Finding(
+            anomaly_type=kind,
+            entity=check.entity,
+            period=f"{check.limit_kind}:{check.period}:{top}",
+            current_micros=check.spent_micros,
+            expected_micros=check.limit_micros,
+            threshold_micros=check.limit_micros * top // 100,
+            deviation_pct=deviation_pct(check.spent_micros, check.limit_micros),
+            severity=severity,
+            window_start=check.window_start,
+            window_end=check.window_end,
+            covers=tuple(
+                (
+                    _level_kind(level, check.hard_limit)[0],
+                    f"{check.limit_kind}:{check.period}:{level}",
+                )
+                for level in reached[:-1]
+            ),
         )
-    return findings
+    ]

@@ -7,31 +7,25 @@ transaction that recomputed the touched buckets committed; on an error the batch
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from faststream.message import StreamMessage
+from guard_runtime.batches import Records, handle_batch, keep_raw
 
-from guard_analytics.config import AnalyticsSettings
-
-log = logging.getLogger(__name__)
+from guard_analytics.config import Settings
 
 
 class ChangeSink(Protocol):
     async def apply_incident_changes(self, payloads: Sequence[bytes]) -> object: ...
 
 
-async def keep_raw(message: StreamMessage[Any]) -> Any:
-    """Skip FastStream's decoding; the adapter decodes each record and skips what it cannot use."""
-    return message.body
+def register(broker: KafkaBroker, sink: ChangeSink, settings: Settings) -> None:
+    async def _apply(records: Records) -> object:
+        return await sink.apply_incident_changes([r.value for r in records if r.value is not None])
 
-
-def register(broker: KafkaBroker, sink: ChangeSink, settings: AnalyticsSettings) -> None:
     @broker.subscriber(
         settings.topic_incident_changes,
         group_id=settings.incident_group_id,
@@ -43,11 +37,4 @@ def register(broker: KafkaBroker, sink: ChangeSink, settings: AnalyticsSettings)
         decoder=keep_raw,
     )
     async def on_incident_changes(body: list[bytes], message: KafkaMessage) -> None:
-        raw = message.raw_message
-        records = raw if isinstance(raw, tuple) else (raw,)
-        try:
-            await sink.apply_incident_changes([r.value for r in records if r.value is not None])
-        except Exception:
-            log.exception("incident changes failed; they will be re-delivered")
-            await asyncio.sleep(settings.retry_backoff_s)  # don't spin against a database down
-            raise
+        await handle_batch(_apply, message, settings.retry_backoff_s)

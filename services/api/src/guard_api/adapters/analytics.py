@@ -1,4 +1,4 @@
-"""Incident analytics use cases (L3, SPEC §7.1–§7.5): window → repository → engine → answer."""
+"""Incident analytics use cases (L3, docs/product/analytics.md): window → repository → engine → answer."""
 
 from __future__ import annotations
 

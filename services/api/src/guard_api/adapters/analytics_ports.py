@@ -1,13 +1,12 @@
-"""What the analytics and cost routers need from their use cases (the routers see only this;
-``main`` passes the implementations ``IncidentAnalytics`` and ``CostQueries``)."""
+"""What the analytics and cost routers need from their use cases (the routers see only this; the
+request scope of ``adapters.gateway`` builds the implementations ``IncidentAnalytics`` and
+``CostQueries``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-from guard_api.adapters.analytics_settings import AnalyticsApiSettings
 from guard_api.adapters.errors import Forbidden
 
 
@@ -35,11 +34,6 @@ class CostQueriesPort(Protocol):
     async def incidents(
         self, tenant: str, include_resolved: bool, limit: int, now: datetime | None
     ) -> dict[str, Any]: ...
-
-
-#: (request's SQLAlchemy connection, settings) -> use cases.
-IncidentAnalyticsFactory = Callable[[Any, AnalyticsApiSettings], IncidentAnalyticsPort]
-CostQueriesFactory = Callable[[Any, AnalyticsApiSettings], CostQueriesPort]
 
 
 def check_tenant(token_tenant: str, requested: str | None) -> None:

@@ -161,7 +161,7 @@ def require_preflight(environment: Environment) -> None:
 
 
 def require_tenant(caller_tenant: str, requested_tenant: str | None) -> None:
-    """Endpoints that keep a ``tenant_id`` query parameter (``/guard/costs/*``, SPEC §5) accept
+    """Endpoints that keep a ``tenant_id`` query parameter (``/guard/costs/*``, docs/product/auth.md) accept
     only the token's own tenant; any other value is 403 ``tenant_mismatch``."""
     if requested_tenant is not None and requested_tenant != caller_tenant:
         raise Forbidden("tenant_mismatch", "tenant_id does not match the token's tenant")

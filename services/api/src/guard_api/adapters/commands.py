@@ -1,4 +1,4 @@
-"""Acknowledge and resolve (SPEC §6): check ownership, publish the command, answer its id.
+"""Acknowledge and resolve (docs/product/rest-api.md): check ownership, publish the command, answer its id.
 
 The API never changes an incident itself; ingest applies the command from the topic.
 """

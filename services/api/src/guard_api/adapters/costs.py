@@ -1,4 +1,4 @@
-"""Cost read use cases (L3, SPEC §4, §11): /guard/costs/summary, /explained, /incidents.
+"""Cost read use cases (L3, docs/product/costs.md): /guard/costs/summary, /explained, /incidents.
 
 Everything comes from the rollups analytics keeps (and the anomalies ingest records), never from
 raw cost events; ``last_updated`` says when the cost snapshot last advanced.

@@ -1,4 +1,4 @@
-"""Evidence (O4, SPEC §8.1) and proof (O5, SPEC §8.2) of one incident."""
+"""Evidence (O4, docs/product/evidence-and-proof.md#evidence) and proof (O5, docs/product/evidence-and-proof.md#proof) of one incident."""
 
 from __future__ import annotations
 
@@ -115,8 +115,11 @@ class IncidentEvidence:
 
     async def proof(self, tenant_id: str, incident_id: UUID) -> Proof:
         incident = await self._incident(tenant_id, incident_id)
-        timeline = await self._evidence.timeline(tenant_id, incident_id)
-        verdict = verify_timeline(timeline)
+        read = await self._evidence.timeline_with_head(tenant_id, incident_id)
+        if read is None:
+            raise NotFound("incident")
+        timeline, head, length = read
+        verdict = verify_timeline(timeline, expected_head=head, expected_length=length)
         steps, _ = await self._steps(tenant_id, incident.llm_run_id)
         killswitch = await self._evidence.killswitch_events(tenant_id, incident_id)
         status = VerificationStatus.VERIFIED if verdict.verified else VerificationStatus.TAMPERED
@@ -128,6 +131,9 @@ class IncidentEvidence:
                 root_hash=verdict.root_hash,
                 event_count=verdict.event_count,
                 first_broken_sequence=verdict.first_broken_sequence,
+                recorded_root_hash=head,
+                recorded_event_count=length,
+                problems=list(verdict.problems),
             ),
             traces=[_step(s) for s in steps],
             raw_logs=[_raw(k) for k in killswitch],

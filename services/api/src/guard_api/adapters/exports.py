@@ -1,4 +1,4 @@
-"""Export use cases (SPEC §6, §9): request an export, read its status, download its artifact.
+"""Export use cases (docs/product/rest-api.md#exports): request an export, read its status, download its artifact.
 
 The API writes no table: a request is published as ``export.requested`` and the exporter creates
 the job. The gateway mints the export id so that it can tell, before the exporter has recorded
@@ -21,8 +21,14 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
+from guard_api.adapters import export_history
 from guard_api.adapters.auth import Principal
 from guard_api.adapters.errors import ApiError, Conflict, NotFound, Unavailable
+from guard_api.adapters.export_history_ports import (
+    AuditExportAccepted,
+    AuditPeriodExportCreate,
+    ExportHistoryPage,
+)
 from guard_api.adapters.exports_ports import (
     MAX_WAIT_SECONDS,
     Download,
@@ -37,10 +43,15 @@ from guard_api.config import Settings
 from guard_api.drivers.commands import KafkaPublisher, PublishFailed
 from guard_api.drivers.exports import ExportJobReader
 from guard_api.engines import export_ids
-from guard_contracts.enums import EXPORT_FORMATS, ExportKind, ExportStatus
-from guard_contracts.events import ExportRequested
+from guard_contracts.enums import EXPORT_FORMATS, ExportFormat, ExportKind, ExportStatus
+from guard_contracts.events import AuditPeriodExportRequested, ExportRequested
 from guard_contracts.wire import encode
 
+#: Said of the development key wherever it is listed (docs/exports.md, "Signing").
+DEVELOPMENT_KEY_WARNING = (
+    "development key: derived from a public string, so anyone can sign with it; artifacts "
+    "signed with it prove nothing"
+)
 #: How often a waiting request looks at the job again.
 POLL_SECONDS = 0.2
 #: How long a recognised id the exporter has not recorded yet is looked for before a 503.
@@ -121,23 +132,7 @@ class ExportsService:
             export_reason=body.export_reason,
             prepared_for=body.prepared_for,
         )
-        try:
-            await self._publisher.publish(principal.tenant_id, encode(event))
-        except PublishFailed as exc:
-            raise Unavailable("unavailable", f"the export was not requested: {exc}") from exc
-        self._remember(
-            principal.tenant_id,
-            ExportPublic(
-                export_id=export_id,
-                incident_id=incident_id,
-                kind=kind,
-                format=body.format,
-                status=ExportStatus.PENDING,
-                requested_by=principal.subject,
-                requested_at=event.occurred_at,
-                links=links(export_id),
-            ),
-        )
+        await self._publish_pending(principal, event, incident_id, kind, body.format)
         job = await _wait_for(self._job, principal.tenant_id, export_id, wait)
         status = ExportStatus(job["status"]) if job else ExportStatus.PENDING
         return ExportAccepted(
@@ -148,6 +143,66 @@ class ExportsService:
             status=status,
             links=links(export_id),
         )
+
+    async def request_audit(
+        self, principal: Principal, body: AuditPeriodExportCreate
+    ) -> AuditExportAccepted:
+        """Every incident of the tenant in a period as one signed ZIP (docs/exports.md); the id is
+        minted here like any export's, so its status reads ``pending`` until the exporter
+        records the job."""
+        export_id = export_ids.mint(self._key, principal.tenant_id)
+        event = export_history.audit_event(principal, body, export_id)
+        await self._publish_pending(
+            principal, event, None, ExportKind.AUDIT_PERIOD, ExportFormat.ZIP
+        )
+        return export_history.audit_accepted(event)
+
+    async def _publish_pending(
+        self,
+        principal: Principal,
+        event: ExportRequested | AuditPeriodExportRequested,
+        incident_id: uuid.UUID | None,
+        kind: ExportKind,
+        fmt: ExportFormat,
+    ) -> None:
+        """Publish the request (503 when Kafka does not take it), then remember it as pending so
+        its status answers from the 202 on, before the exporter has recorded the job."""
+        try:
+            await self._publisher.publish(principal.tenant_id, encode(event))
+        except PublishFailed as exc:
+            raise Unavailable("unavailable", f"the export was not requested: {exc}") from exc
+        self._remember(
+            principal.tenant_id,
+            ExportPublic(
+                export_id=event.export_id,
+                incident_id=incident_id,
+                kind=kind,
+                format=fmt,
+                status=ExportStatus.PENDING,
+                requested_by=principal.subject,
+                requested_at=event.occurred_at,
+                links=links(event.export_id),
+            ),
+        )
+
+    async def history(
+        self,
+        tenant_id: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        kind: ExportKind | None,
+        incident_id: uuid.UUID | None,
+    ) -> ExportHistoryPage:
+        async with self._connect() as connection:
+            return await export_history.history_page(
+                connection,
+                tenant_id,
+                limit=limit,
+                cursor=cursor,
+                kind=kind,
+                incident_id=incident_id,
+            )
 
     def _remember(self, tenant_id: str, view: ExportPublic) -> None:
         self._pending[view.export_id] = (time.monotonic(), tenant_id, view)
@@ -213,7 +268,12 @@ class ExportsService:
     async def signing_keys(self) -> SigningKeys:
         async with self._connect() as connection:
             rows = await ExportJobReader(connection).signing_keys()
-        return SigningKeys(keys=[SigningKeyPublic(**r) for r in rows])
+        return SigningKeys(
+            keys=[
+                SigningKeyPublic(**r, warning=DEVELOPMENT_KEY_WARNING if r["development"] else None)
+                for r in rows
+            ]
+        )
 
 
 async def _wait_for(

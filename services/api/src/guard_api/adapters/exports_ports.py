@@ -1,4 +1,4 @@
-"""What the export routes see of the export use cases: read models and a protocol (SPEC §6, §9).
+"""What the export routes see of the export use cases: read models and a protocol (docs/product/rest-api.md#exports).
 
 The routes import only this module; ``adapters.exports.ExportsService`` implements it and is given
 to the router by the composition root (``main``).
@@ -7,15 +7,12 @@ to the router by the composition root (``main``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from guard_api.adapters.auth import Principal
-from guard_api.config import Settings
 from guard_contracts.enums import ExportFormat, ExportKind, ExportStatus
 
 #: Longest ``?wait=`` a caller may ask for, in seconds.
@@ -44,7 +41,8 @@ class ExportPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     export_id: uuid.UUID
-    incident_id: uuid.UUID
+    #: None for an export of many incidents (``audit_period``).
+    incident_id: uuid.UUID | None = None
     kind: ExportKind
     format: ExportFormat
     status: ExportStatus
@@ -63,6 +61,13 @@ class SigningKeyPublic(BaseModel):
     key_id: str
     algorithm: str
     public_key_pem: str
+    development: bool = Field(
+        default=False,
+        description="True for the public development key: anything it signed proves nothing.",
+    )
+    warning: str | None = Field(
+        default=None, description="Why this key must not be trusted, when it must not."
+    )
     registered_at: datetime
 
 
@@ -113,14 +118,6 @@ class ExportsPort(Protocol):
     async def status(self, tenant_id: str, export_id: uuid.UUID) -> ExportPublic: ...
     async def download(self, tenant_id: str, export_id: uuid.UUID, wait: float) -> Download: ...
     async def signing_keys(self) -> SigningKeys: ...
-
-
-class ExportsFactory(Protocol):
-    """(settings, a function opening one pooled connection) -> the export use cases."""
-
-    def __call__(
-        self, settings: Settings, connect: Callable[[], AbstractAsyncContextManager[Any]]
-    ) -> ExportsPort: ...
 
 
 def finished(status: ExportStatus) -> bool:

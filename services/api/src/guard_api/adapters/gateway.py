@@ -13,12 +13,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from guard_api.adapters.analytics import IncidentAnalytics
+from guard_api.adapters.analytics_settings import analytics_settings
 from guard_api.adapters.auth import TokenVerifier
 from guard_api.adapters.commands import IncidentCommands
+from guard_api.adapters.costs import CostQueries
 from guard_api.adapters.errors import Unavailable
 from guard_api.adapters.evidence import IncidentEvidence
+from guard_api.adapters.exports import ExportsService
 from guard_api.adapters.incidents import IncidentQueries
 from guard_api.adapters.learnings import IncidentLearnings
+from guard_api.adapters.notification_channels import ChannelRequests, NotificationChannels
 from guard_api.adapters.ratelimit import TenantRateLimiter
 from guard_api.config import Settings
 from guard_api.drivers.commands import KafkaPublisher
@@ -29,10 +34,11 @@ from guard_api.drivers.incidents import IncidentRepository
 
 @dataclass(frozen=True, slots=True)
 class RequestScope:
-    """One request's connection and the incident use cases sharing it."""
+    """One request's connection and the use cases sharing it."""
 
     connection: AsyncConnection
     publisher: KafkaPublisher
+    channels: NotificationChannels
 
     @property
     def incidents(self) -> IncidentQueries:
@@ -51,6 +57,18 @@ class RequestScope:
     @property
     def learnings(self) -> IncidentLearnings:
         return IncidentLearnings(IncidentRepository(self.connection))
+
+    @property
+    def analytics(self) -> IncidentAnalytics:
+        return IncidentAnalytics(self.connection, analytics_settings())
+
+    @property
+    def costs(self) -> CostQueries:
+        return CostQueries(self.connection, analytics_settings())
+
+    @property
+    def notification_channels(self) -> ChannelRequests:
+        return self.channels.on(self.connection)
 
 
 #: The incident routers' name for the same scope.
@@ -75,11 +93,16 @@ class Gateway:
             settings.topic_incident_commands,
             timeout_s=settings.kafka_timeout_s,
         )
+        self.exports = ExportsService(settings, self.connection)
+        # Channel commands go through the same publisher as incident commands (another topic).
+        self.notification_channels = NotificationChannels(settings, self.publisher)
 
     async def start(self) -> None:
         await self.publisher.start()
+        await self.exports.start()
 
     async def stop(self) -> None:
+        await self.exports.stop()
         await self.publisher.stop()
         await self.database.dispose()
 
@@ -112,7 +135,7 @@ class Gateway:
     @asynccontextmanager
     async def scope(self) -> AsyncIterator[RequestScope]:
         async with self.connection() as conn:
-            yield RequestScope(conn, self.publisher)
+            yield RequestScope(conn, self.publisher, self.notification_channels)
 
     #: The incident routers' name for the same scope.
     incident_scope = scope

@@ -1,4 +1,8 @@
-"""Incident lists and detail (SPEC §6): tenant scoping, filters_applied, pagination."""
+"""Incident lists and detail (docs/product/rest-api.md): tenant scoping, filters_applied, pagination.
+
+The lists are the hottest reads: their rows go straight to JSON bytes (``mapping.summary_json``)
+instead of through a pydantic model per item; the routes' ``response_model`` still documents the
+shape, and tests hold the bytes to what the models would write."""
 
 from __future__ import annotations
 
@@ -8,17 +12,11 @@ from typing import Any
 from uuid import UUID
 
 from guard_api.adapters.errors import NotFound
-from guard_api.adapters.mapping import detail, summary
-from guard_api.adapters.ports import ListQuery
+from guard_api.adapters.mapping import detail, dumps, summary_json
+from guard_api.adapters.ports import JsonDocument, ListQuery
 from guard_api.drivers.incidents import IncidentFilter, IncidentRepository
 from guard_api.engines.pagination import page
 from guard_api.engines.sorting import order_terms
-from guard_contracts.api.common import (
-    HistoricalIncidentList,
-    IncidentList,
-    Pagination,
-    RunIncidents,
-)
 from guard_contracts.api.query import Topic
 from guard_contracts.enums import LifecycleState
 from guard_contracts.incidents import IncidentDetail
@@ -63,26 +61,34 @@ class IncidentQueries:
     def __init__(self, repository: IncidentRepository) -> None:
         self._repo = repository
 
-    async def _list(
+    async def _page(
         self, where: IncidentFilter, query: ListQuery, applied: dict[str, Any]
-    ) -> IncidentList:
+    ) -> dict[str, Any]:
+        """An ``IncidentList`` as a JSON-ready dict (rows are not turned into models)."""
         rows, total = await self._repo.page(
             where, order_terms(query.sort_by, query.sort_order), query.limit, query.offset
         )
         meta = page(total, query.offset, query.limit, len(rows))
-        return IncidentList(
-            items=[summary(r) for r in rows],
-            total=total,
-            has_more=meta.has_more,
-            filters_applied=applied,
-            pagination=Pagination(
-                limit=meta.limit, offset=meta.offset, next_offset=meta.next_offset
-            ),
-        )
+        return {
+            "items": [summary_json(r) for r in rows],
+            "total": total,
+            "has_more": meta.has_more,
+            "filters_applied": applied,
+            "pagination": {
+                "limit": meta.limit,
+                "offset": meta.offset,
+                "next_offset": meta.next_offset,
+            },
+        }
+
+    async def _list(
+        self, where: IncidentFilter, query: ListQuery, applied: dict[str, Any]
+    ) -> JsonDocument:
+        return JsonDocument(dumps(await self._page(where, query, applied)))
 
     async def list_all(
         self, tenant_id: str, query: ListQuery, topic: Topic | None, state: LifecycleState | None
-    ) -> IncidentList:
+    ) -> JsonDocument:
         """The deprecated catch-all list: ``topic`` wins over ``lifecycle_state``."""
         states: tuple[str, ...]
         if topic is not None:
@@ -93,33 +99,34 @@ class IncidentQueries:
             applied = _applied(tenant_id, query, lifecycle_state=state.value if state else None)
         return await self._list(_filter(tenant_id, query, states), query, applied)
 
-    async def active(self, tenant_id: str, query: ListQuery) -> IncidentList:
+    async def active(self, tenant_id: str, query: ListQuery) -> JsonDocument:
         applied = _applied(tenant_id, query, topic=Topic.ACTIVE.value)
         return await self._list(_filter(tenant_id, query, OPEN_STATES), query, applied)
 
-    async def resolved(self, tenant_id: str, query: ListQuery) -> IncidentList:
+    async def resolved(self, tenant_id: str, query: ListQuery) -> JsonDocument:
         applied = _applied(tenant_id, query, topic=Topic.RESOLVED.value)
         return await self._list(_filter(tenant_id, query, RESOLVED_STATES), query, applied)
 
     async def historical(
         self, tenant_id: str, query: ListQuery, retention_days: int, now: datetime | None = None
-    ) -> HistoricalIncidentList:
+    ) -> JsonDocument:
         """Resolved incidents whose resolved_at is older than now − retention_days."""
         cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
         query = replace(query, resolved_before=cutoff)
         applied = _applied(
             tenant_id, query, topic=Topic.RESOLVED.value, retention_days=retention_days
         )
-        listed = await self._list(_filter(tenant_id, query, RESOLVED_STATES), query, applied)
-        return HistoricalIncidentList(**dict(listed), cutoff_date=cutoff)
+        listed = await self._page(_filter(tenant_id, query, RESOLVED_STATES), query, applied)
+        return JsonDocument(dumps({**listed, "cutoff_date": cutoff}))
 
-    async def by_run(self, tenant_id: str, run_id: str) -> RunIncidents:
+    async def by_run(self, tenant_id: str, run_id: str) -> JsonDocument:
         rows, total = await self._repo.by_run(tenant_id, run_id, MAX_RUN_INCIDENTS)
-        return RunIncidents(run_id=run_id, incidents=[summary(r) for r in rows], total=total)
+        document = {"run_id": run_id, "incidents": [summary_json(r) for r in rows], "total": total}
+        return JsonDocument(dumps(document))
 
     async def detail(self, tenant_id: str, incident_id: UUID) -> IncidentDetail:
         row = await self._repo.get(tenant_id, incident_id)
         if row is None:
-            # Another tenant's incident answers exactly like a missing one (SPEC §5).
+            # Another tenant's incident answers exactly like a missing one (docs/product/auth.md).
             raise NotFound("incident")
         return detail(row)

@@ -1,4 +1,4 @@
-"""Learnings of an incident (SPEC §7.6): what resolved it and what similar incidents teach.
+"""Learnings of an incident (docs/product/analytics.md#learnings): what resolved it and what similar incidents teach.
 
 The rules are ``guard_rules.learnings``, shared with the exporter's debrief.
 """

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import fields
 from typing import Any
+
+import orjson
 
 from guard_api.drivers.rows import IncidentRow, IncidentSummaryRow
 from guard_contracts.incidents import IncidentDetail, IncidentSummary
@@ -19,6 +22,38 @@ def _values(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
     data = {name: getattr(row, name) for name in names}
     data["cost_impact_usd"] = micros_to_usd(row.cost_impact_micros)
     return data
+
+
+#: Money as the read models serialise it: micro-dollars / 10^6 as a JSON number. Both operands are
+#: integers below 2^53, so the quotient is the same correctly rounded float as
+#: ``float(micros_to_usd(micros))``, the models' own serialisation.
+_MICROS_PER_USD = 1_000_000
+_SUMMARY_ORDER = tuple(f.name for f in fields(IncidentSummaryRow))
+#: Instants as pydantic writes them: RFC 3339, "Z" for UTC.
+_JSON_OPTIONS = orjson.OPT_UTC_Z
+
+
+def summary_json(row: IncidentSummaryRow) -> dict[str, Any]:
+    """The JSON value of :func:`summary` without building (and validating) a model: the hot lists
+    serialise rows straight to bytes. ``test_api_fast_lists`` holds the two to the same output."""
+    data: dict[str, Any] = {}
+    for name in _SUMMARY_ORDER:
+        if name == "cost_impact_micros":
+            data["cost_impact_usd"] = row.cost_impact_micros / _MICROS_PER_USD
+        else:
+            data[name] = getattr(row, name)
+    return data
+
+
+def _default(value: Any) -> Any:
+    # asyncpg hands out its own uuid.UUID subclass, which orjson does not take as a UUID.
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps(document: dict[str, Any]) -> bytes:
+    return orjson.dumps(document, default=_default, option=_JSON_OPTIONS)
 
 
 def summary(row: IncidentSummaryRow) -> IncidentSummary:

@@ -13,19 +13,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from guard_api.adapters.analytics_ports import CostQueriesPort, IncidentAnalyticsPort
 from guard_api.adapters.auth import Principal, TokenVerifier
+from guard_api.adapters.exports_ports import ExportsPort
+from guard_api.adapters.notification_channels_ports import NotificationChannelsPort
 from guard_api.config import Settings
-from guard_contracts.api.common import (
-    CommandAccepted,
-    HistoricalIncidentList,
-    IncidentList,
-    RunIncidents,
-)
+from guard_contracts.api.common import CommandAccepted
 from guard_contracts.api.evidence import Evidence, Proof
 from guard_contracts.api.learnings import Learnings
 from guard_contracts.api.query import SortField, SortOrder, Topic
 from guard_contracts.enums import CommandResolutionMethod, LifecycleState
 from guard_contracts.incidents import IncidentDetail
+
+
+@dataclass(frozen=True, slots=True)
+class JsonDocument:
+    """An answer already serialised to JSON bytes (the hot incident lists skip a pydantic model
+    per item). Its shape is the route's ``response_model``, which OpenAPI documents."""
+
+    content: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,15 +53,18 @@ class ListQuery:
 
 
 class IncidentReads(Protocol):
+    """Lists answer :class:`JsonDocument` shaped as ``IncidentList`` (``HistoricalIncidentList``,
+    ``RunIncidents``)."""
+
     async def list_all(
         self, tenant_id: str, query: ListQuery, topic: Topic | None, state: LifecycleState | None
-    ) -> IncidentList: ...
-    async def active(self, tenant_id: str, query: ListQuery) -> IncidentList: ...
-    async def resolved(self, tenant_id: str, query: ListQuery) -> IncidentList: ...
+    ) -> JsonDocument: ...
+    async def active(self, tenant_id: str, query: ListQuery) -> JsonDocument: ...
+    async def resolved(self, tenant_id: str, query: ListQuery) -> JsonDocument: ...
     async def historical(
         self, tenant_id: str, query: ListQuery, retention_days: int
-    ) -> HistoricalIncidentList: ...
-    async def by_run(self, tenant_id: str, run_id: str) -> RunIncidents: ...
+    ) -> JsonDocument: ...
+    async def by_run(self, tenant_id: str, run_id: str) -> JsonDocument: ...
     async def detail(self, tenant_id: str, incident_id: uuid.UUID) -> IncidentDetail: ...
 
 
@@ -82,10 +91,17 @@ class LearningsReads(Protocol):
 
 
 class RequestScopePort(Protocol):
-    """One request's SQLAlchemy ``AsyncConnection`` for other routers' repositories."""
+    """One request's database connection and the analytics, cost and notification-channel use
+    cases on it."""
 
     @property
     def connection(self) -> Any: ...
+    @property
+    def analytics(self) -> IncidentAnalyticsPort: ...
+    @property
+    def costs(self) -> CostQueriesPort: ...
+    @property
+    def notification_channels(self) -> NotificationChannelsPort: ...
 
 
 class IncidentScopePort(Protocol):
@@ -115,6 +131,8 @@ class GatewayPort(Protocol):
     def settings(self) -> Settings: ...
     @property
     def verifier(self) -> TokenVerifier: ...
+    @property
+    def exports(self) -> ExportsPort: ...
     def connection(self) -> AbstractAsyncContextManager[Any]: ...
     def scope(self) -> AbstractAsyncContextManager[RequestScopePort]: ...
     def incident_scope(self) -> AbstractAsyncContextManager[IncidentScopePort]: ...

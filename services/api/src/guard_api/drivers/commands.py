@@ -62,12 +62,13 @@ class KafkaPublisher:
         if self._producer is not None:
             await self._producer.stop()
 
-    async def publish(self, key: str, value: bytes) -> None:
-        """Returns once the broker has acknowledged the record."""
+    async def publish(self, key: str, value: bytes, *, topic: str | None = None) -> None:
+        """Returns once the broker has acknowledged the record. ``topic`` defaults to the
+        publisher's own; one producer serves every command topic of the gateway."""
         producer = await self._ready()
         try:
             async with asyncio.timeout(self._timeout_s):
-                await producer.send_and_wait(self._topic, value=value, key=key.encode())
+                await producer.send_and_wait(topic or self._topic, value=value, key=key.encode())
         except (KafkaError, TimeoutError) as exc:
             detail = str(exc) or f"no acknowledgement within {self._timeout_s:g}s"
             raise PublishFailed(f"Kafka did not take the record: {detail}") from exc
@@ -81,5 +82,6 @@ class KafkaPublisher:
         return True
 
 
-#: Incident commands and export requests use the same publisher.
+#: Incident and notification-channel commands go through the gateway's one command publisher
+#: (export requests have their own, see adapters/exports.py).
 CommandPublisher = KafkaPublisher

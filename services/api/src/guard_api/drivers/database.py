@@ -78,8 +78,12 @@ class Database:
             pool_pre_ping=pre_ping,
             pool_timeout=pool_timeout_s,
             connect_args={"timeout": connect_timeout_s, "command_timeout": statement_timeout_s},
+            # Autocommit from the connection's creation (not per checkout): the pre-ping is then
+            # one round trip (";"), where a connection outside autocommit wraps it in BEGIN and
+            # ROLLBACK (three), and no isolation level is set and reset around every request.
+            isolation_level="AUTOCOMMIT",
         )
-        self.engine: AsyncEngine = self._base.execution_options(isolation_level="AUTOCOMMIT")
+        self.engine: AsyncEngine = self._base
 
     def connect(self) -> AsyncConnection:
         return self.engine.connect()

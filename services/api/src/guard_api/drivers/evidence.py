@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guard_api.drivers.rows import CostEventRow, KillswitchEventRow, TimelineRow, field_names
-from guard_storage.models.ingest import CostEvent, IncidentEvent, KillswitchEvent
+from guard_storage.models.ingest import CostEvent, Incident, IncidentEvent, KillswitchEvent
 
 _C = CostEvent.__table__
+_I = Incident.__table__
 _K = KillswitchEvent.__table__
 _L = IncidentEvent.__table__
 _COST = [_C.c[n] for n in field_names(CostEventRow)]
@@ -56,3 +57,35 @@ class EvidenceRepository:
         # JSONB arrives decoded (the engine's dialect registers the codec).
         records = (await self._conn.execute(query)).mappings().all()
         return [TimelineRow(**r) for r in records]
+
+    async def timeline_with_head(
+        self, tenant_id: str, incident_id: UUID
+    ) -> tuple[list[TimelineRow], str | None, int] | None:
+        """The timeline and the head the incident records for it (``timeline_head``,
+        ``timeline_length``), read in ONE statement so both come from the same snapshot: a proof
+        must not call an entry appended between two reads "missing". None: no such incident."""
+        query = (
+            select(
+                _I.c.timeline_head.label("head_hash"),
+                _I.c.timeline_length.label("head_length"),
+                *_TL,
+            )
+            .select_from(
+                _I.outerjoin(
+                    _L,
+                    and_(_L.c.tenant_id == _I.c.tenant_id, _L.c.incident_id == _I.c.incident_id),
+                )
+            )
+            .where(_I.c.tenant_id == tenant_id, _I.c.incident_id == incident_id)
+            .order_by(_L.c.sequence)
+        )
+        records = (await self._conn.execute(query)).mappings().all()
+        if not records:
+            return None
+        head, length = records[0]["head_hash"], int(records[0]["head_length"])
+        rows = [
+            TimelineRow(**{c.name: r[c.name] for c in _TL})
+            for r in records
+            if r["sequence"] is not None
+        ]
+        return rows, head, length

@@ -68,9 +68,9 @@ class ExportJobReader:
 
     async def signing_keys(self) -> list[dict[str, Any]]:
         k = ExportSigningKey
-        query = select(k.key_id, k.algorithm, k.public_key_pem, k.registered_at).order_by(
-            k.registered_at.desc(), k.key_id
-        )
+        query = select(
+            k.key_id, k.algorithm, k.public_key_pem, k.development, k.registered_at
+        ).order_by(k.registered_at.desc(), k.key_id)
         rows = [dict(r) for r in (await self._conn.execute(query)).mappings()]
         await self._conn.rollback()
         return rows

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
@@ -57,30 +58,93 @@ class IncidentFilter:
     resolved_before: datetime | None = None
 
 
-def _where(f: IncidentFilter) -> ColumnElement[bool]:
-    clauses: list[ColumnElement[bool]] = [_T.c.tenant_id == f.tenant_id]
-    if f.states:
+#: Range filters: field of IncidentFilter -> (column, operator).
+_RANGES: dict[str, tuple[str, str]] = {
+    "created_after": ("created_at", ">="),
+    "created_before": ("created_at", "<"),
+    "resolved_after": ("resolved_at", ">="),
+    "resolved_before": ("resolved_at", "<"),
+}
+#: (states?, filters present, order) -> statement with bind parameters; built once per shape.
+_Shape = tuple[
+    bool, tuple[str, ...], tuple[tuple[str, bool, tuple[tuple[str, int], ...] | None], ...]
+]
+
+
+def _where(states: bool, present: tuple[str, ...]) -> ColumnElement[bool]:
+    """The condition for these filters, every value a bind parameter named after its field."""
+    clauses: list[ColumnElement[bool]] = [_T.c.tenant_id == bindparam("tenant_id")]
+    if states:
         # Rendered as literals (a closed vocabulary): an IN list of constants lets the planner
         # use the partial indexes on open incidents even with a generic prepared plan.
-        states = [s for s in f.states if s in _STATES]
         clauses.append(
-            _T.c.lifecycle_state.in_(
-                bindparam("states", states, expanding=True, literal_execute=True)
-            )
+            _T.c.lifecycle_state.in_(bindparam("states", expanding=True, literal_execute=True))
         )
-    for column in _FILTER_COLUMNS:
-        value = getattr(f, column)
-        if value is not None:
-            clauses.append(_T.c[column] == value)
-    if f.created_after is not None:
-        clauses.append(_T.c.created_at >= f.created_after)
-    if f.created_before is not None:
-        clauses.append(_T.c.created_at < f.created_before)
-    if f.resolved_after is not None:
-        clauses.append(_T.c.resolved_at >= f.resolved_after)
-    if f.resolved_before is not None:
-        clauses.append(_T.c.resolved_at < f.resolved_before)
+    for name in present:
+        if name in _RANGES:
+            column, op = _RANGES[name]
+            value = bindparam(name, type_=_T.c[column].type)
+            clauses.append(_T.c[column] >= value if op == ">=" else _T.c[column] < value)
+        else:
+            clauses.append(_T.c[name] == bindparam(name, type_=_T.c[name].type))
     return and_(*clauses)
+
+
+def _filter_values(f: IncidentFilter) -> tuple[bool, tuple[str, ...], dict[str, Any]]:
+    values: dict[str, Any] = {"tenant_id": f.tenant_id}
+    states = [s for s in f.states if s in _STATES]
+    if states:
+        values["states"] = states
+    for name in (*_FILTER_COLUMNS, *_RANGES):
+        value = getattr(f, name)
+        if value is not None:
+            values[name] = value
+    present = tuple(n for n in values if n not in ("tenant_id", "states"))
+    return bool(states), present, values
+
+
+@lru_cache(maxsize=512)
+def _page_statement(shape: _Shape) -> Select[Any]:
+    states, present, order = shape
+    terms = [
+        _Term(column, descending, dict(rank) if rank else None)
+        for column, descending, rank in order
+    ]
+    return (
+        select(*_SUMMARY, func.count().over().label("total"))
+        .where(_where(states, present))
+        .order_by(*_order(terms))
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+@lru_cache(maxsize=512)
+def _count_statement(states: bool, present: tuple[str, ...]) -> Select[Any]:
+    return select(func.count()).select_from(_T).where(_where(states, present))
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    column: str
+    descending: bool
+    rank: Mapping[str, int] | None
+
+
+# Built once: a statement object carries its SQLAlchemy cache key, so reusing it halves the
+# per-execution cost against building it per request (bench notes in docs/operations-gateway.md).
+_GET = select(*_DETAIL).where(
+    _T.c.incident_id == bindparam("incident_id"), _T.c.tenant_id == bindparam("tenant_id")
+)
+_STATE_OF = select(_T.c.lifecycle_state).where(
+    _T.c.incident_id == bindparam("incident_id"), _T.c.tenant_id == bindparam("tenant_id")
+)
+_BY_RUN = (
+    select(*_SUMMARY, func.count().over().label("total"))
+    .where(_T.c.tenant_id == bindparam("tenant_id"), _T.c.llm_run_id == bindparam("run_id"))
+    .order_by(_T.c.created_at.desc(), _T.c.incident_id.desc())
+    .limit(bindparam("limit"))
+)
 
 
 def _order(terms: Sequence[OrderBy]) -> list[ColumnElement[Any]]:
@@ -111,54 +175,47 @@ class IncidentRepository:
         rows: Sequence[RowMapping] = (await self._conn.execute(query)).mappings().all()
         return rows
 
-    async def _count(self, condition: ColumnElement[bool]) -> int:
-        total = await self._conn.scalar(select(func.count()).select_from(_T).where(condition))
-        return int(total or 0)
-
     async def page(
         self, where: IncidentFilter, order: Sequence[OrderBy], limit: int, offset: int
     ) -> tuple[list[IncidentSummaryRow], int]:
         """One page and the total matching count, in one statement (a window count)."""
-        condition = _where(where)
-        query = (
-            select(*_SUMMARY, func.count().over().label("total"))
-            .where(condition)
-            .order_by(*_order(order))
-            .limit(limit)
-            .offset(offset)
+        states, present, values = _filter_values(where)
+        shape: _Shape = (
+            states,
+            present,
+            tuple(
+                (t.column, t.descending, tuple(sorted(t.rank.items())) if t.rank else None)
+                for t in order
+            ),
         )
-        records = await self._all(query)
+        result = await self._conn.execute(
+            _page_statement(shape), {**values, "limit": limit, "offset": offset}
+        )
+        records = result.mappings().all()
         if not records:
             # Past the end (or nothing matches): only then does the total need its own count.
-            return [], (await self._count(condition) if offset else 0)
-        total = int(records[0]["total"])
+            if not offset:
+                return [], 0
+            total = await self._conn.scalar(_count_statement(states, present), values)
+            return [], int(total or 0)
         items = [IncidentSummaryRow(**{k: r[k] for k in _SUMMARY_NAMES}) for r in records]
-        return items, total
+        return items, int(records[0]["total"])
 
     async def get(self, tenant_id: str, incident_id: UUID) -> IncidentRow | None:
-        query = select(*_DETAIL).where(_T.c.incident_id == incident_id, _T.c.tenant_id == tenant_id)
-        record = (await self._conn.execute(query)).mappings().first()
+        params = {"incident_id": incident_id, "tenant_id": tenant_id}
+        record = (await self._conn.execute(_GET, params)).mappings().first()
         return IncidentRow(**record) if record is not None else None
 
     async def state_of(self, tenant_id: str, incident_id: UUID) -> str | None:
-        state = await self._conn.scalar(
-            select(_T.c.lifecycle_state).where(
-                _T.c.incident_id == incident_id, _T.c.tenant_id == tenant_id
-            )
-        )
+        params = {"incident_id": incident_id, "tenant_id": tenant_id}
+        state = await self._conn.scalar(_STATE_OF, params)
         return str(state) if state is not None else None
 
     async def by_run(
         self, tenant_id: str, run_id: str, limit: int
     ) -> tuple[list[IncidentSummaryRow], int]:
-        condition = and_(_T.c.tenant_id == tenant_id, _T.c.llm_run_id == run_id)
-        query = (
-            select(*_SUMMARY, func.count().over().label("total"))
-            .where(condition)
-            .order_by(_T.c.created_at.desc(), _T.c.incident_id.desc())
-            .limit(limit)
-        )
-        records = await self._all(query)
+        params = {"tenant_id": tenant_id, "run_id": run_id, "limit": limit}
+        records = (await self._conn.execute(_BY_RUN, params)).mappings().all()
         if not records:
             return [], 0
         items = [IncidentSummaryRow(**{k: r[k] for k in _SUMMARY_NAMES}) for r in records]

@@ -1,4 +1,4 @@
-"""Cost summary, explanation and anomaly list formulas (SPEC §4, §11). Pure; money in micros.
+"""Cost summary, explanation and anomaly list formulas (docs/product/costs.md). Pure; money in micros.
 
 Cents = exact USD × 100 rounded half up once (``micros_to_cents``). Baselines, expected spend so
 far, deviation and trend are ``guard_rules.costs`` (shared with analytics' anomaly detector).

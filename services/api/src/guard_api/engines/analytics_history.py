@@ -1,4 +1,4 @@
-"""Historical trend, distribution and cost trend from hourly incident rollups (SPEC §7.5). Pure."""
+"""Historical trend, distribution and cost trend from hourly incident rollups (docs/product/analytics.md#historical). Pure."""
 
 from __future__ import annotations
 

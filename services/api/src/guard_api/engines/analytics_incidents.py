@@ -1,4 +1,4 @@
-"""Patterns, recurrence, cost impact and metrics over incidents (SPEC §7.1–§7.4). Pure."""
+"""Patterns, recurrence, cost impact and metrics over incidents (docs/product/analytics.md). Pure."""
 
 from __future__ import annotations
 
@@ -147,7 +147,7 @@ def cost_impact(rows: Sequence[CostImpactRow], limit: int) -> tuple[list[dict[st
     return summaries, sum(r.total_micros for r in ranked)
 
 
-#: SLA targets by final severity (SPEC §7.4 defaults), in seconds.
+#: SLA targets by final severity (docs/product/analytics.md#metrics defaults), in seconds.
 DEFAULT_SLA_SECONDS = {"critical": 3600, "high": 4 * 3600, "medium": 24 * 3600, "low": 72 * 3600}
 
 DEFINITIONS = {

@@ -1,4 +1,4 @@
-"""Bucketing for the analytics answers (SPEC §7, §11); half-up rounding is ``guard_rules``. Pure."""
+"""Bucketing for the analytics answers (docs/product/analytics.md); half-up rounding is ``guard_rules``. Pure."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Evidence rules (O4, SPEC §8.1): the run's summary and recovery suggestions."""
+"""Evidence rules (O4, docs/product/evidence-and-proof.md#evidence): the run's summary and recovery suggestions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Page arithmetic of list answers (SPEC §6)."""
+"""Page arithmetic of list answers (docs/product/rest-api.md)."""
 
 from __future__ import annotations
 

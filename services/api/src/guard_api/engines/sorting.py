@@ -1,4 +1,4 @@
-"""Sort orders of incident lists (SPEC §6): severity by rank, ties broken by incident_id.
+"""Sort orders of incident lists (docs/product/rest-api.md): severity by rank, ties broken by incident_id.
 
 The SQL driver and the in-memory :func:`sort_key` follow the same :func:`order_terms`, so a test
 can check that what Postgres returns is what this rule says.

@@ -1,7 +1,7 @@
-"""Incident analytics endpoints (SPEC §6, §7.1–§7.5), fixed paths under /api/v1/incidents.
+"""Incident analytics endpoints (docs/product/rest-api.md#analytics), fixed paths under /api/v1/incidents.
 
-``create_router(IncidentAnalytics)`` is registered in ``FIXED_PATH_ROUTERS`` so these paths
-match before ``/{incident_id}``.
+The module's ``router`` is listed in ``guard_api.entrypoints.ROUTERS`` before the incident item
+router, so these paths match before ``/{incident_id}``; the use cases come from the request scope.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from guard_api.adapters.analytics_ports import IncidentAnalyticsFactory, IncidentAnalyticsPort
-from guard_api.adapters.analytics_settings import analytics_settings
+from guard_api.adapters.analytics_ports import IncidentAnalyticsPort
 from guard_api.entrypoints.deps import STRICT_QUERY, CurrentTenant, Scope
 from guard_api.entrypoints.errors import error_responses
 from guard_api.entrypoints.params import Now
@@ -35,7 +34,7 @@ GranularityParam = Annotated[
 ]
 
 
-def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
+def create_router() -> APIRouter:
     router = APIRouter(
         prefix="/api/v1/incidents",
         tags=["incident analytics"],
@@ -44,12 +43,12 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
     )
 
     def _service(scope: Scope) -> IncidentAnalyticsPort:
-        return factory(scope.connection, analytics_settings())
+        return scope.analytics
 
     @router.get(
         "/patterns",
         response_model=PatternsPublic,
-        summary="Clusters, severity spikes and cascades (SPEC §7.1)",
+        summary="Clusters, severity spikes and cascades (docs/product/analytics.md#patterns)",
     )
     async def incident_patterns(
         tenant: CurrentTenant,
@@ -63,7 +62,7 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
     @router.get(
         "/recurring",
         response_model=RecurringPublic,
-        summary="Recurring incidents by fingerprint (SPEC §7.2)",
+        summary="Recurring incidents by fingerprint (docs/product/analytics.md#recurrence)",
     )
     async def incident_recurrence(
         tenant: CurrentTenant,
@@ -79,7 +78,7 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
     @router.get(
         "/cost-impact",
         response_model=CostImpactPublic,
-        summary="Cost impact by category and resolution (SPEC §7.3)",
+        summary="Cost impact by category and resolution (docs/product/analytics.md#cost-impact)",
     )
     async def incident_cost_impact(
         tenant: CurrentTenant,
@@ -93,7 +92,7 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
     @router.get(
         "/metrics",
         response_model=MetricsPublic,
-        summary="Counts, MTTA, MTTR, containment and SLA (SPEC §7.4)",
+        summary="Counts, MTTA, MTTR, containment and SLA (docs/product/analytics.md#metrics)",
     )
     async def incident_metrics(
         tenant: CurrentTenant,
@@ -106,7 +105,7 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
     @router.get(
         "/historical/trend",
         response_model=HistoricalTrendPublic,
-        summary="Incidents per period (SPEC §7.5)",
+        summary="Incidents per period (docs/product/analytics.md#historical)",
         responses=error_responses(400),
     )
     async def historical_trend(
@@ -121,7 +120,7 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
     @router.get(
         "/historical/distribution",
         response_model=HistoricalDistributionPublic,
-        summary="Incidents by category, severity and cause (SPEC §7.5)",
+        summary="Incidents by category, severity and cause (docs/product/analytics.md#historical)",
         responses=error_responses(400),
     )
     async def historical_distribution(
@@ -137,7 +136,7 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
     @router.get(
         "/historical/cost-trend",
         response_model=HistoricalCostTrendPublic,
-        summary="Incident cost per period (SPEC §7.5)",
+        summary="Incident cost per period (docs/product/analytics.md#historical)",
         responses=error_responses(400),
     )
     async def historical_cost_trend(
@@ -151,3 +150,6 @@ def create_router(factory: IncidentAnalyticsFactory) -> APIRouter:
         return await service.historical("cost-trend", tenant, window_days, granularity, now)
 
     return router
+
+
+router = create_router()

@@ -1,6 +1,6 @@
-"""Cost endpoints (SPEC §4, §11): /guard/costs/summary, /explained, /incidents.
+"""Cost endpoints (docs/product/costs.md): /guard/costs/summary, /explained, /incidents.
 
-``create_router(CostQueries)`` is registered in ``OTHER_ROUTERS``.
+The module's ``router`` is listed in ``guard_api.entrypoints.ROUTERS``.
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from guard_api.adapters.analytics_ports import CostQueriesFactory, CostQueriesPort, check_tenant
-from guard_api.adapters.analytics_settings import analytics_settings
+from guard_api.adapters.analytics_ports import CostQueriesPort, check_tenant
 from guard_api.entrypoints.deps import STRICT_QUERY, CurrentTenant, Scope
 from guard_api.entrypoints.errors import error_responses
 from guard_api.entrypoints.params import Now
@@ -21,7 +20,7 @@ TenantParam = Annotated[
 ]
 
 
-def create_router(factory: CostQueriesFactory) -> APIRouter:
+def create_router() -> APIRouter:
     router = APIRouter(
         prefix="/guard/costs",
         tags=["costs"],
@@ -30,7 +29,7 @@ def create_router(factory: CostQueriesFactory) -> APIRouter:
     )
 
     def _queries(scope: Scope) -> CostQueriesPort:
-        return factory(scope.connection, analytics_settings())
+        return scope.costs
 
     @router.get(
         "/summary",
@@ -75,3 +74,6 @@ def create_router(factory: CostQueriesFactory) -> APIRouter:
         return await _queries(scope).incidents(tenant, include_resolved, limit, now)
 
     return router
+
+
+router = create_router()

@@ -1,25 +1,23 @@
-"""Export endpoints (SPEC §6, §9): request an evidence bundle, SOC2 report or executive debrief;
+"""Export endpoints (docs/product/rest-api.md#exports): request an evidence bundle, SOC2 report or executive debrief;
 read an export's status; download its artifact; fetch the bundle signing keys.
 
-``create_router(factory)`` is called by the composition root with the implementation
-(``adapters.exports.ExportsService``); the router's lifespan starts it after the app's own.
+The module's ``router`` is listed in ``guard_api.entrypoints.ROUTERS``; the export use cases
+(``adapters.exports.ExportsService``) live on the gateway, which starts and stops them.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Body, FastAPI, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 
 from guard_api.adapters.exports_ports import (
     MAX_WAIT_SECONDS,
     EvidenceExportCreate,
     ExportAccepted,
     ExportPublic,
-    ExportsFactory,
     ExportsPort,
     PdfExportCreate,
     SigningKeys,
@@ -45,25 +43,12 @@ _KINDS = {
 
 
 def _exports(request: Request) -> ExportsPort:
-    service: ExportsPort = request.app.state.exports
+    service: ExportsPort = request.app.state.gateway.exports
     return service
 
 
-def create_router(factory: ExportsFactory) -> APIRouter:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        gateway = app.state.gateway
-        service = factory(gateway.settings, gateway.connection)
-        await service.start()
-        app.state.exports = service
-        try:
-            yield
-        finally:
-            await service.stop()
-
-    router = APIRouter(
-        tags=["exports"], responses=error_responses(401, 403, 404, 422), lifespan=lifespan
-    )
+def create_router() -> APIRouter:
+    router = APIRouter(tags=["exports"], responses=error_responses(401, 403, 404, 422))
     _add_request_routes(router)
     _add_export_routes(router)
     return router
@@ -170,3 +155,6 @@ def _add_export_routes(router: APIRouter) -> None:
                 "X-Content-SHA256": artifact.sha256,
             },
         )
+
+
+router = create_router()

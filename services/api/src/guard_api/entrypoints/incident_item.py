@@ -1,4 +1,4 @@
-"""One incident: detail, evidence (O4), proof (O5), learnings, commands (SPEC §6).
+"""One incident: detail, evidence (O4), proof (O5), learnings, commands (docs/product/rest-api.md).
 
 Included last, so fixed paths such as ``/active`` never reach ``/{incident_id}``.
 """

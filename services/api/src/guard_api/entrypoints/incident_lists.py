@@ -1,4 +1,4 @@
-"""Fixed-path incident lists (SPEC §6). Registered before the ``/{incident_id}`` router."""
+"""Fixed-path incident lists (docs/product/rest-api.md). Registered before the ``/{incident_id}`` router."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ async def list_incidents(
     log.warning("deprecated endpoint called", extra={"path": PREFIX, "tenant_id": tenant})
     query = list_query(sort, page, base, created=created)
     result = await scope.incidents.list_all(tenant, query, topic, lifecycle_state)
-    return responses.json(result)
+    return responses.raw(result.content)
 
 
 @router.get("/active", response_model=IncidentList, summary="Open incidents (ACTIVE and ACKED)")
@@ -68,7 +68,7 @@ async def active_incidents(
     created: CreatedDep,
 ) -> Response:
     result = await scope.incidents.active(tenant, list_query(sort, page, base, created=created))
-    return responses.json(result)
+    return responses.raw(result.content)
 
 
 @router.get("/resolved", response_model=IncidentList, summary="Resolved incidents")
@@ -81,7 +81,7 @@ async def resolved_incidents(
     resolved: ResolvedDep,
 ) -> Response:
     query = list_query(sort, page, base, resolved=resolved)
-    return responses.json(await scope.incidents.resolved(tenant, query))
+    return responses.raw((await scope.incidents.resolved(tenant, query)).content)
 
 
 @router.get(
@@ -100,7 +100,7 @@ async def historical_incidents(
     ] = 30,
 ) -> Response:
     result = await scope.incidents.historical(tenant, list_query(sort, page, base), retention_days)
-    return responses.json(result)
+    return responses.raw(result.content)
 
 
 @router.get(
@@ -119,4 +119,4 @@ async def incidents_by_run(
         ),
     ],
 ) -> Response:
-    return responses.json(await scope.incidents.by_run(tenant, run_id))
+    return responses.raw((await scope.incidents.by_run(tenant, run_id)).content)

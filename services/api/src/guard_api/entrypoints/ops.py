@@ -12,6 +12,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -31,6 +32,27 @@ REQUEST_ID_HEADER = "x-request-id"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 #: Latency buckets (seconds): the read paths answer in milliseconds, ``?wait`` in seconds.
 _BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before retrying.",
+        "schema": {"type": "integer"},
+    }
+}
+#: Documented on every authenticated route: the rate limit, and a dependency being away.
+RETRYABLE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": ErrorBody,
+        "description": "`rate_limited`: the tenant's read or command limit is spent.",
+        "headers": _RETRY_AFTER,
+    },
+    503: {
+        "model": ErrorBody,
+        "description": "`unavailable`: PostgreSQL or Kafka cannot be reached now; retry.",
+        "headers": _RETRY_AFTER,
+    },
+}
 
 
 def incoming_request_id(value: str | None) -> str:

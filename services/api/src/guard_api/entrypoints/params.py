@@ -1,4 +1,4 @@
-"""Query parameters of the incident lists (SPEC §6), each with its bounds and default.
+"""Query parameters of the incident lists (docs/product/rest-api.md), each with its bounds and default.
 
 The dependencies are ``async def`` on purpose: FastAPI runs plain ``def`` dependencies in a
 thread pool, which costs more than the work they do.

@@ -15,6 +15,11 @@ def json(model: BaseModel, status_code: int = 200) -> Response:
     return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
 
 
+def raw(content: bytes, status_code: int = 200) -> Response:
+    """JSON bytes an adapter already serialised (shaped as the route's ``response_model``)."""
+    return Response(content, status_code=status_code, media_type="application/json")
+
+
 def enveloped(data: Any, request_id: str) -> Response:
     """The O4/O5 envelope ``{success, data, meta {timestamp, request_id}}``."""
     meta = Meta(timestamp=datetime.now(UTC), request_id=request_id)

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from guard_contracts.enums import ExportKind
 from guard_exporter.drivers.incident_reader import IncidentReader
-from guard_exporter.engines.debrief import spend_window
+from guard_exporter.engines.debrief import chart_window
 from guard_exporter.engines.records import (
-    DailySpend,
     ExportSpec,
     IncidentData,
     IncidentRecord,
     RunStep,
     SimilarIncident,
     SourceEvent,
+    SpendBucket,
     TimelineRow,
 )
 
@@ -30,10 +31,13 @@ def _field_names(cls: Any) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
-def _record(cls: type[R], row: dict[str, Any]) -> R:
+def record_from(cls: type[R], row: Mapping[str, Any]) -> R:
     """Build a record from a row, ignoring columns the record does not use."""
     names: tuple[str, ...] = _field_names(cast("Any", cls))
     return cls(*[row[name] for name in names])
+
+
+_record = record_from
 
 
 class IncidentNotFound(LookupError):
@@ -60,8 +64,16 @@ async def load_incident_data(
             similar = await snap.similar_candidates(
                 spec.tenant_id, spec.incident_id, incident.fingerprint, incident.category
             )
-            first, last = spend_window(incident)
-            spend = await snap.daily_spend(spec.tenant_id, first, last)
+            window = chart_window(incident, spec.requested_at)
+            if window is not None:
+                spend = await snap.spend_buckets(
+                    spec.tenant_id,
+                    run_id=window.scope_id if window.scope == "run" else None,
+                    agent_id=window.scope_id if window.scope == "agent" else None,
+                    start=window.start,
+                    end=window.end,
+                    bucket=window.bucket,
+                )
     return assemble(incident, timeline, events, steps, similar, spend)
 
 
@@ -81,5 +93,5 @@ def assemble(
         events=tuple(_record(SourceEvent, r) for r in events),
         run_steps=tuple(_record(RunStep, r) for r in steps),
         similar=tuple(_record(SimilarIncident, r) for r in similar),
-        daily_spend=tuple(DailySpend(r["day"], int(r["cost_micros"])) for r in spend),
+        spend=tuple(SpendBucket(r["start"], int(r["cost_micros"])) for r in spend),
     )

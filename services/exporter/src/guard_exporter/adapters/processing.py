@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from aiokafka import ConsumerRecord
@@ -21,15 +23,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from guard_runtime.dlq import DeadLetter, DlqPublisher
 
 from guard_contracts.enums import ExportFormat, ExportKind, ExportStatus
-from guard_contracts.events import ExportRequested
+from guard_contracts.events import AuditPeriodExportRequested, ExportRequested
 from guard_contracts.outputs import ExportResult
 from guard_contracts.wire import ContractViolation, DlqReason, decode_event
+from guard_exporter.adapters.audit_export import audit_spec_from, render_audit_period
 from guard_exporter.adapters.loading import IncidentNotFound, load_incident_data
 from guard_exporter.drivers.artifacts import ArtifactDirectory
 from guard_exporter.drivers.incident_reader import IncidentReader
 from guard_exporter.drivers.jobs import ExportJobRepository
+from guard_exporter.drivers.period_reader import PeriodReader
 from guard_exporter.drivers.results import ResultPublisher
-from guard_exporter.engines.bundle import key_id
+from guard_exporter.engines.audit_period import AuditSpec
+from guard_exporter.engines.keys import is_development_key, key_id
 from guard_exporter.engines.records import Artifact, ExportSpec, IncidentData
 from guard_exporter.engines.render import render
 
@@ -38,7 +43,7 @@ log = logging.getLogger(__name__)
 RESULT_NAMESPACE = uuid.UUID("5c2a9e0e-8f51-4b0f-a7f4-5d9b3f1c2e77")
 #: Turns a request and its data into an artifact; ``engines.render.render`` in production.
 Renderer = Callable[[ExportSpec, IncidentData, Ed25519PrivateKey], Artifact]
-_ALLOWED = frozenset({"export.requested"})
+_ALLOWED = frozenset({"export.requested", "export.audit_period_requested"})
 _IDENTITY = ("tenant_id", "incident_id", "kind", "format")
 
 
@@ -79,6 +84,7 @@ def result_event(job: dict[str, Any]) -> ExportResult:
         sha256=job.get("sha256"),
         size_bytes=job.get("size_bytes"),
         error=job.get("error"),
+        requested_by=job.get("requested_by"),
     )
 
 
@@ -95,7 +101,9 @@ class ExportProcessor:
         artifacts: ArtifactDirectory | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         renderer: Renderer = render,
+        period_reader: PeriodReader | None = None,
     ) -> None:
+        self._period_reader = period_reader
         self._jobs = jobs
         self._reader = reader
         self._results = results
@@ -119,13 +127,21 @@ class ExportProcessor:
         except ContractViolation as exc:
             await self._dead_letter(record, exc.code, exc.message)
             return
+        if isinstance(event, AuditPeriodExportRequested):
+            await self._guarded(
+                event.export_id, self._process_audit(audit_spec_from(event), record)
+            )
+            return
         assert isinstance(event, ExportRequested)
+        await self._guarded(event.export_id, self._process(spec_from(event), record))
+
+    async def _guarded(self, export_id: uuid.UUID, work: Awaitable[None]) -> None:
         try:
-            await self._process(spec_from(event), record)
+            await work
         except Exception:
             # Database or broker trouble: pause, then let the message be delivered again.
             log.exception(
-                "export processing failed; will retry", extra={"export_id": str(event.export_id)}
+                "export processing failed; will retry", extra={"export_id": str(export_id)}
             )
             await asyncio.sleep(self._policy.retry_backoff_seconds)
             raise
@@ -198,21 +214,114 @@ class ExportProcessor:
             )
         )
 
-    async def _finish_failed(self, spec: ExportSpec, error: str) -> None:
+    async def _finish_failed(self, spec: ExportSpec | AuditSpec, error: str) -> None:
         failed_at = self._clock()
         await self._jobs.fail(spec.export_id, error, failed_at)
         row = {**_job_row(spec), "status": "failed", "completed_at": failed_at, "error": error}
         await self._results.publish(result_event(row))
+
+    async def _process_audit(self, spec: AuditSpec, record: ConsumerRecord[Any, Any]) -> None:
+        """The audit-period export: same job life cycle, a streamed renderer (docs/exports.md)."""
+        row = _job_row(spec)
+        job = await self._jobs.ensure(row)
+        if any(str(job[k]) != str(row[k]) for k in _IDENTITY):
+            await self._dead_letter(
+                record,
+                DlqReason.SCHEMA_VIOLATION,
+                f"export_id: {spec.export_id} already names a different export request",
+            )
+            return
+        if job["status"] in (ExportStatus.COMPLETED, ExportStatus.FAILED):
+            await self._results.publish(result_event(job))
+            return
+        attempts = await self._jobs.start_rendering(spec.export_id)
+        if attempts is None:
+            return
+        if attempts > self._policy.max_attempts:
+            await self._finish_failed(
+                spec, f"gave up after {attempts - 1} attempts that did not finish rendering"
+            )
+            return
+        assert self._period_reader is not None, "audit-period exports need a PeriodReader"
+        spool_root = self._artifacts.spool_root if self._artifacts else None
+        if self._artifacts is not None:
+            target = self._artifacts.path_for(spec.tenant_id, spec.export_id)
+        else:
+            target = Path(tempfile.gettempdir()) / f"guard-audit-{spec.export_id}.zip"
+        try:
+            made = await render_audit_period(
+                self._period_reader, spec, self._key, target, spool_root
+            )
+        except (OSError, ValueError) as exc:
+            log.exception("audit export failed", extra={"export_id": str(spec.export_id)})
+            await self._finish_failed(spec, f"render failed: {type(exc).__name__}: {exc}")
+            return
+        content: bytes | None = None
+        path: str | None = str(made.path)
+        if self._artifacts is None:  # no artifact directory: the ZIP goes into the job row
+            content = await asyncio.to_thread(made.path.read_bytes)
+            made.path.unlink(missing_ok=True)
+            path = None
+        completed_at = self._clock()
+        await self._jobs.complete(
+            spec.export_id,
+            content_type="application/zip",
+            filename=audit_filename(spec),
+            sha256=made.sha256,
+            size_bytes=made.size_bytes,
+            artifact=content,
+            artifact_path=path,
+            signing_key_id=self._key_id,
+            completed_at=completed_at,
+        )
+        log.info(
+            "audit export completed",
+            extra={"export_id": str(spec.export_id), "incidents": made.incidents},
+        )
+        await self._results.publish(
+            result_event(
+                {
+                    **row,
+                    "status": "completed",
+                    "completed_at": completed_at,
+                    "sha256": made.sha256,
+                    "size_bytes": made.size_bytes,
+                }
+            )
+        )
 
     async def _dead_letter(self, record: ConsumerRecord[Any, Any], code: str, message: str) -> None:
         log.warning("dead-lettered", extra={"code": str(code), "reason": message})
         await self._dlq.publish([DeadLetter.from_record(record, code, message)])
 
     async def register_key(self, public_key_pem: str) -> None:
-        await self._jobs.register_signing_key(self._key_id, public_key_pem)
+        await self._jobs.register_signing_key(
+            self._key_id, public_key_pem, development=is_development_key(self._key.public_key())
+        )
 
 
-def _job_row(spec: ExportSpec) -> dict[str, Any]:
+def audit_filename(spec: AuditSpec) -> str:
+    return f"audit_period_{spec.tenant_id}_{spec.period_from:%Y%m%d}_{spec.period_to:%Y%m%d}.zip"
+
+
+def _job_row(spec: ExportSpec | AuditSpec) -> dict[str, Any]:
+    if isinstance(spec, AuditSpec):
+        return {
+            "export_id": spec.export_id,
+            "tenant_id": spec.tenant_id,
+            "incident_id": None,
+            "kind": ExportKind.AUDIT_PERIOD.value,
+            "format": ExportFormat.ZIP.value,
+            "requested_by": spec.requested_by,
+            "export_reason": spec.export_reason,
+            "prepared_for": spec.prepared_for,
+            "requested_at": spec.requested_at,
+            "parameters": {
+                "period_from": spec.period_from.isoformat(),
+                "period_to": spec.period_to.isoformat(),
+                "filters": spec.filters,
+            },
+        }
     return {
         "export_id": spec.export_id,
         "tenant_id": spec.tenant_id,

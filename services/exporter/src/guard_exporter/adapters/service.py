@@ -14,6 +14,7 @@ from guard_exporter.config import Settings
 from guard_exporter.drivers.artifacts import ArtifactDirectory
 from guard_exporter.drivers.incident_reader import IncidentReader
 from guard_exporter.drivers.jobs import ExportJobRepository
+from guard_exporter.drivers.period_reader import PeriodReader
 from guard_exporter.drivers.results import ResultPublisher
 from guard_exporter.engines.render import render
 from guard_storage.db import create_engine
@@ -64,5 +65,6 @@ def build_parts(
         ),
         artifacts=ArtifactDirectory(settings.artifact_dir) if settings.artifact_dir else None,
         renderer=renderer,
+        period_reader=PeriodReader(engine),
     )
     return ExporterParts(engine, dlq, processor, jobs, public_pem(key))

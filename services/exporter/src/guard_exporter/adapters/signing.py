@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import logging
 from pathlib import Path
 
@@ -16,10 +15,9 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_public_key,
 )
 
-log = logging.getLogger(__name__)
+from guard_exporter.engines.keys import development_private_key
 
-#: Development only (settings refuse it elsewhere): a fixed key, so local bundles verify.
-_DEVELOPMENT_SEED = hashlib.sha256(b"guard-exporter development signing key").digest()
+log = logging.getLogger(__name__)
 
 
 def parse_private_key(text: str) -> Ed25519PrivateKey:
@@ -55,8 +53,11 @@ def load_signing_key(inline: str | None, path: Path | None) -> Ed25519PrivateKey
         return parse_private_key(inline)
     if path is not None:
         return parse_private_key(path.read_text())
-    log.warning("no signing key configured; using the development key (never in production)")
-    return Ed25519PrivateKey.from_private_bytes(_DEVELOPMENT_SEED)
+    log.warning(
+        "no signing key configured (GUARD_EXPORTER_SIGNING_KEY / GUARD_EXPORTER_SIGNING_KEY_FILE);"
+        " signing with the public DEVELOPMENT key, which proves nothing: development only"
+    )
+    return development_private_key()
 
 
 def public_pem(key: Ed25519PrivateKey) -> str:

@@ -15,6 +15,15 @@ class ArtifactDirectory:
     def __init__(self, root: Path) -> None:
         self._root = root
 
+    @property
+    def spool_root(self) -> Path:
+        """Scratch space on the same file system, so a finished file is renamed, not copied."""
+        return self._root / ".spool"
+
+    def path_for(self, tenant_id: str, export_id: uuid.UUID) -> Path:
+        """Where an artifact written by someone else (a streamed ZIP) must end up."""
+        return (self._root / tenant_id / str(export_id)).resolve()
+
     async def write(self, tenant_id: str, export_id: uuid.UUID, content: bytes) -> str:
         return await asyncio.to_thread(self._write, tenant_id, export_id, content)
 

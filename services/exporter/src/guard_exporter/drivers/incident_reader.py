@@ -1,7 +1,6 @@
-"""Read-only access to the incident data ingest and analytics own (SPEC §1: one writer per table).
+"""Read-only access to the incident data ingest and analytics own (docs/architecture.md#services: one writer per table).
 
-Tables: incidents, incident_events, killswitch_events, cost_events (ingest), cost_rollups_daily
-(analytics).
+Tables: incidents, incident_events, killswitch_events, cost_events (ingest).
 
 Every method returns plain dicts. ``snapshot()`` reads everything of one export in one REPEATABLE
 READ, READ ONLY transaction, so the files of a bundle describe one consistent state.
@@ -12,20 +11,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Date, case, cast, func, or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from guard_storage.models import (
-    CostEvent,
-    CostRollupDaily,
-    Incident,
-)
+from guard_storage.models import Incident
 
 _INCIDENT_COLUMNS = list(Incident.__table__.columns)
+#: Buckets are aligned to this Monday (the chart engine aligns to the same instant).
+BUCKET_ORIGIN = datetime(2000, 1, 3, tzinfo=UTC)
 #: How many candidate similar incidents to read; the learnings engine ranks and keeps five.
 SIMILAR_CANDIDATES = 50
 
@@ -127,28 +124,28 @@ class IncidentSnapshot:
         )
         return [dict(r) for r in (await self._conn.execute(query)).mappings()]
 
-    async def daily_spend(self, tenant_id: str, first: date, last: date) -> list[dict[str, Any]]:
-        """From the daily rollups when analytics has filled them for the window; else from the raw
-        cost events (the rollups may lag or analytics may not run at all)."""
-        start = datetime.combine(first, time(), UTC)
-        end = datetime.combine(last + timedelta(days=1), time(), UTC)
-        r = CostRollupDaily
-        rollup_day = cast(func.timezone("UTC", r.day), Date).label("day")
-        rollups = (
-            select(rollup_day, func.sum(r.cost_micros).label("cost_micros"))
-            .where(r.tenant_id == tenant_id, r.day >= start, r.day < end)
-            .group_by(rollup_day)
-            .order_by(rollup_day)
+    async def spend_buckets(
+        self,
+        tenant_id: str,
+        *,
+        run_id: str | None,
+        agent_id: str | None,
+        start: datetime,
+        end: datetime,
+        bucket: timedelta,
+    ) -> list[dict[str, Any]]:
+        """Billed spend of one run (or one agent) per bucket of ``bucket`` in [start, end), from the
+        raw cost events (exact, and independent of how far the rollups have got)."""
+        column, value = ("run_id", run_id) if run_id is not None else ("agent_id", agent_id)
+        return await self._fetch(
+            "SELECT date_bin($4::interval, occurred_at, $5::timestamptz) AS start,"
+            " sum(cost_micros)::bigint AS cost_micros FROM cost_events"
+            f" WHERE tenant_id = $1 AND {column} = $2 AND occurred_at >= $3"
+            " AND occurred_at < $6 GROUP BY 1 ORDER BY 1",
+            tenant_id,
+            value,
+            start,
+            bucket,
+            BUCKET_ORIGIN,
+            end,
         )
-        rows = [dict(row) for row in (await self._conn.execute(rollups)).mappings()]
-        if rows:
-            return rows
-        c = CostEvent
-        event_day = cast(func.timezone("UTC", c.occurred_at), Date).label("day")
-        raw = (
-            select(event_day, func.sum(c.cost_micros).label("cost_micros"))
-            .where(c.tenant_id == tenant_id, c.occurred_at >= start, c.occurred_at < end)
-            .group_by(event_day)
-            .order_by(event_day)
-        )
-        return [dict(row) for row in (await self._conn.execute(raw)).mappings()]

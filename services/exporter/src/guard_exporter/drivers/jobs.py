@@ -101,11 +101,18 @@ class ExportJobRepository:
                 .values(status="failed", error=error, completed_at=failed_at, updated_at=func.now())
             )
 
-    async def register_signing_key(self, key_id: str, public_key_pem: str) -> None:
+    async def register_signing_key(
+        self, key_id: str, public_key_pem: str, *, development: bool
+    ) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(
                 insert(ExportSigningKey)
-                .values(key_id=key_id, algorithm="Ed25519", public_key_pem=public_key_pem)
+                .values(
+                    key_id=key_id,
+                    algorithm="Ed25519",
+                    public_key_pem=public_key_pem,
+                    development=development,
+                )
                 .on_conflict_do_nothing(index_elements=[ExportSigningKey.key_id])
             )
 

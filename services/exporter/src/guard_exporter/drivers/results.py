@@ -1,4 +1,4 @@
-"""Publishes ``export.result`` events (SPEC §1: the exporter produces the export-result topic)."""
+"""Publishes ``export.result`` events (docs/architecture.md#services: the exporter produces the export-result topic)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The signed evidence bundle (SPEC §9): four data files, a manifest of their SHA-256, Ed25519.
+"""The signed evidence bundle (docs/product/exports.md): four data files, a manifest of their SHA-256, Ed25519.
 
 The bundle hash is ``sha256`` of the lines ``"<sha256>  <name>\\n"`` of the data files in manifest
 order — the output of ``sha256sum incident.json timeline.json events.jsonl run_steps.jsonl`` — so an
@@ -20,10 +20,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from guard_contracts.chain import ALGORITHM, canonical_json, verify_chain
+from guard_contracts.chain import ALGORITHM, ChainVerdict, canonical_json, verify_chain
+from guard_exporter.engines.keys import (
+    DEVELOPMENT_WARNING,
+    is_development_key,
+    key_id,
+    raw_public_key,
+)
 from guard_exporter.engines.records import ExportSpec, IncidentData
 from guard_exporter.engines.serialize import (
     event_view,
@@ -54,15 +59,6 @@ def encode_file(name: str, content: Any) -> bytes:
     return orjson.dumps(content, option=_JSON_OPTIONS) + b"\n"
 
 
-def key_id(public_key: Ed25519PublicKey) -> str:
-    """A short, stable name for a public key: the first 16 hex digits of SHA-256 of its raw bytes."""
-    return hashlib.sha256(raw_public_key(public_key)).hexdigest()[:16]
-
-
-def raw_public_key(public_key: Ed25519PublicKey) -> bytes:
-    return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
-
-
 def bundle_hash(files: Sequence[Mapping[str, Any]]) -> str:
     listing = "".join(f"{f['sha256']}  {f['name']}\n" for f in files)
     return hashlib.sha256(listing.encode()).hexdigest()
@@ -73,17 +69,29 @@ def signed_part(manifest: Mapping[str, Any]) -> bytes:
     return canonical_json({k: v for k, v in manifest.items() if k != "signature"})
 
 
-def _integrity(data: IncidentData, entries: list[dict[str, Any]]) -> dict[str, Any]:
-    verdict = verify_chain(
-        (entry, r.prev_hash, r.hash) for entry, r in zip(entries, data.timeline, strict=True)
-    )
+def integrity_view(verdict: ChainVerdict) -> dict[str, Any]:
+    """The chain verdict as written into incident.json (``verify`` recomputes and compares it)."""
     return {
         "verification_status": "VERIFIED" if verdict.verified else "TAMPERED",
         "algorithm": ALGORITHM,
         "root_hash": verdict.root_hash,
         "event_count": verdict.event_count,
         "first_broken_sequence": verdict.first_broken_sequence,
+        "recorded_root_hash": verdict.expected_head,
+        "recorded_event_count": verdict.expected_length,
+        "problems": list(verdict.problems),
     }
+
+
+def _integrity(data: IncidentData, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The chain recomputed and bound to the head the incident row records (docs/exports.md)."""
+    inc = data.incident
+    verdict = verify_chain(
+        ((entry, r.prev_hash, r.hash) for entry, r in zip(entries, data.timeline, strict=True)),
+        expected_head=inc.timeline_head,
+        expected_length=inc.timeline_length,
+    )
+    return integrity_view(verdict)
 
 
 def encode_data_files(data: IncidentData) -> tuple[dict[str, bytes], dict[str, Any]]:
@@ -136,7 +144,15 @@ def build_bundle(spec: ExportSpec, data: IncidentData, key: Ed25519PrivateKey) -
         "files": listing,
         "bundle_sha256": bundle_hash(listing),
     }
+    return Bundle(files, sign_manifest(manifest, key), integrity)
+
+
+def sign_manifest(manifest: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
+    """Mark a development-key manifest as such, then add the Ed25519 signature over the rest."""
     public = key.public_key()
+    if is_development_key(public):
+        manifest["development_key"] = True
+        manifest["warning"] = DEVELOPMENT_WARNING
     manifest["signature"] = {
         "algorithm": "Ed25519",
         "key_id": key_id(public),
@@ -144,7 +160,7 @@ def build_bundle(spec: ExportSpec, data: IncidentData, key: Ed25519PrivateKey) -
         "signed": "canonical JSON of this manifest without the signature field",
         "value": base64.b64encode(key.sign(signed_part(manifest))).decode(),
     }
-    return Bundle(files, manifest, integrity)
+    return manifest
 
 
 def zip_bundle(bundle: Bundle) -> bytes:

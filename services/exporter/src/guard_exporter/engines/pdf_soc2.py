@@ -1,21 +1,28 @@
-"""The SOC2 incident evidence report (SPEC §9)."""
+"""The SOC2 incident evidence report (docs/exports.md, "SOC2 report").
+
+The timeline is the evidence: every entry's details are printed in full, wrapped in their column,
+never cut. Unknown facts are left out instead of printed as placeholders.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable, KeepTogether, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Table, TableStyle
 
 from guard_exporter.engines.bundle import Bundle
-from guard_exporter.engines.controls import DEMONSTRATED, ControlResult
+from guard_exporter.engines.controls import DEMONSTRATED, PARTIAL, ControlResult
+from guard_exporter.engines.fonts import SANS_BOLD
 from guard_exporter.engines.pdf_common import (
     BAD,
     CONTENT_WIDTH,
     GOOD,
     STYLES,
+    WARN,
     build_pdf,
+    development_banner,
     grid_style,
     key_value_table,
     markup,
@@ -23,15 +30,17 @@ from guard_exporter.engines.pdf_common import (
     spacer,
     text,
 )
+from guard_exporter.engines.phrasing import count
 from guard_exporter.engines.records import ExportSpec, IncidentData, TimelineRow
-from guard_exporter.engines.serialize import usd_text, when
+from guard_exporter.engines.serialize import usd_display, when
 
 #: Rows per timeline table: small tables split across pages in linear time, one huge one does not.
 TIMELINE_CHUNK = 60
-_TIMELINE_WIDTHS = (13 * mm, 29 * mm, 27 * mm)
+_TIMELINE_WIDTHS = (10 * mm, 30 * mm, 30 * mm)
 _DETAIL_WIDTH = CONTENT_WIDTH - sum(_TIMELINE_WIDTHS)
-#: More characters than the details column can ever show at 8 pt; longer text is cut first.
-_MAX_DETAIL_CHARS = 160
+_DETAIL_STYLE = ParagraphStyle("detail", parent=STYLES["small"], fontSize=7.5, leading=9.5)
+#: The public key's address, said wherever the reader is told to verify.
+SIGNING_KEY_PATH = "/api/v1/exports/signing-key"
 _PRIORITY = (
     "action",
     "trigger_type",
@@ -69,20 +78,6 @@ def describe_entry(data: dict[str, Any]) -> str:
     return "; ".join(f"{k}: {flat[k]}" for k in keys)
 
 
-def _fit(line: str, width: float, font: str = "Helvetica", size: float = 8) -> str:
-    """Cut ``line`` with an ellipsis so it fits ``width`` points (binary search on the length)."""
-    if stringWidth(line, font, size) <= width:
-        return line
-    low, high = 0, len(line)
-    while low < high:
-        mid = (low + high + 1) // 2
-        if stringWidth(line[:mid] + "…", font, size) <= width:
-            low = mid
-        else:
-            high = mid - 1
-    return line[:low] + "…"
-
-
 def _timeline_tables(rows: tuple[TimelineRow, ...]) -> list[Flowable]:
     header = ["Seq", "Time (UTC)", "Entry", "Details"]
     tables: list[Flowable] = []
@@ -92,12 +87,12 @@ def _timeline_tables(rows: tuple[TimelineRow, ...]) -> list[Flowable]:
                 str(r.sequence),
                 r.occurred_at.strftime("%Y-%m-%d %H:%M:%S"),
                 r.entry_type,
-                _fit(describe_entry(r.data)[:_MAX_DETAIL_CHARS], _DETAIL_WIDTH - 6),
+                Paragraph(text(describe_entry(r.data)), _DETAIL_STYLE),
             ]
             for r in rows[start : start + TIMELINE_CHUNK]
         ]
         table = Table([header, *body], colWidths=[*_TIMELINE_WIDTHS, _DETAIL_WIDTH], repeatRows=1)
-        table.setStyle(TableStyle(grid_style()))
+        table.setStyle(TableStyle(grid_style(size=7)))
         tables.append(table)
     if not tables:
         tables.append(para("The timeline has no entries.", "muted"))
@@ -115,12 +110,12 @@ def _controls_table(results: list[ControlResult]) -> Table:
                 para(r.reason, "small"),
             ]
         )
-        colour = GOOD if r.status == DEMONSTRATED else BAD
+        colour = GOOD if r.status == DEMONSTRATED else WARN if r.status == PARTIAL else BAD
         style += [
             ("TEXTCOLOR", (1, i), (1, i), colour),
-            ("FONT", (1, i), (1, i), "Helvetica-Bold", 8),
+            ("FONT", (1, i), (1, i), SANS_BOLD, 8),
         ]
-    table = Table(data, colWidths=[42 * mm, 34 * mm, CONTENT_WIDTH - 76 * mm], repeatRows=1)
+    table = Table(data, colWidths=[40 * mm, 38 * mm, CONTENT_WIDTH - 78 * mm], repeatRows=1)
     table.setStyle(
         TableStyle([*style, ("LINEBELOW", (0, 1), (-1, -1), 0.4, STYLES["muted"].textColor)])
     )
@@ -139,6 +134,16 @@ def _evidence_index(bundle: Bundle) -> Table:
 def _header(spec: ExportSpec, data: IncidentData) -> list[Flowable]:
     inc = data.incident
     period_end = when(inc.resolved_at) if inc.resolved_at else "open (not resolved)"
+    source = [
+        f"{label} {value}"
+        for label, value in (
+            ("trigger", inc.trigger_type),
+            ("policy", inc.policy_id),
+            ("agent", inc.affected_agent_id),
+            ("run", inc.llm_run_id),
+        )
+        if value
+    ]
     return [
         para("SOC 2 Incident Evidence Report", "title"),
         para(inc.title, "subtitle"),
@@ -148,10 +153,7 @@ def _header(spec: ExportSpec, data: IncidentData) -> list[Flowable]:
                 ("Tenant", inc.tenant_id),
                 ("Severity / state", f"{inc.severity} / {inc.lifecycle_state}"),
                 ("Category / cause", f"{inc.category} / {inc.cause_type}"),
-                (
-                    "Trigger / policy / agent",
-                    f"{inc.trigger_type} / {inc.policy_id} / {inc.affected_agent_id}",
-                ),
+                ("Source", " · ".join(source) if source else None),
                 ("Compliance period", f"{when(inc.first_event_at)} to {period_end}"),
                 ("Prepared for", spec.prepared_for),
                 ("Requested by", f"{spec.requested_by} at {when(spec.requested_at)}"),
@@ -164,34 +166,48 @@ def _header(spec: ExportSpec, data: IncidentData) -> list[Flowable]:
 
 def _details(data: IncidentData) -> Table:
     inc = data.incident
+    acked = f"{when(inc.acked_at)}{f' by {inc.acked_by}' if inc.acked_by else ''}"
+    resolved = when(inc.resolved_at)
+    if inc.resolved_at and inc.resolved_by:
+        resolved += f" by {inc.resolved_by}"
+    if inc.resolved_at and inc.resolution_method:
+        resolved += f" ({inc.resolution_method})"
     return key_value_table(
         [
             ("Description", inc.description),
             ("Calls affected", f"{inc.calls_affected:,}"),
             ("Signals recorded", f"{inc.event_count:,}"),
-            ("Cost impact", f"${usd_text(inc.cost_impact_micros)}"),
+            ("Cost impact", f"${usd_display(inc.cost_impact_micros)}"),
             ("Created", when(inc.created_at)),
-            ("Acknowledged", f"{when(inc.acked_at)} by {inc.acked_by}" if inc.acked_at else "—"),
-            ("Contained", when(inc.contained_at)),
-            (
-                "Resolved",
-                f"{when(inc.resolved_at)} by {inc.resolved_by or '—'} ({inc.resolution_method or '—'})",
-            ),
+            ("Acknowledged", acked if inc.acked_at else None),
+            ("Contained", when(inc.contained_at) or None),
+            ("Resolved", resolved or None),
             ("Recurrence of", inc.recurrence_of),
         ]
     )
 
 
-def _attestation(spec: ExportSpec, bundle: Bundle, chain: dict[str, Any]) -> list[Flowable]:
+def _attestation(
+    spec: ExportSpec, bundle: Bundle, chain: dict[str, Any], development: bool
+) -> list[Flowable]:
     signature = bundle.manifest["signature"]
+    key = text(signature["key_id"])
     statement = (
         "This report was generated by the Guard Incidents exporter from the incident's tamper-"
         "evident timeline and its recorded source events, without manual editing. The evidence "
         "bundle of this incident (incident.json, timeline.json, events.jsonl, run_steps.jsonl) has "
-        f"the bundle hash below and is signed with Ed25519 key <b>{text(signature['key_id'])}</b>. "
-        "Verify a downloaded bundle offline with "
-        "<font face='Courier'>python -m guard_exporter.verify bundle.zip --public-key key.pem</font>."
+        f"the bundle hash below and is signed with Ed25519 key <b>{key}</b>. To check it: request "
+        "the evidence bundle of this incident (ZIP), fetch the public key from "
+        f"<font face='GuardMono'>GET {SIGNING_KEY_PATH}</font> (the entry with key_id {key}; save "
+        "its public_key_pem as key.pem), then run "
+        "<font face='GuardMono'>python -m guard_exporter.verify bundle.zip --public-key key.pem"
+        "</font>; it also re-checks the timeline chain against the incident's recorded head."
     )
+    if development:
+        statement += (
+            " <b>This key is the public development key: anyone can produce its signature, so "
+            "this attestation proves nothing.</b>"
+        )
     return [
         KeepTogether(
             [
@@ -203,7 +219,9 @@ def _attestation(spec: ExportSpec, bundle: Bundle, chain: dict[str, Any]) -> lis
                         ("Bundle SHA-256", bundle.bundle_sha256),
                         (
                             "Timeline integrity",
-                            f"{chain['verification_status']} ({chain['event_count']:,} entries)",
+                            f"{chain['verification_status']} "
+                            f"({count(chain['event_count'], 'entry')}, checked against the "
+                            "incident's recorded head)",
                         ),
                         ("Timeline root hash", chain["root_hash"]),
                         ("Attested for", spec.prepared_for or spec.requested_by),
@@ -216,23 +234,32 @@ def _attestation(spec: ExportSpec, bundle: Bundle, chain: dict[str, Any]) -> lis
 
 
 def render_soc2(
-    spec: ExportSpec, data: IncidentData, bundle: Bundle, controls: list[ControlResult]
+    spec: ExportSpec,
+    data: IncidentData,
+    bundle: Bundle,
+    controls: list[ControlResult],
+    *,
+    development: bool = False,
 ) -> bytes:
     chain = bundle.integrity
+    problems = [para(f"Integrity problem: {p}", "small") for p in chain.get("problems", [])]
     story: list[Flowable] = [
+        *development_banner(development),
         *_header(spec, data),
         para("Control assessment (CC7.2 – CC7.5)", "h1"),
         _controls_table(controls),
         para("Incident", "h1"),
         _details(data),
         KeepTogether([para("Evidence index", "h1"), _evidence_index(bundle)]),
-        *_attestation(spec, bundle, chain),
-        para(f"Timeline ({len(data.timeline):,} entries)", "h1"),
+        *_attestation(spec, bundle, chain, development),
+        *problems,
+        para(f"Timeline ({count(len(data.timeline), 'entry')})", "h1"),
         *_timeline_tables(data.timeline),
     ]
     return build_pdf(
         story,
         title=f"SOC 2 incident evidence report {data.incident.incident_id}",
         subject="SOC 2 CC7.2-CC7.5 incident evidence",
-        footer_left=f"SOC 2 evidence · incident {data.incident.incident_id} · export {spec.export_id}",
+        footer_left=f"SOC 2 evidence · incident {data.incident.incident_id}"
+        + (" · DEVELOPMENT KEY, NOT EVIDENCE" if development else ""),
     )

@@ -1,4 +1,4 @@
-"""Plain data the renderers work on. Adapters build these from driver rows (SPEC §3, §9).
+"""Plain data the renderers work on. Adapters build these from driver rows (docs/product/incidents.md#fields, docs/product/exports.md).
 
 The high-volume rows (timeline, events, steps) are NamedTuples: ten thousands of them are built per
 export, and a tuple is several times cheaper to build than a frozen dataclass.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -92,7 +92,7 @@ class RunStep(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class SimilarIncident:
-    """A resolved incident of the same tenant, for learnings (SPEC §7.6)."""
+    """A resolved incident of the same tenant, for learnings (docs/product/analytics.md#learnings)."""
 
     incident_id: uuid.UUID
     fingerprint: str
@@ -102,9 +102,10 @@ class SimilarIncident:
     resolved_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class DailySpend:
-    day: date
+class SpendBucket(NamedTuple):
+    """Billed spend of the incident's run or agent in one chart bucket starting at ``start``."""
+
+    start: datetime
     cost_micros: int
 
 
@@ -117,7 +118,7 @@ class IncidentData:
     events: tuple[SourceEvent, ...]
     run_steps: tuple[RunStep, ...]
     similar: tuple[SimilarIncident, ...] = ()
-    daily_spend: tuple[DailySpend, ...] = field(default=())
+    spend: tuple[SpendBucket, ...] = field(default=())
 
 
 @dataclass(frozen=True, slots=True)

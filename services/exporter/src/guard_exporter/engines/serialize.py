@@ -16,6 +16,7 @@ import orjson
 
 from guard_contracts.money import micros_to_usd
 from guard_exporter.engines.records import IncidentRecord, RunStep, SourceEvent, TimelineRow
+from guard_rules.incident import DETAIL_FIELDS, wire_name
 
 
 def usd_text(micros: int | None) -> str | None:
@@ -25,53 +26,44 @@ def usd_text(micros: int | None) -> str | None:
     return format(micros_to_usd(micros).normalize(), "f")
 
 
+def usd_display(micros: int) -> str:
+    """Exact USD for people, with thousands separators and at least the cents: ``250,000.00``,
+    ``1,204.50``, ``2.50``; sub-cent amounts keep their digits (``0.012345``), nothing is rounded."""
+    usd = micros_to_usd(micros).normalize()
+    exponent = usd.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < -2 else 2
+    return format(usd, f",.{places}f")
+
+
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
 def when(value: datetime | None) -> str:
-    """A time as people read it in a report: ``2026-11-20 09:00:00 UTC``."""
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "—"
+    """A time as people read it in a report: ``2026-11-20 09:00:00 UTC`` (empty when unknown:
+    callers leave unknown facts out rather than print a placeholder)."""
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else ""
 
 
-def _str(value: uuid.UUID | None) -> str | None:
-    return str(value) if value is not None else None
+def _plain(name: str, value: Any) -> Any:
+    if name.endswith("_micros"):
+        return usd_text(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
 
 
 def incident_view(incident: IncidentRecord) -> dict[str, Any]:
-    return {
-        "incident_id": str(incident.incident_id),
-        "tenant_id": incident.tenant_id,
-        "lifecycle_state": incident.lifecycle_state,
-        "severity": incident.severity,
-        "category": incident.category,
-        "cause_type": incident.cause_type,
-        "title": incident.title,
-        "description": incident.description,
-        "source_type": incident.source_type,
-        "fingerprint": incident.fingerprint,
-        "llm_run_id": incident.llm_run_id,
-        "affected_agent_id": incident.affected_agent_id,
-        "policy_id": incident.policy_id,
-        "trigger_type": incident.trigger_type,
-        "calls_affected": incident.calls_affected,
-        "event_count": incident.event_count,
-        "cost_impact_usd": usd_text(incident.cost_impact_micros),
-        "error_code": incident.error_code,
-        "error_message": incident.error_message,
-        "created_at": iso(incident.created_at),
-        "first_event_at": iso(incident.first_event_at),
-        "last_event_at": iso(incident.last_event_at),
-        "acked_at": iso(incident.acked_at),
-        "acked_by": incident.acked_by,
-        "resolved_at": iso(incident.resolved_at),
-        "resolved_by": incident.resolved_by,
-        "resolution_method": incident.resolution_method,
-        "recurrence_of": _str(incident.recurrence_of),
-        "is_synthetic": incident.is_synthetic,
-        "contained_at": iso(incident.contained_at),
-        "updated_at": iso(incident.updated_at),
-    }
+    """Every incident field under its wire name (the list is ``guard_rules.incident``), money as
+    exact USD text, plus when the incident was contained and the recorded timeline head and length
+    (what a proof is bound to)."""
+    view = {wire_name(f): _plain(f, getattr(incident, f)) for f in DETAIL_FIELDS}
+    view["contained_at"] = iso(incident.contained_at)
+    view["timeline_head"] = incident.timeline_head
+    view["timeline_length"] = incident.timeline_length
+    return view
 
 
 def timeline_view(entry: dict[str, Any], row: TimelineRow) -> dict[str, Any]:

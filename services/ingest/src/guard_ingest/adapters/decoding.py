@@ -1,4 +1,4 @@
-"""Raw Kafka records -> contract events, or dead letters naming why (SPEC §2)."""
+"""Raw Kafka records -> contract events, or dead letters naming why (docs/product/events.md)."""
 
 from __future__ import annotations
 

@@ -45,15 +45,24 @@ class LagMonitor:
 
     def applied(self, events: Sequence[tuple[ConsumerRecord[Any, Any], Any]]) -> None:
         """Advance the per-partition stream time with a committed batch's events."""
+        latest: dict[tuple[str, int], datetime] = {}
         for record, event in events:
-            tp = TopicPartition(record.topic, record.partition)
-            current = self.stream_time.get(tp)
+            key = (record.topic, record.partition)
+            current = latest.get(key)
             if current is None or current < event.occurred_at:
-                self.stream_time[tp] = event.occurred_at
-                STREAM_TIME.labels(tp.topic, str(tp.partition)).set(event.occurred_at.timestamp())
+                latest[key] = event.occurred_at
+        for (topic, partition), at in latest.items():
+            tp = TopicPartition(topic, partition)
+            current = self.stream_time.get(tp)
+            if current is None or current < at:
+                self.stream_time[tp] = at
+                STREAM_TIME.labels(topic, str(partition)).set(at.timestamp())
 
     def behind(self, threshold: int, now: datetime | None = None) -> str | None:
-        """None when at most ``threshold`` records are behind, else a sentence saying how far."""
+        """None when at most ``threshold`` records are behind, else a sentence saying how far.
+        Until the lag has been read once, ingest does not know, so it does not claim to be ready."""
+        if self.checked_at is None:
+            return "catching up: consumer lag not measured yet"
         total = sum(self.lag.values())
         if total <= threshold:
             return None

@@ -34,7 +34,7 @@ from guard_ingest.adapters.metrics import (
     DUPLICATES,
     OUTBOX_PUBLISHED,
 )
-from guard_ingest.config import IngestSettings
+from guard_ingest.config import Settings
 from guard_ingest.drivers import incidents as incident_store
 from guard_ingest.drivers import outbox
 from guard_ingest.drivers import raw_events as raw_store
@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 Records = Sequence[ConsumerRecord[Any, Any]]
 
 
-def engine_config(settings: IngestSettings) -> EngineConfig:
+def engine_config(settings: Settings) -> EngineConfig:
     return EngineConfig(
         group_window=timedelta(seconds=settings.group_window_s),
         idle_timeout=timedelta(seconds=settings.idle_timeout_s),
@@ -57,7 +57,7 @@ def engine_config(settings: IngestSettings) -> EngineConfig:
 
 
 class IngestService:
-    def __init__(self, settings: IngestSettings) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.topics = settings.topics()
         self.engine = engine_config(settings)
@@ -217,14 +217,17 @@ class IngestService:
     async def auto_resolve_once(self, now: datetime | None = None) -> int:
         """Persist the resolution of incidents idle past their timeout *in event time*.
 
-        An incident is resolved once its tenant's stream time, or the wall clock when the
-        consumer group has caught up with every partition the tenant's events arrive on, has
-        passed its deadline by the allowed lateness; a backlog thus never resolves what its own
-        events would keep open (docs/adr/0001-event-time-idle-sweep.md). SKIP LOCKED lets
-        several replicas sweep side by side. Returns how many incidents it resolved.
+        An incident is resolved once its tenant's horizon has passed its deadline: on each topic
+        the tenant has events on, its stream time there — or the wall clock once the consumer
+        group has caught up with the tenant's partition of it — minus the allowed lateness, the
+        earliest of them. A backlog thus never resolves what its own events would keep open
+        (docs/adr/0001-event-time-idle-sweep.md). SKIP LOCKED lets several replicas sweep side
+        by side. Returns how many incidents it resolved.
         """
+        # The clock first, then the lag: a record published after the lag was read is then
+        # either later than now - lateness or late by definition.
+        now = now or datetime.now(UTC)
         try:
-            # Asked before the transaction: "caught up" must not cover events applied later.
             lag = await self.lag.refresh()
         except Exception:
             log.warning("consumer lag unknown; sweeping by stream time only", exc_info=True)
@@ -233,7 +236,6 @@ class IngestService:
         everything = bool(lag) and len(caught_up) == sum(
             1 for tp in lag if tp.topic in self.incident_topics
         )
-        now = now or datetime.now(UTC)
         total = 0
         while True:
             async with self.pool.acquire() as conn, conn.transaction():

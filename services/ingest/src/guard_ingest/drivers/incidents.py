@@ -82,18 +82,14 @@ async def lock_by_id(
 
 
 _IDLE = f"""
-WITH tenant_time AS (
-    SELECT w.tenant_id, max(w.stream_time) AS stream_time,
-           bool_and(c.topic IS NOT NULL) AS caught_up
+WITH horizon AS (
+    SELECT w.tenant_id,
+           min(CASE WHEN c.topic IS NULL THEN w.stream_time ELSE $3::timestamptz END)
+             - $4::interval AS horizon
     FROM ingest_watermarks w
     LEFT JOIN unnest($1::text[], $2::int[]) AS c(topic, kafka_partition)
       ON c.topic = w.topic AND c.kafka_partition = w.kafka_partition
     GROUP BY w.tenant_id
-), horizon AS (
-    SELECT tenant_id,
-           greatest(stream_time, CASE WHEN caught_up THEN $3::timestamptz END)
-             - $4::interval AS horizon
-    FROM tenant_time
 ), due AS (
     SELECT i.incident_id,
            coalesce(h.horizon, CASE WHEN $5::boolean THEN $3::timestamptz - $4::interval END)
@@ -122,10 +118,11 @@ async def lock_idle(
 ) -> list[dict[str, Any]]:
     """Open incidents whose deadline (last event + timeout) lies before their tenant's horizon.
 
-    horizon = the tenant's stream time (or ``now`` when every partition its events arrive on is
-    in ``caught_up``) minus the allowed lateness; a tenant with no stream time yet uses ``now``
-    only when ``all_caught_up``. Each row carries its ``horizon``. SKIP LOCKED so replicas share
-    the sweep. See docs/adr/0001-event-time-idle-sweep.md.
+    horizon = the minimum, over the topics the tenant has events on, of ``now`` when the tenant's
+    partition of that topic is in ``caught_up``, else the tenant's stream time on that topic; minus
+    the allowed lateness. A tenant with no stream time yet uses ``now`` only when
+    ``all_caught_up``. Each row carries its ``horizon``. SKIP LOCKED so replicas share the sweep.
+    See docs/adr/0001-event-time-idle-sweep.md.
     """
     rows = await conn.fetch(
         _IDLE,

@@ -1,4 +1,4 @@
-"""The incident engine (SPEC §3, §11): pure, deterministic, one batch at a time.
+"""The incident engine (docs/product/incidents.md): pure, deterministic, one batch at a time.
 
 An :class:`IncidentBook` is seeded with the incidents a batch can touch (the open ones and the
 latest one per fingerprint), the killswitch → incident index and the flood-cap counters. The
@@ -233,7 +233,7 @@ class IncidentBook:
         return incident.last_event_at + self._timeout(incident)
 
     def _expire(self, incident: Incident, at: datetime) -> None:
-        """SPEC §11: idle past the timeout counts as resolved from then on, swept or not."""
+        """docs/product/incidents.md#lifecycle: idle past the timeout counts as resolved from then on, swept or not."""
         if incident.is_open and at > self._deadline(incident):
             self._auto_resolve(incident)
 

@@ -44,7 +44,7 @@ class EngineConfig:
 
 @dataclass(slots=True)
 class Incident:
-    """One incident as stored (SPEC §3); mutated only by the engine."""
+    """One incident as stored (docs/product/incidents.md); mutated only by the engine."""
 
     incident_id: uuid.UUID
     tenant_id: str

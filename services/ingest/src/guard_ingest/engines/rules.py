@@ -1,4 +1,4 @@
-"""The fixed rules of SPEC §3: severity, escalation, category, cause type, fingerprints, titles."""
+"""The fixed rules of docs/product/incidents.md: severity, escalation, category, cause type, fingerprints, titles."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ CATEGORY: dict[TriggerType, Category] = {
     TriggerType.MANUAL: Category.MANUAL,
 }
 
-#: Cumulative calls_affected thresholds, highest first (SPEC §3 escalation).
+#: Cumulative calls_affected thresholds, highest first (docs/product/incidents.md escalation).
 ESCALATION: tuple[tuple[int, Severity], ...] = (
     (200, Severity.CRITICAL),
     (50, Severity.HIGH),

@@ -1,4 +1,4 @@
-"""The per-incident tamper-evident chain (SPEC §3), built with guard_contracts.chain.
+"""The per-incident tamper-evident chain (docs/product/incidents.md), built with guard_contracts.chain.
 
 What is hashed is ``guard_rules.timeline.hash_input``, the same function the readers verify with.
 """

@@ -7,21 +7,18 @@ the consumer rewinds to the batch's first offsets and the batch is delivered aga
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from faststream.message import StreamMessage
+from guard_runtime.batches import handle_batch, keep_raw
 
 from guard_contracts.topics import Topics
-from guard_ingest.config import IngestSettings
+from guard_ingest.config import Settings
 
-log = logging.getLogger(__name__)
 Records = Sequence[ConsumerRecord[Any, Any]]
 
 
@@ -35,29 +32,7 @@ class BatchSink(Protocol):
     async def apply_incident_batch(self, records: Records) -> None: ...
 
 
-async def keep_raw(message: StreamMessage[Any]) -> Any:
-    """Skip FastStream's JSON decoding: the contracts decode (and dead-letter) each record."""
-    return message.body
-
-
-def _records(message: KafkaMessage) -> Records:
-    raw = message.raw_message
-    return raw if isinstance(raw, tuple) else (raw,)
-
-
-async def _handle(
-    apply: Callable[[Records], Awaitable[None]], message: KafkaMessage, backoff_s: float
-) -> None:
-    records = _records(message)
-    try:
-        await apply(records)
-    except Exception:
-        log.exception("batch failed; it will be re-delivered", extra={"records": len(records)})
-        await asyncio.sleep(backoff_s)  # don't spin against a database that is down
-        raise
-
-
-def register(broker: KafkaBroker, service: BatchSink, settings: IngestSettings) -> None:
+def register(broker: KafkaBroker, service: BatchSink, settings: Settings) -> None:
     """Cost events and incident events are consumed by separate groups (``<group_id>.cost`` and
     ``<group_id>.incidents``) so a rebalance of one never stalls the other."""
     common: dict[str, Any] = {
@@ -71,7 +46,7 @@ def register(broker: KafkaBroker, service: BatchSink, settings: IngestSettings) 
     topics = service.topics
 
     async def on_cost_events(body: list[bytes], message: KafkaMessage) -> None:
-        await _handle(service.apply_cost_batch, message, settings.retry_backoff_s)
+        await handle_batch(service.apply_cost_batch, message, settings.retry_backoff_s)
 
     # Several consumers of one group in this process: while one waits for Postgres, another
     # decodes its batch (each owns different partitions, so per-partition order holds).
@@ -95,4 +70,4 @@ def register(broker: KafkaBroker, service: BatchSink, settings: IngestSettings) 
         **common,
     )
     async def on_incident_events(body: list[bytes], message: KafkaMessage) -> None:
-        await _handle(service.apply_incident_batch, message, settings.retry_backoff_s)
+        await handle_batch(service.apply_incident_batch, message, settings.retry_backoff_s)

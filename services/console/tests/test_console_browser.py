@@ -1,0 +1,384 @@
+"""The Guard Console in a real Chromium against the real system (see conftest.py).
+
+One story, in order: a tenant's events go to Kafka; the console shows the incidents, acknowledges
+and resolves one, exports a SOC2 PDF, draws analytics and costs from the test's numbers; another
+tenant sees none of it; the API docs work with the internet blocked.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.async_api import expect
+
+from .conftest import WIDTHS, System, axe_violations, open_page, screenshot, wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+
+ACTIVE = "/api/v1/incidents/active"
+
+
+async def sign_in(page: Any, url: str, token: str) -> None:
+    await page.goto(f"{url}/console/")
+    await page.get_by_label("Access token (JWT)").fill(token)
+    await page.get_by_role("button", name="Sign in").click()
+
+
+async def wait_for_incidents(page: Any, count: int) -> None:
+    """Ingest applies the events asynchronously: reload the list until they are all there."""
+    rows = page.locator("table.incidents tbody tr")
+    for _ in range(60):
+        if await rows.count() >= count:
+            return
+        await page.wait_for_timeout(500)
+        await page.evaluate("location.hash = '#/incidents?tab=active&_=' + Date.now()")
+    raise AssertionError(f"fewer than {count} incidents appeared in the console")
+
+
+async def chart_values(page: Any, canvas_id: str) -> list[list[float]]:
+    """The numbers Chart.js drew on a canvas, per dataset."""
+    values: list[list[float]] = await page.evaluate(
+        "(id) => Chart.getChart(document.getElementById(id)).data.datasets.map(d => d.data)",
+        canvas_id,
+    )
+    return values
+
+
+async def assert_accessible(page: Any) -> None:
+    violations = await axe_violations(page)
+    assert violations == [], violations
+
+
+async def test_incident_list_detail_acknowledge_resolve_and_soc2(
+    system: System, browser: Any
+) -> None:
+    story = system.story
+    async with open_page(browser) as (page, errors):
+        await sign_in(page, system.url, story.token())
+        await expect(page.get_by_role("heading", name="Incidents")).to_be_visible()
+        await wait_for_incidents(page, 2)
+        breach = page.locator("table.incidents tbody tr", has_text=re.compile("budget", re.I))
+        await expect(breach.locator(".sev")).to_have_text(re.compile(r"\w+"))
+        await expect(page.get_by_role("link", name=re.compile(r"Active\s*\(2\)"))).to_be_visible()
+        await assert_accessible(page)
+        await screenshot(page, "incidents-1280")
+        await page.set_viewport_size({"width": WIDTHS["phone"], "height": 900})
+        await screenshot(page, "incidents-390")
+        await page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
+
+        # Filters reach the API: only the failure spike is not a budget breach.
+        await page.get_by_label("Category").select_option("BUDGET_EXCEEDED")
+        await page.get_by_role("button", name="Apply").click()
+        await expect(page.locator("table.incidents tbody tr")).to_have_count(1)
+        await page.get_by_role("link", name="Clear").click()
+        await expect(page.locator("table.incidents tbody tr")).to_have_count(2)
+        # Paging, one per page.
+        await page.goto(f"{system.url}/console/#/incidents?tab=active&limit=1")
+        await expect(page.locator(".pager")).to_contain_text("Showing 1–1 of 2")
+        await page.get_by_role("link", name="Next →").click()
+        await expect(page.locator(".pager")).to_contain_text("Showing 2–2 of 2")
+        await expect(page.get_by_role("link", name="Next →")).to_have_count(0)
+        await page.get_by_role("link", name="← Previous").click()
+        await expect(page.locator(".pager")).to_contain_text("Showing 1–1 of 2")
+        await page.goto(f"{system.url}/console/#/incidents?tab=active")
+        await expect(page.locator("table.incidents tbody tr")).to_have_count(2)
+
+        # Detail: facts, proof, timeline with time and actor.
+        await breach.get_by_role("link").first.click()
+        await expect(page.locator("h1")).to_contain_text(re.compile("budget", re.I))
+        await expect(page.locator("[data-proof]")).to_have_attribute("data-proof", "VERIFIED")
+        await expect(page.get_by_text("Fingerprint")).to_be_visible()
+        await expect(page.locator("ol.timeline li").first).to_contain_text("Opened")
+        await expect(page.get_by_text(story.run_id).first).to_be_visible()
+        await assert_accessible(page)
+        await screenshot(page, "detail-1280")
+
+        # Acknowledge: the state changes once ingest has applied the command.
+        await page.get_by_role("button", name=re.compile("^Acknowledge")).click()
+        await page.get_by_label("Notes").fill("looking into it")
+        await page.locator("dialog").get_by_role("button", name="Acknowledge").click()
+        await expect(page.locator(".detail-head .state").first).to_have_text(
+            "Acknowledged", timeout=30_000
+        )
+        acked = page.locator("ol.timeline li[data-entry=acknowledged]")
+        await expect(acked).to_contain_text("by ops@example.com")
+        await expect(acked).to_contain_text("looking into it")
+
+        # Resolve with a method and notes.
+        await page.get_by_role("button", name=re.compile("^Resolve")).click()
+        await page.get_by_label("Resolution method").select_option("rollback")
+        await page.get_by_label("Notes").fill("rolled back the prompt change")
+        await page.locator("dialog").get_by_role("button", name="Resolve").click()
+        await expect(page.locator(".detail-head .state").first).to_have_text(
+            "Resolved", timeout=30_000
+        )
+        await expect(page.locator("ol.timeline li[data-entry=resolved]")).to_contain_text(
+            "Rollback"
+        )
+
+        # SOC2 PDF: progress, then a download.
+        await page.locator("[data-export=soc2]").click()
+        await expect(page.locator("[data-export-status=soc2]")).to_be_visible()
+        download_button = page.locator("[data-download=soc2]")
+        await expect(download_button).to_be_visible(timeout=60_000)
+        async with page.expect_download() as info:
+            await download_button.click()
+        download = await info.value
+        assert download.suggested_filename.startswith("soc2_")
+        assert download.suggested_filename.endswith(".pdf")
+        path = await download.path()
+        assert path is not None
+        assert path.read_bytes()[:5] == b"%PDF-"
+        await screenshot(page, "detail-resolved-1280")
+        await page.set_viewport_size({"width": WIDTHS["phone"], "height": 900})
+        await screenshot(page, "detail-390")
+
+        # The resolved list has it now; the active count dropped to one.
+        await page.goto(f"{system.url}/console/#/incidents?tab=resolved")
+        await expect(page.locator("table.incidents tbody tr")).to_have_count(1)
+        await expect(page.get_by_role("link", name=re.compile(r"Active\s*\(1\)"))).to_be_visible()
+        assert errors == []
+
+
+async def test_analytics_and_costs_draw_the_tests_numbers(system: System, browser: Any) -> None:
+    story = system.story
+    async with open_page(browser) as (page, errors):
+        await sign_in(page, system.url, story.token())
+        await wait_for_incidents(page, 1)
+        # Analytics rollups follow the incident changes; retry until both incidents are counted.
+        for _ in range(40):
+            await page.goto(f"{system.url}/console/#/analytics?granularity=day")
+            await page.wait_for_selector("#chart-cost-trend", timeout=15_000)
+            await wait_until(page, "() => window.Chart && Chart.getChart('chart-cost-trend')")
+            costs = await chart_values(page, "chart-cost-trend")
+            if round(sum(costs[0]), 2) == float(story.incident_cost_usd):
+                break
+            await page.wait_for_timeout(500)
+        assert round(sum(costs[0]), 2) == float(story.incident_cost_usd)
+        assert sum(costs[1]) == 2
+        trend = await chart_values(page, "chart-trend")
+        assert sum(trend[0]) == 2
+        tile = page.locator("[data-metric=mttr]")
+        await tile.focus()
+        await expect(tile.locator(".def")).to_be_visible()
+        await expect(tile.locator(".def")).to_contain_text("Resolved at minus created at")
+        await assert_accessible(page)
+        await screenshot(page, "analytics-1280")
+        await page.set_viewport_size({"width": WIDTHS["phone"], "height": 900})
+        await screenshot(page, "analytics-390")
+        await page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
+
+        for _ in range(40):
+            await page.goto(f"{system.url}/console/#/costs")
+            await page.wait_for_selector("[data-today]", timeout=15_000)
+            if await page.get_attribute("[data-today]", "data-today") == str(story.today_cents):
+                break
+            await page.wait_for_timeout(500)
+        await expect(page.locator("[data-today]")).to_have_text("$3.21")
+        await wait_until(page, "() => window.Chart && Chart.getChart('chart-drivers')")
+        today = await chart_values(page, "chart-today")
+        assert today[0][0] == pytest.approx(3.21)
+        drivers = await chart_values(page, "chart-drivers")
+        assert drivers[0] == [pytest.approx(3.21), pytest.approx(3.21)]  # one feature, one model
+        await expect(page.get_by_text("checkout-bot").first).to_be_visible()
+        await expect(page.locator("[data-budget=Daily]")).to_contain_text("$5.00")
+        await assert_accessible(page)
+        await screenshot(page, "costs-1280")
+        await page.set_viewport_size({"width": WIDTHS["phone"], "height": 900})
+        await screenshot(page, "costs-390")
+        assert errors == []
+
+
+async def test_another_tenant_sees_none_of_it(system: System, browser: Any) -> None:
+    story = system.story
+    async with open_page(browser) as (page, errors):
+        await sign_in(page, system.url, story.token())
+        await wait_for_incidents(page, 1)
+        first = page.locator("table.incidents tbody tr").first
+        incident_id = await first.get_attribute("data-incident")
+        await page.get_by_role("button", name="Sign out").click()
+        await expect(page.get_by_text("You have signed out.")).to_be_visible()
+
+        await sign_in(page, system.url, story.token(story.other))
+        await expect(page.get_by_text("No open incidents. All quiet.")).to_be_visible()
+        await expect(page.get_by_role("link", name=re.compile(r"Resolved\s*\(0\)"))).to_be_visible()
+        await screenshot(page, "other-tenant-empty-1280")
+        await page.goto(f"{system.url}/console/#/incident/{incident_id}")
+        await expect(page.get_by_role("alert")).to_contain_text("Not found")
+        await page.goto(f"{system.url}/console/#/costs")
+        await expect(page.locator("[data-today]")).to_have_text("$0.00")
+        await expect(page.get_by_text("checkout-bot")).to_have_count(0)
+        await page.goto(f"{system.url}/console/#/analytics?granularity=day")
+        await wait_until(page, "() => window.Chart && Chart.getChart('chart-cost-trend')")
+        costs = await chart_values(page, "chart-cost-trend")
+        assert sum(costs[0]) == 0
+        assert sum(costs[1]) == 0
+        # The gateway answers 404 for the incident, which the browser logs as a failed request.
+        assert [e for e in errors if "404" not in e] == []
+
+
+async def test_expired_token_and_tenantless_token_get_clear_messages(
+    system: System, browser: Any
+) -> None:
+    story = system.story
+    async with open_page(browser, width=390) as (page, _):
+        await sign_in(page, system.url, story.token(ttl_seconds=-60))
+        await expect(page.get_by_role("alert")).to_contain_text("expired")
+        await expect(page.get_by_label("Access token (JWT)")).to_be_visible()
+        await screenshot(page, "signin-expired-390")
+        assert await page.evaluate("sessionStorage.length") == 0
+
+        tenantless = _without_tenant(story.token())
+        await sign_in(page, system.url, tenantless)
+        await expect(page.get_by_role("alert")).to_contain_text("carries no tenant")
+        await assert_accessible(page)
+
+        # A phone that opens the list directly: the filters fold away, the rows come first.
+        await sign_in(page, system.url, story.token())
+        await wait_for_incidents(page, 1)
+        await expect(page.locator("details.filter-box")).not_to_have_attribute("open", "")
+        await assert_accessible(page)
+        await screenshot(page, "incidents-fresh-390")
+
+
+def _without_tenant(token: str) -> str:
+    import jwt
+
+    from .conftest import SECRET
+
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"], audience="console")
+    del claims["tenant_id"]
+    return jwt.encode(claims, SECRET, algorithm="HS256")
+
+
+async def test_demo_tenant_button_signs_in_during_development(system: System, browser: Any) -> None:
+    async with open_page(browser) as (page, errors):
+        await page.goto(f"{system.url}/console/")
+        await page.get_by_role("button", name="Use the demo tenant").click()
+        await expect(page.locator(".who")).to_contain_text("demo")
+        await expect(page.get_by_role("heading", name="Incidents")).to_be_visible()
+        token = await page.evaluate("sessionStorage.getItem('guard.console.token')")
+        assert token
+        assert token.count(".") == 2
+        assert token not in page.url
+        await screenshot(page, "demo-signed-in-1280")
+        assert errors == []
+
+
+async def test_api_docs_load_with_the_internet_blocked(system: System, browser: Any) -> None:
+    async with open_page(browser) as (page, errors):
+        blocked: list[str] = []
+
+        async def only_loopback(route: Any) -> None:
+            if route.request.url.startswith(system.url):
+                await route.continue_()
+            else:
+                blocked.append(route.request.url)
+                await route.abort()
+
+        await page.route("**/*", only_loopback)
+        await page.goto(f"{system.url}/docs")
+        await expect(page.locator(".opblock").first).to_be_visible(timeout=30_000)
+        await expect(page.get_by_text("/api/v1/incidents/active").first).to_be_visible()
+        assert await page.locator(".opblock").count() >= 20
+        await screenshot(page, "docs-offline-1280")
+        assert blocked == []
+        assert errors == []
+
+
+async def test_keyboard_only_and_a_gateway_that_cannot_be_reached(
+    system: System, browser: Any
+) -> None:
+    story = system.story
+    async with open_page(browser) as (page, errors):
+        await page.goto(f"{system.url}/console/")
+        await page.keyboard.press("Tab")
+        await expect(page.locator(".skip")).to_be_focused()
+        await page.get_by_label("Access token (JWT)").focus()
+        await page.keyboard.type(story.token())
+        await page.keyboard.press("Tab")
+        await expect(page.get_by_role("button", name="Sign in")).to_be_focused()
+        await page.keyboard.press("Enter")
+        await wait_for_incidents(page, 1)
+
+        spike = page.locator("table.incidents tbody tr", has_text="Failure spike")
+        await spike.get_by_role("link").focus()
+        await page.keyboard.press("Enter")
+        await expect(page.locator("h1")).to_contain_text("Failure spike")
+        await expect(page.locator("main")).to_be_focused()  # focus follows the page change
+        await page.get_by_role("button", name=re.compile("^Resolve")).focus()
+        await page.keyboard.press("Enter")
+        await expect(page.locator("dialog")).to_be_visible()
+        await expect(page.get_by_label("Resolution method")).to_be_focused()
+        await page.keyboard.press("Escape")  # cancel: nothing is sent
+        await expect(page.locator("dialog")).to_be_hidden()
+        await expect(page.locator(".detail-head .state").first).not_to_have_text("Resolved")
+
+        # The gateway goes away: the page says so in words and offers a retry.
+        await page.route("**/api/v1/**", lambda route: route.abort())
+        await page.goto(f"{system.url}/console/#/analytics")
+        await expect(page.get_by_role("alert")).to_contain_text("could not be reached")
+        await screenshot(page, "analytics-unreachable-1280")
+        await page.unroute("**/api/v1/**")
+        await page.get_by_role("button", name="Try again").click()
+        await expect(page.locator("[data-metric=mtta]")).to_be_visible()
+        # Only the aborted requests themselves may be logged.
+        assert [e for e in errors if "ERR_FAILED" not in e] == []
+
+
+async def test_the_list_follows_new_incidents_live_for_its_tenant_only(
+    system: System, browser: Any, kafka_bootstrap: str, topics: Any
+) -> None:
+    """Runs last: it opens a new tenant's incident while two pages watch."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from .conftest import publish
+
+    tenant = f"live-{uuid.uuid4().hex[:8]}"
+    async with (
+        open_page(browser) as (page, errors),
+        open_page(browser) as (other_page, other_errors),
+    ):
+        await sign_in(page, system.url, system.story.token(tenant))
+        await sign_in(other_page, system.url, system.story.token(f"watcher-{uuid.uuid4().hex[:6]}"))
+        for watching in (page, other_page):
+            await expect(watching.get_by_text("No open incidents. All quiet.")).to_be_visible()
+            await expect(watching.locator(".live-status")).to_have_attribute("data-live", "on")
+        event = {
+            "event_id": str(uuid.uuid4()), "event_type": "killswitch.triggered",
+            "schema_version": 1, "tenant_id": tenant,
+            "occurred_at": datetime.now(UTC).isoformat(), "killswitch_id": "ks-live",
+            "trigger_type": "rate_limit", "action": "throttled", "agent_id": "agent-live",
+            "policy_id": "rpm", "calls_affected": 1,
+        }  # fmt: skip
+        await publish(kafka_bootstrap, topics, {"killswitch": [event]})
+        # No reload, no navigation: the stream brings it.
+        await expect(page.locator("table.incidents tbody tr")).to_have_count(1, timeout=30_000)
+        await expect(page.get_by_role("link", name=re.compile(r"Active\s*\(1\)"))).to_be_visible()
+        await screenshot(page, "live-1280")
+        await other_page.wait_for_timeout(1000)
+        await expect(other_page.get_by_text("No open incidents. All quiet.")).to_be_visible()
+        assert errors == []
+        assert other_errors == []
+
+
+async def test_the_change_stream_is_authenticated_and_not_in_the_schema(system: System) -> None:
+    import httpx
+
+    from guard_api.entrypoints.console_stream import STREAM_PATH
+
+    async with httpx.AsyncClient(base_url=system.url, timeout=20) as client:
+        refused = await client.get(STREAM_PATH)
+        assert refused.status_code == 401
+        assert refused.json()["error"]["code"] == "not_authenticated"
+        headers = {"Authorization": f"Bearer {system.story.token()}"}
+        async with client.stream("GET", STREAM_PATH, headers=headers) as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            lines = stream.aiter_lines()
+            seen = [await anext(lines) for _ in range(4)]
+        assert "event: ready" in seen
+        schema = (await client.get("/openapi.json")).json()
+        assert STREAM_PATH not in schema["paths"]

@@ -1,0 +1,3 @@
+from guard_notifier.main import run
+
+run()
