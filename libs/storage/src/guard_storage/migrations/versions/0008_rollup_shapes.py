@@ -1,10 +1,7 @@
 """rollups shaped for the questions asked; cost_events partitioned by month of occurred_at
 
 Revision ID: 0008_rollup_shapes
-Revises: 0005_ingest_watermarks
-
-(The brief's chain point is 0004_open_incident_indexes; this branch already holds 0005, so the
-revision follows it to keep one head. Re-chain freely: it depends on no other revision's tables.)
+Revises: 0007_notifier
 """
 
 from collections.abc import Sequence
@@ -16,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 from guard_storage.partitions import DROP_FUNCTION, DROP_FUNCTIONS, ENSURE_FUNCTION
 
 revision: str = "0008_rollup_shapes"
-down_revision: str | None = "0005_ingest_watermarks"
+down_revision: str | None = "0007_notifier"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
