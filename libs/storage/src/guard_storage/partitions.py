@@ -10,7 +10,8 @@ migration, keep the partitions:
   (the rollups have already counted them by it);
 - ``guard_cost_partitions_drop(cutoff, upto_seq)`` drops the month partitions that end at or
   before ``cutoff`` and whose rows all have ``seq ≤ upto_seq`` (the cost rollups hold them
-  already), and deletes such rows from the default partition.
+  already), and deletes such rows from the default partition; the idempotency ledger
+  ``cost_event_keys`` loses the keys of every event so dropped.
 
 The analytics service calls both from its maintenance loop; the benchmark loader calls the first.
 """
@@ -58,6 +59,8 @@ CREATE OR REPLACE FUNCTION guard_cost_partitions_drop(cutoff timestamptz, upto_s
 RETURNS integer LANGUAGE plpgsql AS $fn$
 DECLARE
     part record;
+    low timestamp;
+    high timestamptz;
     dropped integer := 0;
     unread boolean;
 BEGIN
@@ -66,17 +69,26 @@ BEGIN
         WHERE h.inhparent = 'cost_events'::regclass AND c.relname ~ '^cost_events_p[0-9]{6}$'
         ORDER BY c.relname
     LOOP
-        IF ((to_timestamp(substr(part.name, 14), 'YYYYMM') AT TIME ZONE 'UTC')
-            + interval '1 month') AT TIME ZONE 'UTC' <= cutoff THEN
+        low := to_date(substr(part.name, 14), 'YYYYMM')::timestamp;
+        high := (low + interval '1 month') AT TIME ZONE 'UTC';
+        IF high <= cutoff THEN
             EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE seq > %s)', part.name, upto_seq)
                 INTO unread;
             IF NOT unread THEN
                 EXECUTE format('DROP TABLE %I', part.name);
+                -- A key's occurred_at is its stored event's, so the month's keys go with it.
+                DELETE FROM cost_event_keys
+                WHERE occurred_at >= low AT TIME ZONE 'UTC' AND occurred_at < high;
                 dropped := dropped + 1;
             END IF;
         END IF;
     END LOOP;
-    DELETE FROM cost_events_default WHERE occurred_at < cutoff AND seq <= upto_seq;
+    WITH gone AS (
+        DELETE FROM cost_events_default WHERE occurred_at < cutoff AND seq <= upto_seq
+        RETURNING tenant_id, event_id
+    )
+    DELETE FROM cost_event_keys AS k USING gone
+    WHERE k.tenant_id = gone.tenant_id AND k.event_id = gone.event_id;
     RETURN dropped;
 END
 $fn$;

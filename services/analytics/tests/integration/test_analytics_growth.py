@@ -190,10 +190,28 @@ async def test_partitions_take_late_rows_and_drop_only_when_rolled_up(
         old,
     )
     assert await db.fetchval(f"SELECT count(*) {where}", tenant_id, old) == 1
+    # The idempotency ledger's keys go with the events retention drops: one in the month
+    # partition, one in the default partition (no month covers 2018-06 here), one kept.
+    stray = (tenant_id, uuid.uuid4(), datetime(2018, 6, 1, tzinfo=UTC), None, None, "gpt-4o",
+             1, 2, 7)  # fmt: skip
+    await db.copy_records_to_table("cost_events", records=[stray], columns=COLUMNS)
+    stray_seq = await db.fetchval("SELECT max(seq) FROM cost_events")
+    recent = datetime(2019, 3, 2, tzinfo=UTC)
+    await db.executemany(
+        "INSERT INTO cost_event_keys (tenant_id, event_id, occurred_at) VALUES ($1, $2, $3)",
+        [
+            (tenant_id, row[1], old),
+            (tenant_id, stray[1], stray[2]),
+            (tenant_id, uuid.uuid4(), recent),
+        ],
+    )
+    keys = "SELECT occurred_at FROM cost_event_keys WHERE tenant_id = $1 ORDER BY 1"
     cutoff = datetime(2019, 3, 1, tzinfo=UTC)
     assert await drop_partitions(db, cutoff, seq - 1) == 0  # not rolled up yet: kept
-    assert await drop_partitions(db, cutoff, seq) == 1
+    assert len(await db.fetch(keys, tenant_id)) == 3
+    assert await drop_partitions(db, cutoff, max(seq, stray_seq)) == 1
     assert await db.fetchval("SELECT to_regclass('cost_events_p201901')") is None
+    assert [r[0] for r in await db.fetch(keys, tenant_id)] == [recent]
 
 
 async def test_maintenance_keeps_partitions_ahead(db: asyncpg.Connection[Any]) -> None:

@@ -38,8 +38,9 @@ class CostEvent(Base):
 
     __tablename__ = "cost_events"
     __table_args__ = (
-        # Partitioned by month of occurred_at (guard_storage.partitions), so the key and every
-        # unique index carry it: a replayed event (same id, same instant) still conflicts.
+        # Partitioned by month of occurred_at (guard_storage.partitions), so the key must carry
+        # it; uniqueness of (tenant_id, event_id) is kept by CostEventKey, which ingest writes
+        # first (docs/operations-scaling.md#growth-partitions-and-retention).
         PrimaryKeyConstraint("tenant_id", "event_id", "occurred_at"),
         Index("ix_cost_events_tenant_occurred", "tenant_id", "occurred_at"),
         Index(
@@ -70,6 +71,26 @@ class CostEvent(Base):
     duration_ms: Mapped[int | None]
     status: Mapped[str | None] = mapped_column(String(16))
     ingested_at: Mapped[datetime] = created_at_column()
+
+
+class CostEventKey(Base):
+    """The idempotency ledger of cost events: one row per (tenant, event id) ever stored.
+
+    Not partitioned, so the key is unique across every month of ``cost_events``: ingest inserts
+    the key first and stores only the events whose key is new, whatever their ``occurred_at``.
+    ``occurred_at`` is the stored event's, so retention prunes the keys of the partitions it
+    drops (BRIN: keys arrive in roughly time order, and the index costs next to nothing).
+    """
+
+    __tablename__ = "cost_event_keys"
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "event_id"),
+        Index("ix_cost_event_keys_occurred", "occurred_at", postgresql_using="brin"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    occurred_at: Mapped[datetime]
 
 
 class KillswitchEvent(Base):

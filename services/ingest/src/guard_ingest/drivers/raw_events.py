@@ -20,10 +20,24 @@ KILLSWITCH_COLUMNS = (
 )  # fmt: skip
 PROCESSED_COLUMNS = ("tenant_id", "event_id", "event_type", "occurred_at", "outcome")
 
-_MOVE_COST = (
-    f"INSERT INTO cost_events ({', '.join(COST_COLUMNS)}) "
-    f"SELECT {', '.join(COST_COLUMNS)} FROM cost_events_stage ON CONFLICT DO NOTHING"
+KEY_COLUMNS = ("tenant_id", "event_id", "occurred_at")  # the first three of COST_COLUMNS
+
+# The slow way, one statement: the batch's keys that are new (first occurrence of each in the
+# batch, in staging order) go into the ledger, and exactly the rows they name into cost_events.
+_MOVE_COST = f"""
+WITH fresh AS (
+    INSERT INTO cost_event_keys ({", ".join(KEY_COLUMNS)})
+    SELECT DISTINCT ON (tenant_id, event_id) {", ".join(KEY_COLUMNS)} FROM cost_events_stage
+    ORDER BY tenant_id, event_id, ctid
+    ON CONFLICT DO NOTHING
+    RETURNING {", ".join(KEY_COLUMNS)}
 )
+INSERT INTO cost_events ({", ".join(COST_COLUMNS)})
+SELECT DISTINCT ON (s.tenant_id, s.event_id) {", ".join("s." + c for c in COST_COLUMNS)}
+FROM cost_events_stage AS s JOIN fresh USING ({", ".join(KEY_COLUMNS)})
+ORDER BY s.tenant_id, s.event_id, s.ctid
+ON CONFLICT DO NOTHING
+"""
 
 Key = tuple[str, uuid.UUID]
 
@@ -31,14 +45,24 @@ Key = tuple[str, uuid.UUID]
 async def insert_cost_events(conn: asyncpg.Connection[Any], rows: Sequence[tuple[Any, ...]]) -> int:
     """Store the batch's cost events; returns how many were new (the rest are duplicates).
 
-    Duplicates are rare (a re-delivered batch), so COPY straight into the table first, inside a
-    savepoint. Only when that hits a unique violation does the batch go the slower way: COPY into
-    the staging table, then one INSERT … ON CONFLICT DO NOTHING that skips what is stored.
+    A cost event is identified by (tenant_id, event_id) alone, but ``cost_events`` is
+    partitioned by ``occurred_at`` and its key must carry it, so the key cannot refuse the same
+    id sent again with another instant. The ledger ``cost_event_keys`` (unpartitioned, keyed
+    (tenant_id, event_id)) does: an event is stored only when its key is new there, in the same
+    transaction (docs/operations-scaling.md#growth-partitions-and-retention).
+
+    Duplicates are rare (a re-delivered batch), so COPY the keys, then the rows, straight in
+    inside a savepoint. A key already stored, or twice in the batch, makes the first COPY fail
+    with a unique violation; the batch then goes the slower way: COPY into the staging table,
+    then one statement inserting the new keys and only the rows they name.
     """
     if not rows:
         return 0
     try:
         async with conn.transaction():
+            await conn.copy_records_to_table(
+                "cost_event_keys", records=[r[:3] for r in rows], columns=KEY_COLUMNS
+            )
             await conn.copy_records_to_table("cost_events", records=rows, columns=COST_COLUMNS)
         return len(rows)
     except asyncpg.UniqueViolationError:

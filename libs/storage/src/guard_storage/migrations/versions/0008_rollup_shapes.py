@@ -108,8 +108,28 @@ def _swap_cost_events(partitioned: bool) -> None:
     op.execute("DROP TABLE cost_events_previous")
 
 
+def _cost_event_keys() -> None:
+    """The idempotency ledger: (tenant_id, event_id) unique across every partition."""
+    op.create_table(
+        "cost_event_keys",
+        sa.Column("tenant_id", TENANT, nullable=False),
+        sa.Column("event_id", sa.UUID(), nullable=False),
+        sa.Column("occurred_at", TS, nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "event_id", name=op.f("pk_cost_event_keys")),
+    )
+    op.create_index(
+        "ix_cost_event_keys_occurred", "cost_event_keys", ["occurred_at"], postgresql_using="brin"
+    )
+    op.execute(
+        "INSERT INTO cost_event_keys (tenant_id, event_id, occurred_at) "
+        "SELECT tenant_id, event_id, occurred_at FROM cost_events ORDER BY occurred_at "
+        "ON CONFLICT DO NOTHING"
+    )
+
+
 def upgrade() -> None:
     _swap_cost_events(partitioned=True)
+    _cost_event_keys()
     op.create_table(
         "cost_rollups_tenant_hourly",
         sa.Column("tenant_id", TENANT, nullable=False),
@@ -216,6 +236,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Keep the first stored copy of any id the partitioned key let in twice (none when ingest
+    # wrote through the ledger), so the unpartitioned key (tenant_id, event_id) holds.
+    op.execute(
+        "DELETE FROM cost_events AS c USING cost_event_keys AS k WHERE c.tenant_id = k.tenant_id "
+        "AND c.event_id = k.event_id AND c.occurred_at <> k.occurred_at"
+    )
+    op.drop_table("cost_event_keys")
     _swap_cost_events(partitioned=False)
     for statement in DROP_FUNCTIONS:
         op.execute(statement)
