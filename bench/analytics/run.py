@@ -39,6 +39,7 @@ import httpx
 import jwt
 
 from guard_analytics.adapters.rollup_job import (
+    FOLLOW_UP_S,
     catch_up,
     cost_cycle,
     incident_cycle,
@@ -149,7 +150,8 @@ async def lag(dsn: str, rate: int, seconds: int, interval: float) -> None:
                         covered[top] = seen
                 if time.perf_counter() > stop and len(covered) == len(commits):
                     return
-                await asyncio.sleep(interval)
+                # As the service's loop does (guard_analytics.adapters.service).
+                await asyncio.sleep(min(interval, FOLLOW_UP_S) if result.follow_up else interval)
 
     await asyncio.gather(writer(), roller())
     await pool.close()

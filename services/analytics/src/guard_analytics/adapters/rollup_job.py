@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 #: Seqs per cost cycle and the work_mem of its transaction (the service passes its settings).
 DEFAULT_CHUNK = 500_000
 DEFAULT_WORK_MEM = "128MB"
+#: Pause before a cycle whose only work is the next protocol step (see ``CycleResult.follow_up``)
+#: instead of the full interval: long enough for writers that drew seqs to hold their xids.
+FOLLOW_UP_S = 0.1
 SNAPSHOT_NAMESPACE = uuid.UUID("a3c2b1f0-7d64-4e1a-9b3f-52d8c6e0f417")
 
 
@@ -43,6 +46,10 @@ class CycleResult:
     rows_changed: int
     position: int
     advanced_at: datetime | None
+    #: Run the next cycle after ``FOLLOW_UP_S`` rather than the full interval: the next step only
+    #: takes an xid (stage 2), or a backlog remains beyond this cycle's chunk. Waiting a whole
+    #: interval there added an interval to every event's lag (docs/operations-scaling.md).
+    follow_up: bool = False
 
     def announcement(self) -> AnalyticsSnapshotCompleted | None:
         """The snapshot-completed event, only when something changed."""
@@ -77,10 +84,12 @@ async def cost_cycle(
         mark = await repo.watermark(COST_JOB, now)
         snap = await repo.snapshot()
         events = rows = 0
+        follow_up = False
         pending, pending_xmax = mark.pending_position, mark.pending_xmax
         if pending is None:
             # Stage 1: remember how far the sequence has been handed out.
             mark = replace(mark, pending_position=snap.last_seq, pending_xmax=None)
+            follow_up = True
         elif pending_xmax is None:
             # Stage 2: a cycle later, every statement that drew those seqs holds an xid, and xids
             # are handed out in order, so all of them are below this transaction's own. (Not the
@@ -98,9 +107,14 @@ async def cost_cycle(
             if high < pending:
                 mark = Watermark(high, pending, pending_xmax, advanced)
             else:
-                mark = Watermark(pending, snap.last_seq, None, advanced)
+                # Stage 1 of the next range, read after the apply so that the events committed
+                # meanwhile are in it too.
+                mark = Watermark(pending, await repo.last_seq(), None, advanced)
+            follow_up = True
         await repo.save_watermark(COST_JOB, mark)
-        return CycleResult("cost", True, events, rows, mark.position, mark.advanced_at)
+        return CycleResult(
+            "cost", True, events, rows, mark.position, mark.advanced_at, follow_up=follow_up
+        )
 
 
 async def incident_cycle(

@@ -30,6 +30,7 @@ from guard_analytics.adapters.maintenance_job import (
     maintenance_cycle,
 )
 from guard_analytics.adapters.rollup_job import (
+    FOLLOW_UP_S,
     CycleResult,
     cost_cycle,
     incident_buckets_cycle,
@@ -86,14 +87,16 @@ class AnalyticsService:
 
     async def _loop(self, name: str, job: Callable[[], Awaitable[Any]], every: float) -> None:
         while True:
+            result = None
             try:
-                await job()
+                result = await job()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 # One failed cycle must not end the loop; the next cycle retries from the watermark.
                 log.exception("analytics job failed", extra={"job": name})
-            await asyncio.sleep(every)
+            soon = isinstance(result, CycleResult) and result.follow_up
+            await asyncio.sleep(min(every, FOLLOW_UP_S) if soon else every)
 
     async def cost_once(self) -> CycleResult:
         async with self.pool.acquire() as conn:

@@ -164,6 +164,15 @@ class RollupRepository:
         assert row is not None
         return Snapshot(row["xmin"], row["xmax"], row["last_seq"])
 
+    async def last_seq(self) -> int:
+        """How far the cost_events sequence has been handed out."""
+        return int(
+            await self.conn.fetchval(
+                "SELECT coalesce(pg_sequence_last_value("
+                "pg_get_serial_sequence('cost_events', 'seq')::regclass), 0)"
+            )
+        )
+
     async def own_xid(self) -> int:
         """This transaction's id (assigned now if need be; the cycle writes anyway)."""
         return int(await self.conn.fetchval("SELECT pg_current_xact_id()::text::bigint"))
