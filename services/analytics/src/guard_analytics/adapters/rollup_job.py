@@ -14,6 +14,7 @@ import asyncpg
 
 from guard_analytics.drivers.rollups import (
     COST_JOB,
+    COST_ROLLUP_TABLES,
     INCIDENT_JOB,
     RollupRepository,
     Watermark,
@@ -22,6 +23,7 @@ from guard_analytics.drivers.rollups import (
     refresh_incident_buckets,
     refresh_incident_rollups,
     restore_cost_keys,
+    restore_cost_table,
     session_lock,
     session_unlock,
     truncate_cost_rollups,
@@ -229,8 +231,19 @@ async def rebuild_cost_rollups(
 
             try:
                 events = sum(await asyncio.gather(*(worker() for _ in range(parallel))))
+                # Biggest first, on the parallel connections: the keys are sorts, one per table.
+                tables: asyncio.Queue[str] = asyncio.Queue()
+                for table in COST_ROLLUP_TABLES:
+                    tables.put_nowait(table)
+
+                async def restorer() -> None:
+                    async with pool.acquire() as conn:
+                        while not tables.empty():
+                            await restore_cost_table(conn, tables.get_nowait(), work_mem)
+
+                await asyncio.gather(*(restorer() for _ in range(parallel)))
             finally:
-                await restore_cost_keys(lead, work_mem)
+                await restore_cost_keys(lead, work_mem)  # a no-op unless a step above failed
             async with lead.transaction():
                 now = clock()
                 await repo.watermark(COST_JOB, now)

@@ -49,8 +49,8 @@ _COST_DELTA_TEMPLATE = """
 WITH delta AS MATERIALIZED (
     SELECT tenant_id, date_trunc('hour', occurred_at, 'UTC') AS bucket,
            coalesce(feature_tag, '') AS feature_tag, model, coalesce(user_id, '') AS user_id,
-           sum(cost_micros) AS cost, count(*) AS n,
-           sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
+           sum(cost_micros)::bigint AS cost, count(*) AS n,
+           sum(input_tokens)::bigint AS input_tokens, sum(output_tokens)::bigint AS output_tokens
     FROM cost_events WHERE seq > $1 AND seq <= $2
     GROUP BY 1, 2, 3, 4, 5
 ), hourly AS (
@@ -386,41 +386,42 @@ async def refresh_incident_buckets(
 # partition of cost_events (a UTC month: every rollup key, hour or day, lies in one month) and
 # one share of its tenants by hash, so no two chunks write the same key and each reads only
 # its own partition.
+#: Largest first (the order a rebuild builds their keys in).
 COST_ROLLUP_TABLES = (
     "cost_rollups_hourly",
+    "cost_rollups_dimension_daily",
     "cost_rollups_daily",
     "cost_rollups_tenant_hourly",
-    "cost_rollups_dimension_daily",
 )
 _REBUILD_CHUNK = (
     """
 WITH delta AS MATERIALIZED (
     SELECT tenant_id, date_trunc('hour', occurred_at, 'UTC') AS bucket,
            coalesce(feature_tag, '') AS feature_tag, model, coalesce(user_id, '') AS user_id,
-           sum(cost_micros) AS cost, count(*) AS n,
-           sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
+           sum(cost_micros)::bigint AS cost, count(*) AS n,
+           sum(input_tokens)::bigint AS input_tokens, sum(output_tokens)::bigint AS output_tokens
     FROM {source} WHERE seq <= $1 AND abs(hashtext(tenant_id) % $2) = $3
     GROUP BY 1, 2, 3, 4, 5
 ), hourly AS (
     INSERT INTO cost_rollups_hourly (tenant_id, bucket, feature_tag, model, user_id,
         cost_micros, request_count, input_tokens, output_tokens)
-    SELECT * FROM delta ORDER BY 1, 2, 3, 4, 5
+    SELECT * FROM delta
 ), daily AS (
     INSERT INTO cost_rollups_daily (tenant_id, day, feature_tag, model, user_id,
         cost_micros, request_count, input_tokens, output_tokens)
     SELECT tenant_id, date_trunc('day', bucket, 'UTC'), feature_tag, model, user_id,
            sum(cost), sum(n), sum(input_tokens), sum(output_tokens)
-    FROM delta GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+    FROM delta GROUP BY 1, 2, 3, 4, 5
 ), tenant_hourly AS (
     INSERT INTO cost_rollups_tenant_hourly (tenant_id, bucket, cost_micros, request_count)
-    SELECT tenant_id, bucket, sum(cost), sum(n) FROM delta GROUP BY 1, 2 ORDER BY 1, 2
+    SELECT tenant_id, bucket, sum(cost), sum(n) FROM delta GROUP BY 1, 2
 ), dimension_daily AS (
     INSERT INTO cost_rollups_dimension_daily (tenant_id, day, dimension, value,
         cost_micros, request_count)
 """
     + f"""    {_DIMENSION_SELECT}
     FROM (SELECT *, date_trunc('day', bucket, 'UTC') AS day FROM delta) AS d
-    {_DIMENSION_GROUP} ORDER BY 1, 2, 3, 4
+    {_DIMENSION_GROUP}
 )
 SELECT coalesce(sum(n), 0)::bigint FROM delta
 """
@@ -446,26 +447,53 @@ async def cost_event_partitions(conn: asyncpg.Connection[Any]) -> list[str]:
     return [r["relname"] for r in rows] or ["cost_events"]
 
 
+#: Secondary indexes of the cost rollups, dropped and built again the same way.
+_COST_INDEXES = {
+    "ix_cost_rollups_dimension_daily_item": (
+        "cost_rollups_dimension_daily (tenant_id, dimension, value, day)"
+    ),
+}
+
+
 async def truncate_cost_rollups(conn: asyncpg.Connection[Any]) -> None:
-    """Empty the cost rollups and drop their keys (:func:`restore_cost_keys` puts them back)."""
+    """Empty the cost rollups, drop their keys and indexes and make them UNLOGGED for the fill
+    (:func:`restore_cost_keys` puts everything back): a rebuild then writes each row once, not
+    once to the table and once to the WAL; the WAL gets the finished tables in one pass."""
     async with conn.transaction():
         await conn.execute(f"TRUNCATE {', '.join(COST_ROLLUP_TABLES)}")
+        for index in _COST_INDEXES:
+            await conn.execute(f"DROP INDEX IF EXISTS {index}")
         for table in COST_ROLLUP_TABLES:
             await conn.execute(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS pk_{table}")
+            await conn.execute(f"ALTER TABLE {table} SET UNLOGGED")
+
+
+async def restore_cost_table(conn: asyncpg.Connection[Any], table: str, work_mem: str) -> None:
+    """Make one cost rollup LOGGED again and build its key and indexes (idempotent, so it also
+    repairs a rebuild that died half way); tables are independent, so they can go in parallel."""
+    async with conn.transaction():
+        await conn.execute("SELECT set_config('maintenance_work_mem', $1, true)", work_mem)
+        unlogged = await conn.fetchval(
+            "SELECT relpersistence = 'u' FROM pg_class WHERE oid = $1::regclass", table
+        )
+        if unlogged:  # before the indexes: SET LOGGED rebuilds every index it finds
+            await conn.execute(f"ALTER TABLE {table} SET LOGGED")
+        exists = await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = $1)", f"pk_{table}"
+        )
+        if not exists:
+            await conn.execute(
+                f"ALTER TABLE {table} ADD CONSTRAINT pk_{table} PRIMARY KEY ({_COST_KEYS[table]})"
+            )
+        for index, target in _COST_INDEXES.items():
+            if target.startswith(f"{table} "):
+                await conn.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {target}")
 
 
 async def restore_cost_keys(conn: asyncpg.Connection[Any], work_mem: str) -> None:
-    """Build the cost rollups' primary keys again (idempotent)."""
-    async with conn.transaction():
-        await conn.execute("SELECT set_config('maintenance_work_mem', $1, true)", work_mem)
-        for table, key in _COST_KEYS.items():
-            exists = await conn.fetchval(
-                "SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = $1)", f"pk_{table}"
-            )
-            if not exists:
-                await conn.execute(
-                    f"ALTER TABLE {table} ADD CONSTRAINT pk_{table} PRIMARY KEY ({key})"
-                )
+    """:func:`restore_cost_table` for every cost rollup, one after the other."""
+    for table in COST_ROLLUP_TABLES:
+        await restore_cost_table(conn, table, work_mem)
 
 
 async def rebuild_cost_chunk(
