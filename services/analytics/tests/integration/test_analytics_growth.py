@@ -98,7 +98,7 @@ async def test_the_parallel_rebuild_equals_the_incremental_rollups(
     assert await snapshot(db, tenant_id) == incremental
     # The fill ran UNLOGGED without keys or indexes; all of them are back, and logged.
     persistence = await db.fetch(
-        "SELECT relname, relpersistence FROM pg_class WHERE relname = ANY($1::text[])",
+        "SELECT relname, relpersistence::text FROM pg_class WHERE relname = ANY($1::text[])",
         [*COST_TABLES, *(f"pk_{t}" for t in COST_TABLES), "ix_cost_rollups_dimension_daily_item"],
     )
     assert sorted(r["relpersistence"] for r in persistence) == ["p"] * 9
