@@ -19,6 +19,7 @@ import pytest_asyncio
 
 from guard_analytics.adapters.rollup_job import catch_up, cost_cycle
 from guard_analytics.drivers.database import open_pool
+from guard_analytics.drivers.rollups import COST_JOB
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2026, 2, 10, 9, 0, tzinfo=UTC)
@@ -171,3 +172,32 @@ async def test_replicas_and_in_flight_transactions_never_lose_or_double_count(
     assert sum(r[5] for r in rolled_h) == 500
     assert rolled_h == raw_h
     assert rolled_d == raw_d
+
+
+async def test_only_the_xid_step_and_a_backlog_come_back_quickly(
+    pool: asyncpg.Pool[Any], db: asyncpg.Connection[Any], tenant_id: str
+) -> None:
+    """A cycle that applied a range (or part of a backlog) asks for the next one after
+    FOLLOW_UP_S, since that one only takes an xid; the xid step waits the whole interval."""
+    await catch_up(pool, clock)
+    await db.executemany(INSERT, rows_for(tenant_id, 10, random.Random(5)))
+    top = await db.fetchval("SELECT max(seq) FROM cost_events")
+    state = "SELECT pending_position, pending_xmax FROM analytics_watermarks WHERE name = $1"
+    seen: list[tuple[str, int, bool]] = []
+    async with pool.acquire() as conn:
+        for _ in range(200):
+            pending, xmax = await db.fetchrow(state, COST_JOB)
+            stage = "record" if pending is None else "xid" if xmax is None else "read"
+            result = await cost_cycle(conn, clock, chunk=3)
+            seen.append((stage, result.events, result.follow_up))
+            if result.position >= top:
+                break
+            await asyncio.sleep(0.02)
+    assert seen[-1][0] == "read"
+    assert sum(events for _, events, _ in seen) >= 10
+    for stage, events, follow_up in seen:
+        if stage == "xid":
+            assert not follow_up
+        if events:
+            assert follow_up
+    assert any(stage == "xid" for stage, _, _ in seen)
