@@ -96,7 +96,7 @@ async def test_the_parallel_rebuild_equals_the_incremental_rollups(
     result = await rebuild_cost_rollups(pool, clock, parallel=3, shares=2)
     assert result.position >= last
     assert await snapshot(db, tenant_id) == incremental
-    # The fill ran UNLOGGED without keys or indexes; all of them are back, and logged.
+    # The fill ran without keys or indexes; all of them are back (and every table logged).
     persistence = await db.fetch(
         "SELECT relname, relpersistence::text FROM pg_class WHERE relname = ANY($1::text[])",
         [*COST_TABLES, *(f"pk_{t}" for t in COST_TABLES), "ix_cost_rollups_dimension_daily_item"],

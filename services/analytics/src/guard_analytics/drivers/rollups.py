@@ -456,28 +456,23 @@ _COST_INDEXES = {
 
 
 async def truncate_cost_rollups(conn: asyncpg.Connection[Any]) -> None:
-    """Empty the cost rollups, drop their keys and indexes and make them UNLOGGED for the fill
-    (:func:`restore_cost_keys` puts everything back): a rebuild then writes each row once, not
-    once to the table and once to the WAL; the WAL gets the finished tables in one pass."""
+    """Empty the cost rollups and drop their keys and indexes (:func:`restore_cost_keys` puts
+    them back): a rebuild then appends rows without index insertions and builds each index
+    with one sort. (Filling UNLOGGED tables and setting them LOGGED afterwards was slower here:
+    the rewrite costs more than the WAL it saves, docs/operations-scaling.md.)"""
     async with conn.transaction():
         await conn.execute(f"TRUNCATE {', '.join(COST_ROLLUP_TABLES)}")
         for index in _COST_INDEXES:
             await conn.execute(f"DROP INDEX IF EXISTS {index}")
         for table in COST_ROLLUP_TABLES:
             await conn.execute(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS pk_{table}")
-            await conn.execute(f"ALTER TABLE {table} SET UNLOGGED")
 
 
 async def restore_cost_table(conn: asyncpg.Connection[Any], table: str, work_mem: str) -> None:
-    """Make one cost rollup LOGGED again and build its key and indexes (idempotent, so it also
-    repairs a rebuild that died half way); tables are independent, so they can go in parallel."""
+    """Build one cost rollup's key and indexes again (idempotent, so it also repairs a rebuild
+    that died half way); tables are independent, so they can go in parallel."""
     async with conn.transaction():
         await conn.execute("SELECT set_config('maintenance_work_mem', $1, true)", work_mem)
-        unlogged = await conn.fetchval(
-            "SELECT relpersistence = 'u' FROM pg_class WHERE oid = $1::regclass", table
-        )
-        if unlogged:  # before the indexes: SET LOGGED rebuilds every index it finds
-            await conn.execute(f"ALTER TABLE {table} SET LOGGED")
         exists = await conn.fetchval(
             "SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = $1)", f"pk_{table}"
         )
