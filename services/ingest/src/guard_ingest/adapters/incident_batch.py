@@ -8,6 +8,7 @@ that the caller publishes after the commit.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,8 @@ class BatchWrites:
     anomalies: list[tuple[Any, ...]] = field(default_factory=list)
     budgets: dict[tuple[str, str, str], BudgetSet] = field(default_factory=dict)
     dead: list[DeadLetter] = field(default_factory=list)
+    #: (noop?, event_type) -> events, added to the metrics once per batch
+    counts: Counter[tuple[bool, str]] = field(default_factory=Counter)
 
 
 def _order(topics: Topics) -> dict[str, int]:
@@ -145,7 +148,7 @@ def _apply(
     elif _ledger(event) == "processed_events":
         w.processed.append((event.tenant_id, event.event_id, event.event_type, event.occurred_at,
                             outcome.kind.value))  # fmt: skip
-    (NOOPS if outcome.kind is OutcomeKind.NOOP else APPLIED).labels(event.event_type).inc()
+    w.counts[(outcome.kind is OutcomeKind.NOOP, event.event_type)] += 1
     return outcome
 
 
@@ -163,6 +166,8 @@ async def apply_incident_batch(
     writes = BatchWrites()
     for record, event in fresh:
         _apply(book, record, event, writes)
+    for (noop, event_type), n in writes.counts.items():
+        (NOOPS if noop else APPLIED).labels(event_type).inc(n)
     await write_book(conn, book, topics.incident_changes)
     await raw_store.insert_killswitch_events(conn, writes.killswitch)
     await raw_store.insert_processed(conn, writes.processed)
