@@ -31,8 +31,8 @@ class Settings(InfraSettings):
     cost_max_records: int = 10_000
     #: Cost-topic consumers in this process (up to one per partition is useful).
     cost_consumers: int = 2
-    max_partition_fetch_bytes: int = 8 * 1024 * 1024
-    incident_max_records: int = 5000
+    max_partition_fetch_bytes: int = 4 * 1024 * 1024
+    incident_max_records: int = 2000
     batch_timeout_ms: int = 200
     #: Seconds FastStream waits for the batch in hand on shutdown.
     graceful_timeout_s: float = 30.0
