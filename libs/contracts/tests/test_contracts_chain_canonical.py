@@ -1,4 +1,4 @@
-"""canonical_json takes orjson's fast path only where it writes exactly the json module's bytes.
+"""guard_contracts.canonical.canonical_json takes orjson's fast path only where it writes exactly the json module's bytes.
 
 The chain hashes these bytes (docs/exports.md), so the two encoders must never disagree: the
 reference here is the documented definition, ``json.dumps(sort_keys=True, separators=(",", ":"),
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guard_contracts.chain import canonical_json
+from guard_contracts.canonical import canonical_json
 
 
 def reference(entry: Any) -> bytes:

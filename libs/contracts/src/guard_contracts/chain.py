@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import orjson
 
 ALGORITHM = "sha256-chain/canonical-json"
 
@@ -27,41 +25,19 @@ ALGORITHM = "sha256-chain/canonical-json"
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-_I64_MIN, _U64_END = -(2**63), 2**64
-
-
-def _orjson_same(value: Any) -> bool:
-    """Whether orjson writes ``value`` byte for byte as the json module does: exact dicts with
-    str keys, lists, str, bool, None and 64-bit ints. Floats (``1e-05`` vs ``1e-5``), bigger
-    ints and subclasses (enums) are left to the json module."""
-    kind = type(value)
-    if kind is str or kind is bool or value is None:
-        return True
-    if kind is int:
-        return _I64_MIN <= value < _U64_END
-    if kind is dict:
-        return all(type(k) is str and _orjson_same(v) for k, v in value.items())
-    if kind is list:
-        return all(_orjson_same(v) for v in value)
-    return False
-
-
 def canonical_json(entry: Mapping[str, Any]) -> bytes:
-    """Sorted keys, no whitespace, UTF-8; datetimes and UUIDs must already be strings.
-
-    orjson (about 10x faster: ingest hashes every timeline entry) where it gives the very bytes of
-    the json module, the json module otherwise; test_contracts_chain_canonical compares them.
-    """
-    if type(entry) is dict and _orjson_same(entry):
-        try:
-            return orjson.dumps(entry, option=orjson.OPT_SORT_KEYS)
-        except orjson.JSONEncodeError:  # e.g. a lone surrogate: the json module decides
-            pass
+    """Sorted keys, no whitespace, UTF-8; datetimes and UUIDs must already be strings."""
     return _CANONICAL.encode(entry).encode()
 
 
-def link_hash(prev_hash: str | None, entry: Mapping[str, Any]) -> str:
-    return hashlib.sha256((prev_hash or "").encode() + canonical_json(entry)).hexdigest()
+def link_hash(
+    prev_hash: str | None,
+    entry: Mapping[str, Any],
+    encode: Callable[[Mapping[str, Any]], bytes] = canonical_json,
+) -> str:
+    """``encode`` must give :func:`canonical_json`'s bytes (a faster equivalent may be passed:
+    ``guard_contracts.canonical.canonical_json``)."""
+    return hashlib.sha256((prev_hash or "").encode() + encode(entry)).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

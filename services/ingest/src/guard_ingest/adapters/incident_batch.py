@@ -96,11 +96,15 @@ async def _seed(
     hours: set[tuple[str, Any]] = set()
     killswitch_keys: set[tuple[str, str]] = set()
     ids: set[uuid.UUID] = set()
+    overflow: dict[Any, str] = {}  # hour -> its overflow fingerprint (one strftime per hour)
     for _, e in items:
         if isinstance(e, KillswitchTriggered):
+            hour = rules.hour_start(e.occurred_at)
+            if hour not in overflow:
+                overflow[hour] = rules.overflow_fingerprint(hour)
             fingerprints.add((e.tenant_id, rules.killswitch_fingerprint(e)))
-            fingerprints.add((e.tenant_id, rules.overflow_fingerprint(e.occurred_at)))
-            hours.add((e.tenant_id, rules.hour_start(e.occurred_at)))
+            fingerprints.add((e.tenant_id, overflow[hour]))
+            hours.add((e.tenant_id, hour))
         elif isinstance(e, KillswitchReleased):
             killswitch_keys.add((e.tenant_id, e.killswitch_id))
         elif isinstance(e, CostAnomalyDetected):
