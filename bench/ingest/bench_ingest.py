@@ -171,6 +171,8 @@ async def run_ingest_timed(
             ):
                 if count >= goal and name not in drained:
                     drained[name] = time.perf_counter() - started
+            if sum(counts) and "first row" not in drained:  # process start + group join
+                drained["first row"] = time.perf_counter() - started
             await asyncio.sleep(0.25)
         elapsed = time.perf_counter() - started
         n = sum(counts)
