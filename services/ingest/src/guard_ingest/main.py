@@ -59,6 +59,6 @@ async def serve(settings: Settings | None = None) -> None:
 
 
 def run() -> None:
-    # uvloop: ingest is CPU-bound Python (docs in bench/ingest/RESULTS.md); the cheaper event
+    # uvloop: ingest is CPU-bound Python (profile in bench/ingest/RESULTS.md); the cheaper event
     # loop and transports leave more of the core to decoding and the engine.
     uvloop.run(serve())
