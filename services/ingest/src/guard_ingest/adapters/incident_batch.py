@@ -76,9 +76,12 @@ async def _fresh(conn: asyncpg.Connection[Any], items: list[Item]) -> list[Item]
             continue
         seen.add(key)
         unique.append((record, event))
+    by_ledger: dict[str, list[tuple[str, uuid.UUID]]] = {
+        "killswitch_events": [], "cost_anomalies": [], "processed_events": []}  # fmt: skip
+    for _, e in unique:  # one pass, one _ledger test per event
+        by_ledger[_ledger(e)].append((e.tenant_id, e.event_id))
     stored: set[tuple[str, uuid.UUID]] = set()
-    for table in ("killswitch_events", "cost_anomalies", "processed_events"):
-        keys = [(e.tenant_id, e.event_id) for _, e in unique if _ledger(e) == table]
+    for table, keys in by_ledger.items():
         stored |= await raw_store.existing_keys(conn, table, keys)
     fresh = []
     for record, event in unique:

@@ -54,8 +54,18 @@ def incident_from_row(row: dict[str, Any]) -> Incident:
 _INCIDENT_ROW = attrgetter(*INCIDENT_COLUMNS)
 
 
+#: Positions of the enum columns: only these are converted (``_value_`` is a plain attribute,
+#: ``.value`` a descriptor), instead of an isinstance test on every one of the 33 values.
+_ENUM_POSITIONS = tuple(i for i, column in enumerate(INCIDENT_COLUMNS) if column in _ENUMS)
+
+
 def incident_to_row(incident: Incident) -> tuple[Any, ...]:
-    return tuple(v.value if isinstance(v, Enum) else v for v in _INCIDENT_ROW(incident))
+    row = list(_INCIDENT_ROW(incident))
+    for i in _ENUM_POSITIONS:
+        v = row[i]
+        if isinstance(v, Enum):
+            row[i] = v._value_
+    return tuple(row)
 
 
 def timeline_row(entry: TimelineEntry) -> tuple[Any, ...]:
