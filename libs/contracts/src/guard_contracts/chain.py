@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,8 +30,14 @@ def canonical_json(entry: Mapping[str, Any]) -> bytes:
     return _CANONICAL.encode(entry).encode()
 
 
-def link_hash(prev_hash: str | None, entry: Mapping[str, Any]) -> str:
-    return hashlib.sha256((prev_hash or "").encode() + canonical_json(entry)).hexdigest()
+def link_hash(
+    prev_hash: str | None,
+    entry: Mapping[str, Any],
+    encode: Callable[[Mapping[str, Any]], bytes] = canonical_json,
+) -> str:
+    """``encode`` must give :func:`canonical_json`'s bytes (a faster equivalent may be passed:
+    ``guard_contracts.canonical.canonical_json``)."""
+    return hashlib.sha256((prev_hash or "").encode() + encode(entry)).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,7 +116,9 @@ class EventBase(_Strict):
     @classmethod
     def _rfc3339_only(cls, value: object) -> object:
         # Pydantic accepts unix timestamps; SPEC asks for RFC 3339 strings with an offset.
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if type(value) is str:  # the common case, decided without building an ``int | float``
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
             raise ValueError("must be an RFC 3339 timestamp with an offset, not a number")
         return value
 

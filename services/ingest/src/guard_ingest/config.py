@@ -25,12 +25,14 @@ class Settings(InfraSettings):
     #: Export results: ingest appends the ``exported`` timeline entry (docs/exports.md).
     topic_export_results: str = _DEFAULT.export_results
 
-    #: Records per batch: cost events are bulk-copied, incident events go through the engine.
-    cost_max_records: int = 5000
+    #: Records per batch at most: cost events are bulk-copied, incident events go through the
+    #: engine. A consumer that is caught up gets small batches (whatever arrived within
+    #: batch_timeout_ms); one that lags gets full ones, so fewer round trips per event.
+    cost_max_records: int = 10_000
     #: Cost-topic consumers in this process (up to one per partition is useful).
     cost_consumers: int = 2
     max_partition_fetch_bytes: int = 4 * 1024 * 1024
-    incident_max_records: int = 1000
+    incident_max_records: int = 2000
     batch_timeout_ms: int = 200
     #: Seconds FastStream waits for the batch in hand on shutdown.
     graceful_timeout_s: float = 30.0

@@ -8,6 +8,7 @@ that the caller publishes after the commit.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,8 @@ class BatchWrites:
     anomalies: list[tuple[Any, ...]] = field(default_factory=list)
     budgets: dict[tuple[str, str, str], BudgetSet] = field(default_factory=dict)
     dead: list[DeadLetter] = field(default_factory=list)
+    #: (noop?, event_type) -> events, added to the metrics once per batch
+    counts: Counter[tuple[bool, str]] = field(default_factory=Counter)
 
 
 def _order(topics: Topics) -> dict[str, int]:
@@ -73,9 +76,12 @@ async def _fresh(conn: asyncpg.Connection[Any], items: list[Item]) -> list[Item]
             continue
         seen.add(key)
         unique.append((record, event))
+    by_ledger: dict[str, list[tuple[str, uuid.UUID]]] = {
+        "killswitch_events": [], "cost_anomalies": [], "processed_events": []}  # fmt: skip
+    for _, e in unique:  # one pass, one _ledger test per event
+        by_ledger[_ledger(e)].append((e.tenant_id, e.event_id))
     stored: set[tuple[str, uuid.UUID]] = set()
-    for table in ("killswitch_events", "cost_anomalies", "processed_events"):
-        keys = [(e.tenant_id, e.event_id) for _, e in unique if _ledger(e) == table]
+    for table, keys in by_ledger.items():
         stored |= await raw_store.existing_keys(conn, table, keys)
     fresh = []
     for record, event in unique:
@@ -93,11 +99,15 @@ async def _seed(
     hours: set[tuple[str, Any]] = set()
     killswitch_keys: set[tuple[str, str]] = set()
     ids: set[uuid.UUID] = set()
+    overflow: dict[Any, str] = {}  # hour -> its overflow fingerprint (one strftime per hour)
     for _, e in items:
         if isinstance(e, KillswitchTriggered):
+            hour = rules.hour_start(e.occurred_at)
+            if hour not in overflow:
+                overflow[hour] = rules.overflow_fingerprint(hour)
             fingerprints.add((e.tenant_id, rules.killswitch_fingerprint(e)))
-            fingerprints.add((e.tenant_id, rules.overflow_fingerprint(e.occurred_at)))
-            hours.add((e.tenant_id, rules.hour_start(e.occurred_at)))
+            fingerprints.add((e.tenant_id, overflow[hour]))
+            hours.add((e.tenant_id, hour))
         elif isinstance(e, KillswitchReleased):
             killswitch_keys.add((e.tenant_id, e.killswitch_id))
         elif isinstance(e, CostAnomalyDetected):
@@ -145,7 +155,7 @@ def _apply(
     elif _ledger(event) == "processed_events":
         w.processed.append((event.tenant_id, event.event_id, event.event_type, event.occurred_at,
                             outcome.kind.value))  # fmt: skip
-    (NOOPS if outcome.kind is OutcomeKind.NOOP else APPLIED).labels(event.event_type).inc()
+    w.counts[(outcome.kind is OutcomeKind.NOOP, event.event_type)] += 1
     return outcome
 
 
@@ -163,6 +173,8 @@ async def apply_incident_batch(
     writes = BatchWrites()
     for record, event in fresh:
         _apply(book, record, event, writes)
+    for (noop, event_type), n in writes.counts.items():
+        (NOOPS if noop else APPLIED).labels(event_type).inc(n)
     await write_book(conn, book, topics.incident_changes)
     await raw_store.insert_killswitch_events(conn, writes.killswitch)
     await raw_store.insert_processed(conn, writes.processed)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from enum import Enum
+from operator import attrgetter
 from typing import Any
 
 import orjson
@@ -49,12 +51,21 @@ def incident_from_row(row: dict[str, Any]) -> Incident:
     return Incident(**values)
 
 
+_INCIDENT_ROW = attrgetter(*INCIDENT_COLUMNS)
+
+
+#: Positions of the enum columns: only these are converted (``_value_`` is a plain attribute,
+#: ``.value`` a descriptor), instead of an isinstance test on every one of the 33 values.
+_ENUM_POSITIONS = tuple(i for i, column in enumerate(INCIDENT_COLUMNS) if column in _ENUMS)
+
+
 def incident_to_row(incident: Incident) -> tuple[Any, ...]:
-    return tuple(_plain(getattr(incident, c)) for c in INCIDENT_COLUMNS)
-
-
-def _plain(value: Any) -> Any:
-    return value.value if hasattr(value, "value") and not isinstance(value, uuid.UUID) else value
+    row = list(_INCIDENT_ROW(incident))
+    for i in _ENUM_POSITIONS:
+        v = row[i]
+        if isinstance(v, Enum):
+            row[i] = v._value_
+    return tuple(row)
 
 
 def timeline_row(entry: TimelineEntry) -> tuple[Any, ...]:
@@ -65,6 +76,7 @@ def timeline_row(entry: TimelineEntry) -> tuple[Any, ...]:
 
 
 _DETAIL_FIELDS = tuple(f for f in IncidentDetail.model_fields if f != "cost_impact_usd")
+_DETAIL_VALUES = attrgetter(*_DETAIL_FIELDS)
 
 
 def change_message(entry: TimelineEntry, topic: str) -> tuple[str, bytes, bytes]:
@@ -75,7 +87,7 @@ def change_message(entry: TimelineEntry, topic: str) -> tuple[str, bytes, bytes]
     Every field is kept (no exclude_none) so readers can parse IncidentDetail strictly.
     """
     incident = entry.incident
-    detail = {f: getattr(incident, f) for f in _DETAIL_FIELDS}
+    detail = dict(zip(_DETAIL_FIELDS, _DETAIL_VALUES(incident), strict=True))
     detail["cost_impact_usd"] = float(micros_to_usd(incident.cost_impact_micros))
     change = {
         "event_id": IncidentChanged.id_for(entry.incident_id, entry.sequence),

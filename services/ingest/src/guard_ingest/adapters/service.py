@@ -56,6 +56,9 @@ def engine_config(settings: Settings) -> EngineConfig:
     )
 
 
+_CHANGES_BATCH_BYTES = 512 * 1024
+
+
 class IngestService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -81,6 +84,10 @@ class IngestService:
             client_id=f"{settings.client_id}-changes",
             acks="all",
             enable_idempotence=True,
+            # aiokafka's default (16 KiB, about ten IncidentChanged messages) makes the relay
+            # wait for a full batch to drain before it can queue the next ten; 512 KiB holds a
+            # few hundred and stays well under the broker's 1 MB message.max.bytes.
+            max_batch_size=_CHANGES_BATCH_BYTES,
         )
         self.incident_topics = (t.killswitch_events, t.cost_anomalies, t.incident_commands,
                                 t.budgets)  # fmt: skip

@@ -389,7 +389,11 @@ class IncidentBook:
 
 
 def _event_data(event: KillswitchTriggered | CostAnomalyDetected) -> dict[str, Any]:
-    return event.model_dump(mode="json", exclude_none=True)
+    """``event.model_dump(mode="json", exclude_none=True)`` without the Python wrapper around it."""
+    data: dict[str, Any] = event.__pydantic_serializer__.to_python(
+        event, mode="json", exclude_none=True
+    )
+    return data
 
 
 def _unknown_incident(incident_id: uuid.UUID) -> Outcome:

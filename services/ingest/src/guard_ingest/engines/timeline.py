@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from guard_contracts.canonical import canonical_json
 from guard_contracts.chain import link_hash
 from guard_contracts.enums import TimelineEntryType
 from guard_ingest.engines.model import Incident, TimelineEntry
@@ -25,7 +26,8 @@ def append(
     """Extend the incident's chain by one entry and advance its head."""
     sequence = incident.timeline_length + 1
     prev = incident.timeline_head
-    digest = link_hash(prev, hash_input(sequence, entry_type, occurred_at, source_event_id, data))
+    entry = hash_input(sequence, entry_type, occurred_at, source_event_id, data)
+    digest = link_hash(prev, entry, canonical_json)
     incident.timeline_length = sequence
     incident.timeline_head = digest
     incident.updated_at = max(incident.updated_at, occurred_at)
