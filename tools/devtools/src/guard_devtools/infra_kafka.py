@@ -55,9 +55,11 @@ MIN_JAVA_MAJOR = 17  # Kafka 4 brokers need Java 17+
 DEFAULT_BROKER_PORT = 9092
 DEFAULT_CONTROLLER_PORT = 9093
 
+# 1 GiB heap: a long test session creates thousands of throwaway topic partitions, and the
+# broker's metadata grows with them (512 MiB ran out of heap after a day of parallel test runs).
 JVM_OPTIONS = (
     "-Xms256m",
-    "-Xmx512m",
+    "-Xmx1g",
     "-XX:+UseG1GC",
     "-XX:MaxGCPauseMillis=20",
     "-XX:InitiatingHeapOccupancyPercent=35",
