@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from guard_api.adapters.gateway import Gateway
 from guard_api.adapters.ports import GatewayPort
 from guard_api.config import Settings
-from guard_api.entrypoints import ROUTERS, console, health, ops
+from guard_api.entrypoints import ROUTERS, console, fast_reads, health, ops
 from guard_api.entrypoints.errors import install_error_handlers
 
 
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    fast_reads.install(app)  # before ops: its request middleware must wrap the lane
     ops.install(app, settings)
     for router in ROUTERS:
         # Every authenticated route can answer 429 (rate limit) and 503 (dependency away).
