@@ -196,6 +196,9 @@ class FastReads:
     def __init__(self, app: ASGIApp, fastapi: FastAPI) -> None:
         self.app = app
         self._fastapi = fastapi
+        #: Requests each lane answered itself (``/metrics``: guard_api_fast_reads_served).
+        self._served: dict[str, int] = {"active": 0, "by_run": 0, "detail": 0}
+        fastapi.state.fast_reads_served = self._served
         self._lanes = {
             "active": _Lane(incident_lists.active_incidents),
             "by_run": _Lane(incident_lists.incidents_by_run),
@@ -229,6 +232,7 @@ class FastReads:
         except ApiError as exc:  # rendered by the app's own handlers, as FastAPI would
             await self._error(exc, scope, receive, send)
             return
+        self._served[name] += 1
         await response(scope, receive, send)
 
     async def _learn(self, lane: _Lane, scope: Scope, receive: Receive, send: Send) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -144,12 +144,23 @@ class RequestMiddleware:
 
 
 class PoolCollector(Collector):
-    """Database pool usage, read at scrape time from the running gateway."""
+    """Database pool usage and the fast lane's counts, read at scrape time from the running
+    gateway."""
 
     def __init__(self, app: FastAPI) -> None:
         self._app = app
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        served: dict[str, int] | None = getattr(self._app.state, "fast_reads_served", None)
+        if served is not None:
+            lanes = CounterMetricFamily(
+                "guard_api_fast_reads_served",
+                "Requests the fast lane answered itself, by lane (docs/operations-gateway.md).",
+                labels=["lane"],
+            )
+            for lane, count in sorted(served.items()):
+                lanes.add_metric([lane], count)
+            yield lanes
         gateway = getattr(self._app.state, "gateway", None)
         if gateway is None:
             return
