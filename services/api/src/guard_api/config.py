@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     #: FastAPI's routing (docs/operations-gateway.md#fast-reads); false: everything via FastAPI.
     fast_reads: bool = True
 
+    #: Allocations between two young-generation garbage collections (Python's default: 700).
+    gc_gen0_threshold: int = Field(default=50_000, ge=100, le=10_000_000)
+
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)

@@ -33,6 +33,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # it out of the cyclic GC's scans removes the long full-collection pauses that showed
         # up as p99 spikes in bench/api.
         gc.freeze()
+        # A young-generation collection every 700 allocations (the default) ran ~50 times a
+        # second under load, each pausing every request in flight; requests leave little cyclic
+        # garbage, so collect far less often (docs/operations-gateway.md#cost-per-request).
+        _, older, oldest = gc.get_threshold()
+        gc.set_threshold(settings.gc_gen0_threshold, older, oldest)
         try:
             yield
         finally:

@@ -1,12 +1,12 @@
 """Database access of the gateway: ONE SQLAlchemy ``AsyncEngine`` (asyncpg underneath) per process.
 
 Every repository of ``guard_api.drivers`` takes the request's ``AsyncConnection`` and builds its
-statements with SQLAlchemy Core from the storage metadata. The pool tests a connection on checkout
-when it sat idle longer than ``ping_idle_s`` (one round trip): a connection that died with the
-server (a PostgreSQL restart) is then discarded and a fresh one opened in its place. A connection
-in steady use is not pinged (that round trip was ~15 % of a cached read); if it died anyway, its
-statement fails, SQLAlchemy invalidates every pooled connection older than the failure, and the
-pool heals from the next checkout on. What still fails (the server is away) is recognised by
+statements with SQLAlchemy Core from the storage metadata. On checkout the pool drops a connection
+whose socket the server closed (a PostgreSQL restart; asyncpg already knows, no round trip) and
+pings one that sat idle longer than ``ping_idle_s`` (one round trip, for connections that died
+silently); either is replaced by a fresh one. A connection in steady use is not pinged (that round
+trip was ~15 % of a cached read); if it died anyway, its statement fails, SQLAlchemy invalidates
+every pooled connection older than the failure, and the pool heals from the next checkout on. What still fails (the server is away) is recognised by
 :func:`is_unavailable` and answered 503 by the edge. See docs/operations-gateway.md.
 """
 
@@ -67,6 +67,10 @@ def _ping_when_idle(engine: AsyncEngine, idle_s: float) -> None:
             record.info[_IDLE_SINCE] = time.monotonic()
 
     def checked_out(dbapi: Any, record: Any, _proxy: Any) -> None:
+        # A server that went away closed the socket: asyncpg has seen it, no round trip needed.
+        driver = getattr(dbapi, "driver_connection", None)
+        if driver is not None and driver.is_closed():
+            raise sa_exc.DisconnectionError("the pooled connection was closed by the server")
         if time.monotonic() - record.info.get(_IDLE_SINCE, 0.0) <= idle_s:
             return
         try:
