@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     db_pool_pre_ping: bool = True
     #: ... but only a connection idle for longer than this (seconds); 0 = on every checkout. A
     #: connection in steady use is not pinged (docs/operations-gateway.md).
-    db_pool_ping_idle_s: float = Field(default=1.0, ge=0, le=3600)
+    db_pool_ping_idle_s: float = Field(default=0.1, ge=0, le=3600)
     db_connect_timeout_s: float = Field(default=5.0, gt=0, le=60)
     #: How long a request waits for a pooled connection before answering 503.
     db_pool_timeout_s: float = Field(default=10.0, gt=0, le=120)

@@ -102,7 +102,7 @@ class Database:
         *,
         pool_size: int,
         pre_ping: bool = True,
-        ping_idle_s: float = 1.0,
+        ping_idle_s: float = 0.1,
         connect_timeout_s: float = 5.0,
         pool_timeout_s: float = 10.0,
         statement_timeout_s: float = 30.0,
