@@ -32,6 +32,16 @@ class Settings(BaseSettings):
         default="postgresql+asyncpg://guard@127.0.0.1:5432/guard",
         validation_alias=AliasChoices("GUARD_API_DATABASE_URL", "DATABASE_URL", "database_url"),
     )
+    #: A read replica (docs/operations-gateway.md#read-replica): incident lists and detail,
+    #: analytics and costs read there; commands, exports and notification channels stay on the
+    #: primary. Unset: everything reads the primary. Unreachable: reads fall back to the primary.
+    database_read_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("GUARD_API_DATABASE_READ_URL", "database_read_url"),
+    )
+    #: After the replica failed to connect, reads use the primary for this long before trying it
+    #: again.
+    db_read_retry_s: float = Field(default=5.0, gt=0, le=300)
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
         validation_alias=AliasChoices(
@@ -41,9 +51,12 @@ class Settings(BaseSettings):
         ),
     )
     db_pool_size: int = Field(default=20, ge=1, le=200)
-    #: Test each pooled connection on checkout (one round trip) so a connection that died with
-    #: a PostgreSQL restart is replaced instead of failing the request.
+    #: Test a pooled connection on checkout (one round trip) so a connection that died with a
+    #: PostgreSQL restart is replaced instead of failing the request ...
     db_pool_pre_ping: bool = True
+    #: ... but only a connection idle for longer than this (seconds); 0 = on every checkout. A
+    #: connection in steady use is not pinged (docs/operations-gateway.md).
+    db_pool_ping_idle_s: float = Field(default=0.1, ge=0, le=3600)
     db_connect_timeout_s: float = Field(default=5.0, gt=0, le=60)
     #: How long a request waits for a pooled connection before answering 503.
     db_pool_timeout_s: float = Field(default=10.0, gt=0, le=120)
@@ -79,6 +92,13 @@ class Settings(BaseSettings):
     topic_incident_commands: str = DEFAULT_TOPICS.incident_commands
     topic_export_requests: str = DEFAULT_TOPICS.export_requests
     topic_notification_commands: str = DEFAULT_TOPICS.notification_commands
+
+    #: Serve the hottest reads (/active, /{incident_id}, /by-run/{run_id}) in a lane in front of
+    #: FastAPI's routing (docs/operations-gateway.md#fast-reads); false: everything via FastAPI.
+    fast_reads: bool = True
+
+    #: Allocations between two young-generation garbage collections (Python's default: 700).
+    gc_gen0_threshold: int = Field(default=50_000, ge=100, le=10_000_000)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)

@@ -1,6 +1,6 @@
 """Incident lists and detail (docs/product/rest-api.md): tenant scoping, filters_applied, pagination.
 
-The lists are the hottest reads: their rows go straight to JSON bytes (``mapping.summary_json``)
+The lists and the detail are the hottest reads: their rows go straight to JSON bytes (``mapping``)
 instead of through a pydantic model per item; the routes' ``response_model`` still documents the
 shape, and tests hold the bytes to what the models would write."""
 
@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from guard_api.adapters.errors import NotFound
-from guard_api.adapters.mapping import detail, dumps, summary_json
+from guard_api.adapters.mapping import detail, detail_record_json, dumps, summary_record_json
 from guard_api.adapters.ports import JsonDocument, ListQuery
 from guard_api.drivers.incidents import IncidentFilter, IncidentRepository
 from guard_api.engines.pagination import page
@@ -70,7 +70,7 @@ class IncidentQueries:
         )
         meta = page(total, query.offset, query.limit, len(rows))
         return {
-            "items": [summary_json(r) for r in rows],
+            "items": [summary_record_json(r) for r in rows],
             "total": total,
             "has_more": meta.has_more,
             "filters_applied": applied,
@@ -121,7 +121,8 @@ class IncidentQueries:
 
     async def by_run(self, tenant_id: str, run_id: str) -> JsonDocument:
         rows, total = await self._repo.by_run(tenant_id, run_id, MAX_RUN_INCIDENTS)
-        document = {"run_id": run_id, "incidents": [summary_json(r) for r in rows], "total": total}
+        items = [summary_record_json(r) for r in rows]
+        document = {"run_id": run_id, "incidents": items, "total": total}
         return JsonDocument(dumps(document))
 
     async def detail(self, tenant_id: str, incident_id: UUID) -> IncidentDetail:
@@ -130,3 +131,10 @@ class IncidentQueries:
             # Another tenant's incident answers exactly like a missing one (docs/product/auth.md).
             raise NotFound("incident")
         return detail(row)
+
+    async def detail_json(self, tenant_id: str, incident_id: UUID) -> JsonDocument:
+        """:meth:`detail` serialised straight from the row (the model is not built)."""
+        record = await self._repo.get_record(tenant_id, incident_id)
+        if record is None:
+            raise NotFound("incident")
+        return JsonDocument(dumps(detail_record_json(record)))

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from guard_api.adapters.analytics_ports import IncidentAnalyticsPort
-from guard_api.entrypoints.deps import STRICT_QUERY, CurrentTenant, Scope
+from guard_api.entrypoints.deps import STRICT_QUERY, CurrentTenant, ReadScope
 from guard_api.entrypoints.errors import error_responses
 from guard_api.entrypoints.params import Now
 from guard_contracts.api.analytics import (
@@ -42,7 +42,7 @@ def create_router() -> APIRouter:
         dependencies=[STRICT_QUERY],
     )
 
-    def _service(scope: Scope) -> IncidentAnalyticsPort:
+    def _service(scope: ReadScope) -> IncidentAnalyticsPort:
         return scope.analytics
 
     @router.get(
@@ -52,7 +52,7 @@ def create_router() -> APIRouter:
     )
     async def incident_patterns(
         tenant: CurrentTenant,
-        scope: Scope,
+        scope: ReadScope,
         window_hours: Annotated[int, Query(ge=1, le=168)] = 24,
         limit: Annotated[int, Query(ge=1, le=50, description="Per pattern type.")] = 10,
         now: Now = None,
@@ -66,7 +66,7 @@ def create_router() -> APIRouter:
     )
     async def incident_recurrence(
         tenant: CurrentTenant,
-        scope: Scope,
+        scope: ReadScope,
         baseline_days: Annotated[int, Query(ge=1, le=90)] = 30,
         recurrence_threshold: Annotated[int, Query(ge=2, le=100)] = 3,
         limit: Annotated[int, Query(ge=1, le=50)] = 20,
@@ -82,7 +82,7 @@ def create_router() -> APIRouter:
     )
     async def incident_cost_impact(
         tenant: CurrentTenant,
-        scope: Scope,
+        scope: ReadScope,
         baseline_days: Annotated[int, Query(ge=1, le=90)] = 30,
         limit: Annotated[int, Query(ge=1, le=50)] = 20,
         now: Now = None,
@@ -96,7 +96,7 @@ def create_router() -> APIRouter:
     )
     async def incident_metrics(
         tenant: CurrentTenant,
-        scope: Scope,
+        scope: ReadScope,
         window_days: Annotated[int, Query(ge=1, le=90)] = 30,
         now: Now = None,
     ) -> dict[str, Any]:
@@ -110,7 +110,7 @@ def create_router() -> APIRouter:
     )
     async def historical_trend(
         tenant: CurrentTenant,
-        scope: Scope,
+        scope: ReadScope,
         window_days: WindowDays = 90,
         granularity: GranularityParam = "week",
         now: Now = None,
@@ -125,7 +125,7 @@ def create_router() -> APIRouter:
     )
     async def historical_distribution(
         tenant: CurrentTenant,
-        scope: Scope,
+        scope: ReadScope,
         window_days: WindowDays = 90,
         granularity: GranularityParam = "week",
         now: Now = None,
@@ -141,7 +141,7 @@ def create_router() -> APIRouter:
     )
     async def historical_cost_trend(
         tenant: CurrentTenant,
-        scope: Scope,
+        scope: ReadScope,
         window_days: WindowDays = 90,
         granularity: GranularityParam = "week",
         now: Now = None,

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from guard_api.adapters.analytics_ports import CostQueriesPort, check_tenant
-from guard_api.entrypoints.deps import STRICT_QUERY, CurrentTenant, Scope
+from guard_api.entrypoints.deps import STRICT_QUERY, CurrentTenant, ReadScope
 from guard_api.entrypoints.errors import error_responses
 from guard_api.entrypoints.params import Now
 from guard_contracts.api.costs import CostExplainedPublic, CostIncidentsPublic, CostSummaryPublic
@@ -28,7 +28,7 @@ def create_router() -> APIRouter:
         dependencies=[STRICT_QUERY],
     )
 
-    def _queries(scope: Scope) -> CostQueriesPort:
+    def _queries(scope: ReadScope) -> CostQueriesPort:
         return scope.costs
 
     @router.get(
@@ -37,7 +37,7 @@ def create_router() -> APIRouter:
         summary="Today, month to date, baseline, budget and projection",
     )
     async def cost_summary(
-        tenant: CurrentTenant, scope: Scope, tenant_id: TenantParam = None, now: Now = None
+        tenant: CurrentTenant, scope: ReadScope, tenant_id: TenantParam = None, now: Now = None
     ) -> dict[str, Any]:
         check_tenant(tenant, tenant_id)
         return await _queries(scope).summary(tenant, now)
@@ -49,7 +49,7 @@ def create_router() -> APIRouter:
     )
     async def cost_explained(
         tenant: CurrentTenant,
-        scope: Scope,
+        scope: ReadScope,
         tenant_id: TenantParam = None,
         period: Annotated[Literal["today", "7d", "30d"], Query()] = "today",
         now: Now = None,
@@ -64,7 +64,7 @@ def create_router() -> APIRouter:
     )
     async def cost_incidents(
         tenant: CurrentTenant,
-        scope: Scope,
+        scope: ReadScope,
         tenant_id: TenantParam = None,
         include_resolved: bool = False,
         limit: Annotated[int, Query(ge=1, le=100)] = 20,

@@ -15,7 +15,12 @@ from fastapi.security import HTTPBearer
 
 from guard_api.adapters.auth import Principal
 from guard_api.adapters.errors import ApiError
-from guard_api.adapters.ports import GatewayPort, IncidentScopePort, RequestScopePort
+from guard_api.adapters.ports import (
+    GatewayPort,
+    IncidentScopePort,
+    ReadScopePort,
+    RequestScopePort,
+)
 from guard_api.config import Settings
 
 # Declares the bearer scheme in OpenAPI; verification itself is ours (exact 401 codes).
@@ -86,6 +91,12 @@ async def incident_scope(request: Request) -> AsyncIterator[IncidentScopePort]:
         yield scope
 
 
+async def read_scope(request: Request) -> AsyncIterator[ReadScopePort]:
+    """Reads that may lag the primary: the read replica when configured and reachable."""
+    async with gateway(request).read_scope() as scope:
+        yield scope
+
+
 async def request_id(
     request: Request,
     x_request_id: Annotated[
@@ -105,6 +116,7 @@ CurrentPrincipal = Annotated[Principal, Depends(principal)]
 CurrentTenant = Annotated[str, Depends(tenant)]
 Scope = Annotated[RequestScopePort, Depends(request_scope)]
 IncidentScope = Annotated[IncidentScopePort, Depends(incident_scope)]
+ReadScope = Annotated[ReadScopePort, Depends(read_scope)]
 CurrentSettings = Annotated[Settings, Depends(settings)]
 RequestId = Annotated[str, Depends(request_id)]
 #: Router-level guard: ``APIRouter(dependencies=[STRICT_QUERY])``.

@@ -19,6 +19,7 @@ from guard_api.entrypoints.deps import (
     CurrentSettings,
     CurrentTenant,
     IncidentScope,
+    ReadScope,
     RequestId,
 )
 from guard_api.entrypoints.errors import error_responses
@@ -52,9 +53,9 @@ class ResolveRequest(AcknowledgeRequest):
 
 @router.get("/{incident_id}", response_model=IncidentDetail, summary="Every field of an incident")
 async def incident_detail(
-    tenant: CurrentTenant, scope: IncidentScope, incident_id: IncidentId
+    tenant: CurrentTenant, scope: ReadScope, incident_id: IncidentId
 ) -> Response:
-    return responses.json(await scope.incidents.detail(tenant, incident_id))
+    return responses.raw((await scope.incidents.detail_json(tenant, incident_id)).content)
 
 
 @router.get(

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from guard_api.entrypoints import responses
-from guard_api.entrypoints.deps import STRICT_QUERY, CurrentTenant, IncidentScope
+from guard_api.entrypoints.deps import STRICT_QUERY, CurrentTenant, ReadScope
 from guard_api.entrypoints.errors import error_responses
 from guard_api.entrypoints.params import (
     CreatedDep,
@@ -41,7 +41,7 @@ router = APIRouter(
 )
 async def list_incidents(
     tenant: CurrentTenant,
-    scope: IncidentScope,
+    scope: ReadScope,
     sort: SortCreatedDep,
     page: PagingDep,
     base: FiltersDep,
@@ -61,7 +61,7 @@ async def list_incidents(
 @router.get("/active", response_model=IncidentList, summary="Open incidents (ACTIVE and ACKED)")
 async def active_incidents(
     tenant: CurrentTenant,
-    scope: IncidentScope,
+    scope: ReadScope,
     sort: SortCreatedDep,
     page: PagingDep,
     base: FiltersDep,
@@ -74,7 +74,7 @@ async def active_incidents(
 @router.get("/resolved", response_model=IncidentList, summary="Resolved incidents")
 async def resolved_incidents(
     tenant: CurrentTenant,
-    scope: IncidentScope,
+    scope: ReadScope,
     sort: SortResolvedDep,
     page: PagingDep,
     base: FiltersDep,
@@ -91,7 +91,7 @@ async def resolved_incidents(
 )
 async def historical_incidents(
     tenant: CurrentTenant,
-    scope: IncidentScope,
+    scope: ReadScope,
     sort: SortResolvedDep,
     page: PagingDep,
     base: FiltersDep,
@@ -108,7 +108,7 @@ async def historical_incidents(
 )
 async def incidents_by_run(
     tenant: CurrentTenant,
-    scope: IncidentScope,
+    scope: ReadScope,
     run_id: Annotated[
         str,
         Path(

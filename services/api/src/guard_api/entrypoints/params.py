@@ -20,6 +20,7 @@ from guard_contracts.api.query import SortField, SortOrder
 from guard_contracts.enums import Category, CauseType, Severity
 
 MAX_LIMIT = 100
+DEFAULT_LIMIT = 20
 MAX_OFFSET = 1_000_000
 
 
@@ -64,10 +65,13 @@ def _rfc3339(pattern: str, years: str) -> Callable[[object], datetime | None]:
     return parse
 
 
+#: Parses a filter bound (ValueError if it is not one); shared with ``fast_reads``.
+parse_filter_time = _rfc3339(FILTER_PATTERN, "years 0001-9999")
+
 #: A filter bound: RFC 3339 with an offset, converted to UTC.
 UtcDateTime = Annotated[
     datetime,
-    BeforeValidator(_rfc3339(FILTER_PATTERN, "years 0001-9999")),
+    BeforeValidator(parse_filter_time),
     WithJsonSchema(
         {"type": "string", "format": "date-time", "pattern": FILTER_PATTERN, "examples": [_EXAMPLE]}
     ),
@@ -81,7 +85,9 @@ class Paging:
 
 
 async def paging(
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size, 1–100.")] = 20,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description="Page size, 1–100.")
+    ] = DEFAULT_LIMIT,
     offset: Annotated[
         int, Query(ge=0, le=MAX_OFFSET, description="Items to skip, 0–1,000,000.")
     ] = 0,
