@@ -209,15 +209,13 @@ class FastReads:
         if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        gateway: GatewayPort = self._fastapi.state.gateway
-        if not gateway.settings.fast_reads:
-            await self.app(scope, receive, send)
-            return
         try:
             plan = _plan(scope["path"], scope["query_string"])
         except _Decline:
             plan = None
-        if plan is None:
+        # No gateway yet (an app served without its lifespan): FastAPI answers as it would.
+        gateway: GatewayPort | None = getattr(self._fastapi.state, "gateway", None)
+        if plan is None or gateway is None or not gateway.settings.fast_reads:
             await self.app(scope, receive, send)
             return
         name, make_work = plan
