@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from hashlib import sha1
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -13,7 +12,6 @@ from guard_contracts.enums import ExportFormat, ExportKind, ExportStatus, Timeli
 from guard_contracts.incidents import IncidentDetail
 
 INCIDENT_CHANGE_NAMESPACE = uuid.UUID("0b8f4a1e-5d7c-4e2b-8a61-3c9e7d2f5a40")
-_CHANGE_NAMESPACE_BYTES = INCIDENT_CHANGE_NAMESPACE.bytes
 
 
 class _Output(BaseModel):
@@ -37,9 +35,7 @@ class IncidentChanged(_Output):
     @staticmethod
     def id_for(incident_id: uuid.UUID, sequence: int) -> uuid.UUID:
         """Deterministic, so a re-published change is recognisable downstream."""
-        # uuid.uuid5 spelled out with the namespace's bytes computed once (hot in ingest).
-        name = f"{incident_id}:{sequence}".encode()
-        return uuid.UUID(bytes=sha1(_CHANGE_NAMESPACE_BYTES + name).digest()[:16], version=5)
+        return uuid.uuid5(INCIDENT_CHANGE_NAMESPACE, f"{incident_id}:{sequence}")
 
 
 class ExportResult(_Output):

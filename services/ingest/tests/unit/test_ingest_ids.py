@@ -1,4 +1,4 @@
-"""The hand-spelled uuid5 ids are exactly ``uuid.uuid5`` (ids are stored and published)."""
+"""Incident and change ids are `uuid.uuid5` of their namespace and name (they are stored and published)."""
 
 from __future__ import annotations
 

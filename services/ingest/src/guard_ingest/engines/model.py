@@ -10,7 +10,6 @@ import uuid
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
-from hashlib import sha1
 from operator import attrgetter
 from typing import Any
 
@@ -32,13 +31,8 @@ AUTO_RESOLVER = "system_auto_resolve"
 OVERFLOW_PREFIX = "rate_limit_overflow|"
 
 
-_INCIDENT_NAMESPACE_BYTES = INCIDENT_NAMESPACE.bytes
-
-
 def incident_id_for(tenant_id: str, opening_event_id: uuid.UUID) -> uuid.UUID:
-    # uuid.uuid5 spelled out with the namespace's bytes computed once (test_engine_ids).
-    name = f"{tenant_id}:{opening_event_id}".encode()
-    return uuid.UUID(bytes=sha1(_INCIDENT_NAMESPACE_BYTES + name).digest()[:16], version=5)
+    return uuid.uuid5(INCIDENT_NAMESPACE, f"{tenant_id}:{opening_event_id}")
 
 
 @dataclass(frozen=True, slots=True)
