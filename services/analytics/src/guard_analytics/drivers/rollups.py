@@ -45,14 +45,18 @@ SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
          AS last_seq
 """
 
-_COST_DELTA_TEMPLATE = """
-WITH delta AS MATERIALIZED (
+# The cost events of {source} matching {where}, summed per hourly rollup key: the one place
+# that says which key an event counts under (the incremental cycle and the rebuild both use it).
+_DELTA = """
     SELECT tenant_id, date_trunc('hour', occurred_at, 'UTC') AS bucket,
            coalesce(feature_tag, '') AS feature_tag, model, coalesce(user_id, '') AS user_id,
            sum(cost_micros)::bigint AS cost, count(*) AS n,
            sum(input_tokens)::bigint AS input_tokens, sum(output_tokens)::bigint AS output_tokens
-    FROM cost_events WHERE seq > $1 AND seq <= $2
-    GROUP BY 1, 2, 3, 4, 5
+    FROM {source} WHERE {where}
+    GROUP BY 1, 2, 3, 4, 5"""
+
+_COST_DELTA_TEMPLATE = """
+WITH delta AS MATERIALIZED ({delta}
 ), hourly AS (
     INSERT INTO cost_rollups_hourly AS r (tenant_id, bucket, feature_tag, model, user_id,
         cost_micros, request_count, input_tokens, output_tokens)
@@ -111,7 +115,9 @@ _DIMENSION_GROUP = (
     "(tenant_id, day, model), (tenant_id, day, user_id))"
 )
 _COST_DELTA = _COST_DELTA_TEMPLATE.format(
-    dimension_select=_DIMENSION_SELECT, dimension_group=_DIMENSION_GROUP
+    delta=_DELTA.format(source="cost_events", where="seq > $1 AND seq <= $2"),
+    dimension_select=_DIMENSION_SELECT,
+    dimension_group=_DIMENSION_GROUP,
 )
 
 
@@ -395,13 +401,9 @@ COST_ROLLUP_TABLES = (
 )
 _REBUILD_CHUNK = (
     """
-WITH delta AS MATERIALIZED (
-    SELECT tenant_id, date_trunc('hour', occurred_at, 'UTC') AS bucket,
-           coalesce(feature_tag, '') AS feature_tag, model, coalesce(user_id, '') AS user_id,
-           sum(cost_micros)::bigint AS cost, count(*) AS n,
-           sum(input_tokens)::bigint AS input_tokens, sum(output_tokens)::bigint AS output_tokens
-    FROM {source} WHERE seq <= $1 AND abs(hashtext(tenant_id) % $2) = $3
-    GROUP BY 1, 2, 3, 4, 5
+WITH delta AS MATERIALIZED ("""
+    + _DELTA.replace("{where}", "seq <= $1 AND abs(hashtext(tenant_id) % $2) = $3")
+    + """
 ), hourly AS (
     INSERT INTO cost_rollups_hourly (tenant_id, bucket, feature_tag, model, user_id,
         cost_micros, request_count, input_tokens, output_tokens)
