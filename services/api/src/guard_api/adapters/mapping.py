@@ -34,18 +34,6 @@ _SUMMARY_ORDER = tuple(f.name for f in fields(IncidentSummaryRow))
 _JSON_OPTIONS = orjson.OPT_UTC_Z
 
 
-def summary_json(row: IncidentSummaryRow) -> dict[str, Any]:
-    """The JSON value of :func:`summary` without building (and validating) a model: the hot lists
-    serialise rows straight to bytes. ``test_api_fast_lists`` holds the two to the same output."""
-    data: dict[str, Any] = {}
-    for name in _SUMMARY_ORDER:
-        if name == "cost_impact_micros":
-            data["cost_impact_usd"] = row.cost_impact_micros / _MICROS_PER_USD
-        else:
-            data[name] = getattr(row, name)
-    return data
-
-
 _USD = "cost_impact_usd"
 #: (name on the wire, column) in the read models' order.
 _SUMMARY_WIRE = tuple((_USD if n == "cost_impact_micros" else n, n) for n in _SUMMARY_ORDER)
@@ -61,8 +49,15 @@ def _record_json(record: Mapping[str, Any], wire: tuple[tuple[str, str], ...]) -
 
 
 def summary_record_json(record: Mapping[str, Any]) -> dict[str, Any]:
-    """:func:`summary_json` of a driver record (a list item's columns by name)."""
+    """The JSON value of :func:`summary` without building (and validating) a model: the hot lists
+    serialise driver records (columns by name) straight to bytes. ``test_api_fast_lists`` holds
+    the two to the same output."""
     return _record_json(record, _SUMMARY_WIRE)
+
+
+def summary_json(row: IncidentSummaryRow) -> dict[str, Any]:
+    """:func:`summary_record_json` of a row dataclass."""
+    return summary_record_json({name: getattr(row, name) for name in _SUMMARY_ORDER})
 
 
 def detail_record_json(record: Mapping[str, Any]) -> dict[str, Any]:
