@@ -24,18 +24,12 @@ import argparse
 import asyncio
 import os
 import random
-import re
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import httpx
 import jwt
 
 from guard_analytics.adapters.rollup_job import (
@@ -45,6 +39,7 @@ from guard_analytics.adapters.rollup_job import (
     incident_cycle,
     rebuild_cost_rollups,
 )
+from guard_devtools import bench
 from guard_storage.db import to_async_url, to_asyncpg_dsn
 
 SECRET = "bench-analytics-secret-0123456789abcdef"
@@ -185,66 +180,15 @@ ENDPOINTS = {
     "costs explained 30d": "/guard/costs/explained?period=30d",
     "costs incidents": "/guard/costs/incidents?include_resolved=true",
 }
-LUA = """
-local reqs = {
-%s
-}
-local i = 0
-request = function()
-  i = i + 1
-  local r = reqs[(i %% #reqs) + 1]
-  return wrk.format("GET", r[1], {["Authorization"] = "Bearer " .. r[2]})
-end
-"""
 
 
 def run_wrk(
     base: str, path: str, tenants: list[str], duration: int, connections: int = CONNECTIONS
 ) -> tuple[float, float, float, int]:
     sep = "&" if "?" in path else "?"
-    entries = ",\n".join(f'{{"{path}{sep}{NOW_Q}", "{token(t)}"}}' for t in tenants)
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(LUA % entries)
-    out = subprocess.run(
-        ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency",
-         "-s", script.name, base],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    os.unlink(script.name)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    errors = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
-    return rps, _pct(out, "50"), _pct(out, "99"), errors
-
-
-def _pct(out: str, pct: str) -> float:
-    value, unit = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_api(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = dict(os.environ)
-    env.update({
-        "GUARD_API_DATABASE_URL": url, "GUARD_API_JWT_SECRET": SECRET,
-        "GUARD_API_ENVIRONMENT": "production", "GUARD_API_PORT": str(port),
-        "GUARD_API_WORKERS": str(workers), "GUARD_API_DB_POOL_SIZE": "16",
-        "GUARD_API_LOG_LEVEL": "WARNING",
-    })  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-m", "guard_api"], env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the API did not become ready")
+    requests = [(f"{path}{sep}{NOW_Q}", token(t)) for t in tenants]
+    out = bench.run_wrk(base, requests, duration, connections)
+    return out.rps, out.p50_ms, out.p99_ms, out.errors
 
 
 def endpoints(
@@ -255,8 +199,8 @@ def endpoints(
     tenants = ["bench-0001", "bench-0002"] + [
         f"bench-{rng.randrange(1, 1001):04d}" for _ in range(300)
     ]
-    port = free_port()
-    api = start_api(url, port, workers)
+    port = bench.free_port()
+    api = bench.start_api(url, port, workers, SECRET)
     base = f"http://127.0.0.1:{port}"
     print(f"{url.rpartition('/')[2]}: {connections} connections, {workers} worker(s), "
           f"load average {load_average()}")  # fmt: skip

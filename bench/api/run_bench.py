@@ -23,20 +23,16 @@ import argparse
 import asyncio
 import os
 import random
-import re
-import socket
 import statistics
 import subprocess
-import sys
-import tempfile
 import time
 from dataclasses import dataclass
 
 import asyncpg
-import httpx
 import jwt
 
 from guard_api.drivers.incidents import hot_statements
+from guard_devtools import bench
 from guard_storage.db import to_async_url, to_asyncpg_dsn
 
 SECRET = "bench-secret-0123456789abcdefghijklmnop"
@@ -100,36 +96,9 @@ def requests_for(name: str, targets: list[Target]) -> list[tuple[str, str]]:
     return [(path(t), tokens.setdefault(t.tenant_id, token(t.tenant_id))) for t in targets]
 
 
-LUA = """
-local reqs = {
-%s
-}
-local i = 0
-request = function()
-  i = i + 1
-  local r = reqs[(i %% #reqs) + 1]
-  return wrk.format("GET", r[1], {["Authorization"] = "Bearer " .. r[2]})
-end
-"""
-
-
 def run_wrk(base: str, name: str, targets: list[Target], duration: int) -> Result:
-    entries = ",\n".join(f'{{"{p}", "{t}"}}' for p, t in requests_for(name, targets))
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(LUA % entries)
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "-s", script.name, base],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    os.unlink(script.name)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    errors = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
-    return Result(f"http {name}", rps, _pct(out, "50"), _pct(out, "99"), errors)
-
-
-def _pct(out: str, pct: str) -> float:
-    value, unit = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    out = bench.run_wrk(base, requests_for(name, targets), duration, CONNECTIONS)
+    return Result(f"http {name}", out.rps, out.p50_ms, out.p99_ms, out.errors)
 
 
 async def run_sql(dsn: str, name: str, targets: list[Target], duration: int) -> Result:
@@ -161,32 +130,6 @@ async def run_sql(dsn: str, name: str, targets: list[Target], duration: int) -> 
     return Result(f"sql  {name}", len(latencies) / elapsed, q[49], q[98], 0)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_api(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = dict(os.environ)
-    env.update({
-        "GUARD_API_DATABASE_URL": url, "GUARD_API_JWT_SECRET": SECRET,
-        "GUARD_API_ENVIRONMENT": "production", "GUARD_API_PORT": str(port),
-        "GUARD_API_WORKERS": str(workers), "GUARD_API_DB_POOL_SIZE": "16",
-        "GUARD_API_LOG_LEVEL": "WARNING", "GUARD_API_RATE_LIMIT_READS": "1000000/minute",
-    })  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-m", "guard_api"], env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the API did not become ready")
-
-
 def uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True, check=True).stdout.strip()
 
@@ -203,8 +146,11 @@ def main() -> None:
     before = uptime()
     asyncio.run(analyze(dsn))
     targets = asyncio.run(sample_targets(dsn, 5_000))
-    port = free_port()
-    api = start_api(url, port, args.workers)
+    port = bench.free_port()
+    # The limiter is on but never refuses: its cost is counted, not its 429s.
+    api = bench.start_api(
+        url, port, args.workers, SECRET, {"GUARD_API_RATE_LIMIT_READS": "1000000/minute"}
+    )
     results: list[Result] = []
     try:
         for name in ("active", "detail", "by_run"):

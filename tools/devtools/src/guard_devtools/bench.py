@@ -1,0 +1,105 @@
+"""What the HTTP benchmarks share (bench/api, bench/analytics): the gateway as deployed, and wrk.
+
+``start_api`` runs ``python -m guard_api`` in production mode against a database and waits for
+``/readyz``; ``run_wrk`` drives it with wrk over a list of (path, token) requests and reads the
+throughput, p50, p99 and non-2xx count from wrk's ``--latency`` report.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import httpx
+
+#: Cycles through the requests, each with its own bearer token.
+_LUA = """
+local reqs = {
+%s
+}
+local i = 0
+request = function()
+  i = i + 1
+  local r = reqs[(i %% #reqs) + 1]
+  return wrk.format("GET", r[1], {["Authorization"] = "Bearer " .. r[2]})
+end
+"""
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+@dataclass(frozen=True, slots=True)
+class WrkResult:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_api(
+    url: str, port: int, workers: int, secret: str, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """The gateway on 127.0.0.1:``port`` (HS256 tokens signed with ``secret``), once ready."""
+    environ = dict(os.environ)
+    environ.update({
+        "GUARD_API_DATABASE_URL": url, "GUARD_API_JWT_SECRET": secret,
+        "GUARD_API_ENVIRONMENT": "production", "GUARD_API_PORT": str(port),
+        "GUARD_API_WORKERS": str(workers), "GUARD_API_DB_POOL_SIZE": "16",
+        "GUARD_API_LOG_LEVEL": "WARNING", **(env or {}),
+    })  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "guard_api"], env=environ)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the API did not become ready")
+
+
+def run_wrk(
+    base: str, requests: Sequence[tuple[str, str]], duration: int, connections: int
+) -> WrkResult:
+    """wrk against ``base`` for ``duration`` seconds over (path, token) ``requests``."""
+    entries = ",\n".join(f'{{"{path}", "{token}"}}' for path, token in requests)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(_LUA % entries)
+    try:
+        out = subprocess.run(
+            ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s",
+             "--latency", "-s", script.name, base],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+    finally:
+        os.unlink(script.name)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if rps is None:
+        raise RuntimeError(f"wrk printed no throughput:\n{out}")
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return WrkResult(
+        float(rps.group(1)),
+        _percentile(out, "50"),
+        _percentile(out, "99"),
+        int(errors.group(1)) if errors else 0,
+    )
+
+
+def _percentile(out: str, pct: str) -> float:
+    found = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    if found is None:
+        raise RuntimeError(f"wrk printed no {pct}th percentile:\n{out}")
+    return float(found.group(1)) * _UNIT_MS[found.group(2)]
