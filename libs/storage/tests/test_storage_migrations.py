@@ -17,9 +17,8 @@ from guard_storage.migrate import alembic_config, check, downgrade, upgrade
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def empty_database(servers: Servers) -> Iterator[str]:
-    name = f"guard_stairway_{uuid.uuid4().hex[:10]}"
+def _empty_databases(servers: Servers, count: int) -> Iterator[list[str]]:
+    names = [f"guard_stairway_{uuid.uuid4().hex[:10]}" for _ in range(count)]
     admin = to_asyncpg_dsn(servers.database_url)
 
     async def run(sql: str) -> None:
@@ -29,11 +28,25 @@ def empty_database(servers: Servers) -> Iterator[str]:
         finally:
             await conn.close()
 
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    base = to_async_url(servers.database_url).rpartition("/")[0]
+    for name in names:
+        asyncio.run(run(f'CREATE DATABASE "{name}"'))
     try:
-        yield to_async_url(servers.database_url).rpartition("/")[0] + "/" + name
+        yield [f"{base}/{name}" for name in names]
     finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for name in names:
+            asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def empty_database(servers: Servers) -> Iterator[str]:
+    for urls in _empty_databases(servers, 1):
+        yield urls[0]
+
+
+@pytest.fixture
+def four_empty_databases(servers: Servers) -> Iterator[list[str]]:
+    yield from _empty_databases(servers, 4)
 
 
 def test_models_and_migrations_agree(database_url: str) -> None:
@@ -68,3 +81,17 @@ def test_downgrade_to_base_leaves_no_tables(empty_database: str) -> None:
         return [row["tablename"] for row in rows]
 
     assert asyncio.run(user_tables()) == []
+
+
+@pytest.mark.timeout(120)  # without the lock this can also hang rather than raise
+def test_migrations_on_several_threads_at_once_all_reach_head(
+    four_empty_databases: list[str],
+) -> None:
+    # Alembic keeps module-global proxies while a command runs; a test or benchmark that sets up
+    # two databases with asyncio.to_thread(upgrade, …) once failed with KeyError: 'script'.
+    async def upgrade_all() -> None:
+        await asyncio.gather(*(asyncio.to_thread(upgrade, url) for url in four_empty_databases))
+
+    asyncio.run(upgrade_all())
+    for url in four_empty_databases:
+        check(url)

@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+# Alembic's command API installs module-global proxies (``context``, ``op``) while it runs, so two
+# migrations on threads of one process (``asyncio.to_thread`` in a test or a benchmark that sets up
+# two databases at once) tear each other's proxies down. One lock makes them take turns.
+_ALEMBIC = threading.Lock()
 
 
 def alembic_config(database_url: str) -> Config:
@@ -23,16 +29,19 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+    with _ALEMBIC:
+        command.upgrade(alembic_config(database_url), revision)
 
 
 def downgrade(database_url: str, revision: str) -> None:
-    command.downgrade(alembic_config(database_url), revision)
+    with _ALEMBIC:
+        command.downgrade(alembic_config(database_url), revision)
 
 
 def check(database_url: str) -> None:
     """Raise when the models and the migrations disagree (``alembic check``)."""
-    command.check(alembic_config(database_url))
+    with _ALEMBIC:
+        command.check(alembic_config(database_url))
 
 
 def main(argv: list[str]) -> int:
