@@ -45,7 +45,7 @@ from guard_storage.db import to_async_url, to_asyncpg_dsn
 SECRET = "bench-analytics-secret-0123456789abcdef"
 ROLLUPS = (
     "cost_rollups_hourly, cost_rollups_daily, cost_rollups_tenant_hourly, "
-    "cost_rollups_dimension_daily, incident_rollups_hourly, incident_rollups_metric_daily, "
+    "cost_rollups_dimension_daily, incident_rollups_daily, incident_rollups_metric_daily, "
     "incident_rollups_recurrence_daily, incident_rollups_cost_daily, analytics_watermarks"
 )
 P99_TARGET_MS = 50.0
@@ -92,7 +92,7 @@ async def build(dsn: str, parallel: int, incremental: bool) -> None:
         counts = {
             t: await conn.fetchval(f"SELECT count(*) FROM {t}")
             for t in ("cost_rollups_hourly", "cost_rollups_daily", "cost_rollups_tenant_hourly",
-                      "cost_rollups_dimension_daily", "incident_rollups_hourly",
+                      "cost_rollups_dimension_daily", "incident_rollups_daily",
                       "incident_rollups_metric_daily", "incident_rollups_recurrence_daily",
                       "incident_rollups_cost_daily")
         }  # fmt: skip

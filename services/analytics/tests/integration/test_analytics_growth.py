@@ -38,6 +38,7 @@ COST_TABLES = {
     "cost_rollups_dimension_daily": "day, dimension, value, cost_micros, request_count",
 }
 INCIDENT_TABLES = (
+    "incident_rollups_daily",
     "incident_rollups_metric_daily",
     "incident_rollups_recurrence_daily",
     "incident_rollups_cost_daily",
@@ -145,7 +146,11 @@ async def test_bucket_refreshes_keep_the_daily_incident_rollups_exact(
 ) -> None:
     ids = [await _incident(db, tenant_id, T0 + timedelta(minutes=7 * k)) for k in range(9)]
     await refresh_incident_rollups(db)
-    metric, recurrence, cost = await _daily(db, tenant_id)
+    trend, metric, recurrence, cost = await _daily(db, tenant_id)
+    # tenant, day, category, severity, cause, created, cost, resolved, Σ resolution µs
+    assert trend == [
+        (tenant_id, T0.replace(hour=0), "RATE_LIMIT", "high", "SYSTEM", 9, 13_500_000, 0, 0)
+    ]
     assert sum(r[4] for r in metric) == 9
     assert len(recurrence) == 1
     assert cost[0][4] == 9
@@ -157,9 +162,10 @@ async def test_bucket_refreshes_keep_the_daily_incident_rollups_exact(
         ids[0],
         resolved_at,
     )
-    changed = await refresh_incident_buckets(db, [(tenant_id, T0)])
+    changed = await refresh_incident_buckets(db, [(tenant_id, T0 + timedelta(hours=5))])
     assert changed > 0
-    metric, recurrence, cost = await _daily(db, tenant_id)
+    trend, metric, recurrence, cost = await _daily(db, tenant_id)
+    assert trend[0][5:] == (9, 13_500_000, 1, 3 * 3600 * 1_000_000)
     resolved = [r for r in metric if r[3] == "RESOLVED"]
     assert resolved
     assert resolved[0][6] == [3 * 3600 * 1_000_000]  # resolution_us, exact

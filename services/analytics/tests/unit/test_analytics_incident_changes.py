@@ -1,12 +1,12 @@
-"""Which incident-rollup buckets an incident change makes stale."""
+"""Which incident-rollup days an incident change makes stale."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from guard_analytics.engines.incident_changes import stale_buckets
 
-HOUR = datetime(2026, 3, 2, 14, tzinfo=UTC)
+DAY = datetime(2026, 3, 2, tzinfo=UTC)
 
 
 def change(tenant: object, created: object) -> dict[str, object]:
@@ -16,15 +16,16 @@ def change(tenant: object, created: object) -> dict[str, object]:
     }
 
 
-def test_changes_map_to_the_distinct_hours_their_incidents_were_created_in() -> None:
+def test_changes_map_to_the_distinct_utc_days_their_incidents_were_created_on() -> None:
     buckets, unusable = stale_buckets(
         [
-            change("t2", "2026-03-02T14:59:59.999+00:00"),
-            change("t1", "2026-03-02T16:10:00+02:00"),  # 14:10 UTC
-            change("t1", "2026-03-02T14:00:00Z"),
+            change("t2", "2026-03-02T23:59:59.999+00:00"),
+            change("t1", "2026-03-03T01:10:00+02:00"),  # 23:10 UTC the day before
+            change("t1", "2026-03-02T00:00:00Z"),
+            change("t1", "2026-03-03T00:00:00Z"),
         ]
     )
-    assert buckets == [("t1", HOUR), ("t2", HOUR)]
+    assert buckets == [("t1", DAY), ("t1", DAY + timedelta(days=1)), ("t2", DAY)]
     assert unusable == 0
 
 

@@ -44,7 +44,7 @@ def test_buckets_are_contiguous_ascending_and_cover_the_window(
 
 @given(st.lists(st.tuples(st.sampled_from(["A", "B", "C", "D"]), st.integers(1, 50)), min_size=1))
 def test_distribution_percentages_sum_to_about_100(counts: list[tuple[str, int]]) -> None:
-    rows = [history.IncidentHour(T0, c, "low", "SYSTEM", n, 0, 0, 0) for c, n in counts]
+    rows = [history.IncidentDay(T0, c, "low", "SYSTEM", n, 0, 0, 0) for c, n in counts]
     found = history.distribution(rows)["by_category"]
     assert abs(sum(item["percentage"] for item in found) - 100) <= 0.01 * len(found)
     assert [i["count"] for i in found] == sorted((i["count"] for i in found), reverse=True)
@@ -52,7 +52,7 @@ def test_distribution_percentages_sum_to_about_100(counts: list[tuple[str, int]]
 
 def test_empty_buckets_are_filled_with_zeros() -> None:
     now = datetime(2026, 3, 18, 9, tzinfo=UTC)
-    rows = [history.IncidentHour(datetime(2026, 3, 4, 5, tzinfo=UTC), "A", "low", "SYSTEM", 2, 3_000_000, 1, 60_000_000)]  # fmt: skip
+    rows = [history.IncidentDay(datetime(2026, 3, 4, 5, tzinfo=UTC), "A", "low", "SYSTEM", 2, 3_000_000, 1, 60_000_000)]  # fmt: skip
     result = history.trend(rows, now - timedelta(days=30), now, Granularity.WEEK)
     periods = [p["period"] for p in result["points"]]
     assert periods == ["2026-02-16", "2026-02-23", "2026-03-02", "2026-03-09", "2026-03-16"]

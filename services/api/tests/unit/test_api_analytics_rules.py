@@ -211,9 +211,9 @@ def test_durations_are_whole_milliseconds_and_null_without_data() -> None:
     assert set(body["definitions"]) >= {"time_to_ack", "sla_compliance_rate"}
 
 
-def hour(at: datetime, category: str = "RATE_LIMIT", created: int = 1, **kw: int) -> Any:
-    return history.IncidentHour(
-        hour=at,
+def part(at: datetime, category: str = "RATE_LIMIT", created: int = 1, **kw: int) -> Any:
+    return history.IncidentDay(
+        day=at,
         category=category,
         severity="high",
         cause_type="SYSTEM",
@@ -226,7 +226,7 @@ def hour(at: datetime, category: str = "RATE_LIMIT", created: int = 1, **kw: int
 
 def test_trend_fills_empty_days_with_zeros() -> None:
     start = NOW - timedelta(days=3)
-    rows = [hour(start + timedelta(hours=1), created=2, resolved=2, us=3_000_001)]
+    rows = [part(start + timedelta(hours=1), created=2, resolved=2, us=3_000_001)]
     body = history.trend(rows, start, NOW, Granularity.DAY)
     assert [p["period"] for p in body["points"]] == [
         "2026-03-07",
@@ -245,7 +245,7 @@ def test_trend_fills_empty_days_with_zeros() -> None:
 
 
 def test_distribution_percentages_and_order() -> None:
-    rows = [hour(NOW, "A", 1), hour(NOW, "B", 2), hour(NOW, "C", 0)]
+    rows = [part(NOW, "A", 1), part(NOW, "B", 2), part(NOW, "C", 0)]
     body = history.distribution(rows)
     assert [(d["value"], d["count"], d["percentage"]) for d in body["by_category"]] == [
         ("B", 2, 66.67),
@@ -258,7 +258,7 @@ def test_distribution_percentages_and_order() -> None:
 
 def test_cost_trend_average_is_zero_for_an_empty_bucket() -> None:
     start = NOW - timedelta(days=8)
-    rows = [hour(NOW, created=3, cost=10_000_000)]
+    rows = [part(NOW, created=3, cost=10_000_000)]
     body = history.cost_trend(rows, start, NOW, Granularity.WEEK)
     assert [p["period"] for p in body["points"]] == ["2026-03-02", "2026-03-09"]
     assert body["points"][0]["avg_cost_per_incident"] == 0.0

@@ -69,20 +69,21 @@ class AnalyticsWatermark(Base):
     advanced_at: Mapped[datetime]
 
 
-class IncidentRollupHourly(Base):
-    """Incidents per tenant × category × severity × cause × UTC hour.
+class IncidentRollupDaily(Base):
+    """Incidents per tenant × UTC day × category × severity × cause (trend and distribution).
 
-    Every measure is about the incidents *created* in the hour: how many, their cost impact, how
-    many of them are resolved and their summed time to resolution (microseconds).
+    Every measure is about the incidents *created* on the day: how many, their cost impact, how
+    many of them are resolved and their summed time to resolution (microseconds). Trends are
+    bucketed by day, week or month, so a year's window reads at most 365 days of rows.
     """
 
-    __tablename__ = "incident_rollups_hourly"
+    __tablename__ = "incident_rollups_daily"
     __table_args__ = (
-        PrimaryKeyConstraint("tenant_id", "bucket", "category", "severity", "cause_type"),
+        PrimaryKeyConstraint("tenant_id", "day", "category", "severity", "cause_type"),
     )
 
     tenant_id: Mapped[str] = mapped_column(TENANT)
-    bucket: Mapped[datetime]
+    day: Mapped[datetime]
     category: Mapped[str] = mapped_column(String(32))
     severity: Mapped[str] = mapped_column(String(16))
     cause_type: Mapped[str] = mapped_column(String(16))

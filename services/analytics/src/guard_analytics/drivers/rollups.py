@@ -217,61 +217,29 @@ class RollupRepository:
         return DeltaResult(row["events"], row["hourly_rows"] + row["daily_rows"])
 
 
-# Incidents change in place (state, severity, cost) and carry no insertion order, so a bucket of
-# the incident rollup is recomputed from the incidents table and only differing rows are written.
-# The service recomputes just the (tenant, hour) buckets named by incident-change messages, through
-# the (tenant_id, created_at) index; the whole table only at start-up and as a slow reconciliation
-# (a whole pass costs ~4.5 s per million incidents). Every measure is keyed by the hour the
-# incident was created in ("windows are created_at ≥ now − window"): how many, their cost, how
-# many of them are resolved and in how long.
-_INCIDENT_REFRESH = """
-WITH {dirty}fresh AS MATERIALIZED (
-    SELECT i.tenant_id, date_trunc('hour', i.created_at, 'UTC') AS bucket, i.category,
-           i.severity, i.cause_type, count(*) AS created_count,
-           sum(i.cost_impact_micros)::bigint AS created_cost_micros,
-           count(*) FILTER (WHERE i.lifecycle_state = 'RESOLVED' AND i.resolved_at IS NOT NULL)
-             AS resolved_count,
-           coalesce(sum((extract(epoch FROM i.resolved_at - i.created_at) * 1000000)::bigint)
-             FILTER (WHERE i.lifecycle_state = 'RESOLVED' AND i.resolved_at IS NOT NULL), 0)::bigint
-             AS resolution_us_sum
-    FROM {source}
-    GROUP BY 1, 2, 3, 4, 5
-), upserted AS (
-    INSERT INTO incident_rollups_hourly AS r (tenant_id, bucket, category, severity, cause_type,
-        created_count, created_cost_micros, resolved_count, resolution_us_sum)
-    SELECT * FROM fresh
-    ON CONFLICT (tenant_id, bucket, category, severity, cause_type) DO UPDATE SET
-        created_count = EXCLUDED.created_count,
-        created_cost_micros = EXCLUDED.created_cost_micros,
-        resolved_count = EXCLUDED.resolved_count,
-        resolution_us_sum = EXCLUDED.resolution_us_sum
-    WHERE (r.created_count, r.created_cost_micros, r.resolved_count, r.resolution_us_sum)
-        IS DISTINCT FROM (EXCLUDED.created_count, EXCLUDED.created_cost_micros,
-                          EXCLUDED.resolved_count, EXCLUDED.resolution_us_sum)
-    RETURNING 1
-), removed AS (
-    DELETE FROM incident_rollups_hourly AS r WHERE {scope} AND NOT EXISTS (
-        SELECT 1 FROM fresh AS f WHERE f.tenant_id = r.tenant_id AND f.bucket = r.bucket
-          AND f.category = r.category AND f.severity = r.severity AND f.cause_type = r.cause_type)
-    RETURNING 1
-)
-SELECT (SELECT count(*) FROM upserted) + (SELECT count(*) FROM removed)
-"""
-_WHOLE_TABLE = _INCIDENT_REFRESH.format(dirty="", source="incidents AS i", scope="true")
-_SOME_BUCKETS = _INCIDENT_REFRESH.format(
-    dirty="dirty AS (SELECT DISTINCT t AS tenant_id, b AS bucket "
-    "FROM unnest($1::text[], $2::timestamptz[]) AS d(t, b)), ",
-    source="dirty AS d JOIN incidents AS i ON i.tenant_id = d.tenant_id "
-    "AND i.created_at >= d.bucket AND i.created_at < d.bucket + interval '1 hour'",
-    scope="(r.tenant_id, r.bucket) IN (SELECT tenant_id, bucket FROM dirty)",
-)
-
-
-# The daily incident rollups behind metrics, recurrence and cost impact (one row per tenant × UTC
-# day × the answer's grouping). Exact, not sketched: durations are kept per incident as whole
-# microseconds, so percentile_cont over the merged arrays equals percentile_cont over the rows.
-_US = "(extract(epoch FROM {0}) * 1000000)::bigint"
+# Incidents change in place (state, severity, cost) and carry no insertion order, so a day of an
+# incident rollup is recomputed from the incidents table and only differing rows are written. The
+# service recomputes just the (tenant, day) pairs named by incident-change messages, through the
+# (tenant_id, created_at) index; the whole table only at start-up and as a slow reconciliation.
+# Every measure is keyed by the UTC day the incident was created on ("windows are created_at ≥
+# now − window").
+#
+# Trend and distribution (one row per tenant × day × category × severity × cause): how many were
+# created, their cost, how many of them are resolved and in how long.
 _RESOLVED = "i.lifecycle_state = 'RESOLVED' AND i.resolved_at IS NOT NULL"
+_TREND_FRESH = f"""
+    SELECT i.tenant_id, date_trunc('day', i.created_at, 'UTC') AS day, i.category, i.severity,
+           i.cause_type, count(*)::bigint AS created_count,
+           sum(i.cost_impact_micros)::bigint AS created_cost_micros,
+           count(*) FILTER (WHERE {_RESOLVED})::bigint AS resolved_count,
+           coalesce(sum((extract(epoch FROM i.resolved_at - i.created_at) * 1000000)::bigint)
+             FILTER (WHERE {_RESOLVED}), 0)::bigint AS resolution_us_sum
+    FROM {{source}} GROUP BY 1, 2, 3, 4, 5"""
+
+# Metrics, recurrence and cost impact (one row per tenant × UTC day × the answer's grouping).
+# Exact, not sketched: durations are kept per incident as whole microseconds, so percentile_cont
+# over the merged arrays equals percentile_cont over the rows.
+_US = "(extract(epoch FROM {0}) * 1000000)::bigint"
 _METRIC_FRESH = f"""
     SELECT i.tenant_id, date_trunc('day', i.created_at, 'UTC') AS day, i.severity,
            i.lifecycle_state, count(*)::bigint AS created_count,
@@ -314,6 +282,9 @@ _COST_FRESH = """
            count(*)::bigint AS incident_count, sum(i.cost_impact_micros)::bigint AS cost_micros
     FROM {source} WHERE i.cost_impact_micros > 0 GROUP BY 1, 2, 3, 4"""
 _DAILY_TABLES = (
+    ("incident_rollups_daily", ("category", "severity", "cause_type"),
+     ("created_count", "created_cost_micros", "resolved_count", "resolution_us_sum"),
+     _TREND_FRESH),
     ("incident_rollups_metric_daily", ("severity", "lifecycle_state"),
      ("created_count", "ack_us", "resolution_us", "containment_us", "open_created"),
      _METRIC_FRESH),
@@ -368,7 +339,7 @@ _SOME_DAILY = [_daily_refresh(t, k, v, f, dirty=True) for t, k, v, f in _DAILY_T
 
 async def refresh_incident_rollups(conn: asyncpg.Connection[Any]) -> int:
     """Make the incident rollups equal the incidents table; returns rows changed."""
-    changed = int(await conn.fetchval(_WHOLE_TABLE))
+    changed = 0
     for statement in _WHOLE_DAILY:
         changed += int(await conn.fetchval(statement))
     return changed
@@ -377,11 +348,11 @@ async def refresh_incident_rollups(conn: asyncpg.Connection[Any]) -> int:
 async def refresh_incident_buckets(
     conn: asyncpg.Connection[Any], buckets: Sequence[tuple[str, datetime]]
 ) -> int:
-    """Recompute the given (tenant, UTC hour) buckets (and the days holding them); rows changed."""
+    """Recompute the days holding the given (tenant, instant) pairs; returns rows changed."""
     if not buckets:
         return 0
     tenants, hours = list(zip(*buckets, strict=True))
-    changed = int(await conn.fetchval(_SOME_BUCKETS, list(tenants), list(hours)))
+    changed = 0
     for statement in _SOME_DAILY:
         changed += int(await conn.fetchval(statement, list(tenants), list(hours)))
     return changed

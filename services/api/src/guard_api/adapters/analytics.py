@@ -19,7 +19,7 @@ from guard_api.engines.analytics_incidents import (
     patterns,
     recurring,
 )
-from guard_api.engines.analytics_numbers import Granularity, ceil_hour, floor_hour, micros_usd
+from guard_api.engines.analytics_numbers import Granularity, micros_usd
 
 INCIDENT_JOB = "incident_rollup"
 
@@ -114,21 +114,20 @@ class IncidentAnalytics:
         )
         return {**metrics(agg), "window_days": window_days, "generated_at": at.isoformat()}
 
-    async def _hours(
+    async def _days(
         self, tenant: str, window_days: int, at: datetime, by_day: bool
-    ) -> tuple[datetime, list[history.IncidentHour]]:
+    ) -> tuple[datetime, list[history.IncidentDay]]:
         start = at - timedelta(days=window_days)
-        interior = (min(ceil_hour(start), floor_hour(at)), floor_hour(at))
         repo = await self._repo()
-        rows = await repo.incident_hours(tenant, start, interior, at, by_day)
-        return start, [history.IncidentHour(**dict(r)) for r in rows]
+        rows = await repo.incident_days(tenant, start, at, by_day)
+        return start, [history.IncidentDay(**dict(r)) for r in rows]
 
     async def historical(
         self, kind: str, tenant: str, window_days: int, granularity_name: str, now: datetime | None
     ) -> dict[str, Any]:
         grain = granularity(granularity_name)
         at = self.settings.resolve_now(now)
-        start, rows = await self._hours(tenant, window_days, at, kind != "distribution")
+        start, rows = await self._days(tenant, window_days, at, kind != "distribution")
         if kind == "trend":
             body = history.trend(rows, start, at, grain)
         elif kind == "distribution":

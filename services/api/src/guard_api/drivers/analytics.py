@@ -52,15 +52,15 @@ def _sum(column: ColumnElement[int]) -> ColumnElement[int]:
 
 
 def _incident_parts(select_list: str, group: str) -> TextClause:
-    # Whole hours of the window come from the rollup, the partial hours at its two edges from
-    # the incidents themselves; Postgres sums them per day (trends) or per dimension
-    # (distribution), so at most a few hundred rows travel whatever the window.
+    # Whole UTC days of the window come from the daily rollup, the partial days at its two edges
+    # from the incidents themselves; Postgres sums them per day (trends) or per dimension
+    # (distribution), so a year's window reads at most 365 days of rollup rows.
     return text(
         f"""
 WITH parts AS (
-    SELECT bucket AS at, category, severity, cause_type, created_count AS n,
+    SELECT day AS at, category, severity, cause_type, created_count AS n,
            created_cost_micros AS cost, resolved_count AS rn, resolution_us_sum AS rus
-    FROM incident_rollups_hourly WHERE tenant_id = :tenant AND bucket >= :low AND bucket < :high
+    FROM incident_rollups_daily WHERE tenant_id = :tenant AND day >= :low AND day < :high
     UNION ALL
     SELECT created_at, category, severity, cause_type, 1, cost_impact_micros,
            (lifecycle_state = 'RESOLVED' AND resolved_at IS NOT NULL)::int,
@@ -78,10 +78,10 @@ FROM parts GROUP BY {group}
 
 
 _BY_DAY = _incident_parts(
-    "date_trunc('day', at, 'UTC') AS hour, '' AS category, '' AS severity, '' AS cause_type", "1"
+    "date_trunc('day', at, 'UTC') AS day, '' AS category, '' AS severity, '' AS cause_type", "1"
 )
 _BY_DIMENSION = _incident_parts(
-    "CAST(:low AS timestamptz) AS hour, category, severity, cause_type", "2, 3, 4"
+    "CAST(:low AS timestamptz) AS day, category, severity, cause_type", "2, 3, 4"
 )
 
 # Per item: its first day with spend before ``high`` and its daily spend over ``[low, high)``,
@@ -299,7 +299,9 @@ class AnalyticsRepository:
     async def _all(self, statement: Any, **params: Any) -> list[RowMapping]:
         return list((await self.conn.execute(statement, params)).mappings().all())
 
-    async def _days(self, statement: Any, start: datetime, end: datetime, **params: Any) -> Any:
+    async def _days(
+        self, statement: Any, start: datetime, end: datetime, **params: Any
+    ) -> list[RowMapping]:
         """Run a whole-days-plus-edges statement over incidents created in ``[start, end]``."""
         low, high = day_interior(start, end)
         return await self._all(statement, start=start, end=end, low=low, high=high, **params)
@@ -343,19 +345,12 @@ class AnalyticsRepository:
         row: RowMapping = rows[0]
         return row
 
-    async def incident_hours(
-        self,
-        tenant: str,
-        start: datetime,
-        interior: tuple[datetime, datetime],
-        end: datetime,
-        by_day: bool,
+    async def incident_days(
+        self, tenant: str, start: datetime, end: datetime, by_day: bool
     ) -> list[RowMapping]:
-        """Incidents created in ``[start, end]``: whole hours of ``interior`` from the rollup,
-        the edges raw; summed per UTC day (``by_day``) or per category × severity × cause."""
-        low, high = interior
-        statement = _BY_DAY if by_day else _BY_DIMENSION
-        return await self._all(statement, tenant=tenant, low=low, high=high, start=start, end=end)
+        """Incidents created in ``[start, end]``: whole UTC days from the daily rollup, the edges
+        raw; summed per UTC day (``by_day``) or per category × severity × cause."""
+        return await self._days(_BY_DAY if by_day else _BY_DIMENSION, start, end, tenant=tenant)
 
     async def dimension_spend(
         self, tenant: str, start: datetime, end: datetime

@@ -1,4 +1,4 @@
-"""Historical trend, distribution and cost trend from hourly incident rollups (docs/product/analytics.md#historical). Pure."""
+"""Historical trend, distribution and cost trend from daily incident rollups (docs/product/analytics.md#historical). Pure."""
 
 from __future__ import annotations
 
@@ -22,10 +22,10 @@ from guard_api.engines.analytics_numbers import (
 
 
 @dataclass(frozen=True, slots=True)
-class IncidentHour:
-    """Incidents created in one hour (or an edge part of it) with one category/severity/cause."""
+class IncidentDay:
+    """Incidents created on one UTC day (or an edge part of it) with one category/severity/cause."""
 
-    hour: datetime
+    day: datetime
     category: str
     severity: str
     cause_type: str
@@ -36,16 +36,16 @@ class IncidentHour:
 
 
 def _by_bucket(
-    rows: Sequence[IncidentHour], start: datetime, end: datetime, granularity: Granularity
-) -> dict[datetime, list[IncidentHour]]:
-    grouped: dict[datetime, list[IncidentHour]] = {b: [] for b in buckets(start, end, granularity)}
+    rows: Sequence[IncidentDay], start: datetime, end: datetime, granularity: Granularity
+) -> dict[datetime, list[IncidentDay]]:
+    grouped: dict[datetime, list[IncidentDay]] = {b: [] for b in buckets(start, end, granularity)}
     for row in rows:
-        grouped[bucket_start(row.hour, granularity)].append(row)
+        grouped[bucket_start(row.day, granularity)].append(row)
     return grouped
 
 
 def trend(
-    rows: Sequence[IncidentHour], start: datetime, end: datetime, granularity: Granularity
+    rows: Sequence[IncidentDay], start: datetime, end: datetime, granularity: Granularity
 ) -> dict[str, Any]:
     points = []
     for bucket, items in _by_bucket(rows, start, end, granularity).items():
@@ -64,7 +64,7 @@ def trend(
     return {"points": points, "total_incidents": sum(r.created_count for r in rows)}
 
 
-def _distribution(rows: Sequence[IncidentHour], dimension: str) -> list[dict[str, Any]]:
+def _distribution(rows: Sequence[IncidentDay], dimension: str) -> list[dict[str, Any]]:
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         counts[getattr(row, dimension)] += row.created_count
@@ -77,7 +77,7 @@ def _distribution(rows: Sequence[IncidentHour], dimension: str) -> list[dict[str
     ]
 
 
-def distribution(rows: Sequence[IncidentHour]) -> dict[str, Any]:
+def distribution(rows: Sequence[IncidentDay]) -> dict[str, Any]:
     return {
         "by_category": _distribution(rows, "category"),
         "by_severity": _distribution(rows, "severity"),
@@ -87,7 +87,7 @@ def distribution(rows: Sequence[IncidentHour]) -> dict[str, Any]:
 
 
 def cost_trend(
-    rows: Sequence[IncidentHour], start: datetime, end: datetime, granularity: Granularity
+    rows: Sequence[IncidentDay], start: datetime, end: datetime, granularity: Granularity
 ) -> dict[str, Any]:
     points = []
     for bucket, items in _by_bucket(rows, start, end, granularity).items():

@@ -26,11 +26,6 @@ def floor_hour(at: datetime) -> datetime:
     return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def ceil_hour(at: datetime) -> datetime:
-    floor = floor_hour(at)
-    return floor if floor == at else floor + timedelta(hours=1)
-
-
 def bucket_start(at: datetime, granularity: Granularity) -> datetime:
     """``date_trunc(granularity)`` in UTC; weeks start on Monday."""
     day = at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
