@@ -13,7 +13,20 @@ from typing import Any
 import pytest
 from playwright.async_api import expect
 
-from .conftest import WIDTHS, System, axe_violations, open_page, screenshot, wait_until
+from guard_api.config import Environment
+from guard_api.main import create_app as create_gateway
+from guard_contracts.topics import Topics
+
+from .conftest import (
+    WIDTHS,
+    System,
+    axe_violations,
+    gateway_settings,
+    open_page,
+    screenshot,
+    serve,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -217,6 +230,33 @@ async def test_another_tenant_sees_none_of_it(system: System, browser: Any) -> N
         assert sum(costs[1]) == 0
         # The gateway answers 404 for the incident, which the browser logs as a failed request.
         assert [e for e in errors if "404" not in e] == []
+
+
+async def test_in_production_the_detail_keeps_its_timeline_and_names_what_is_preflight_only(
+    system: System, browser: Any, kafka_bootstrap: str, database_url: str, topics: Topics
+) -> None:
+    story = system.story
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("GUARD_API_CONSOLE_TOPIC_INCIDENT_CHANGES", topics.incident_changes)
+        settings = gateway_settings(
+            database_url, kafka_bootstrap, topics, environment=Environment.PRODUCTION
+        )
+        app = create_gateway(settings)
+    async with serve(app) as url, open_page(browser) as (page, errors):
+        await sign_in(page, url, story.token())
+        await wait_for_incidents(page, 1)
+        await page.locator("table.incidents tbody tr").first.get_by_role("link").first.click()
+        await expect(page.locator("ol.timeline li").first).to_contain_text("Opened")
+        await expect(page.locator("ol.timeline li").first).to_contain_text("killswitch ks-")
+        proof = page.get_by_role("region", name="Proof")
+        await expect(proof).to_contain_text("Proof unavailable")
+        await expect(proof).to_contain_text("preflight")
+        evidence = page.get_by_role("region", name="Evidence")
+        await expect(evidence).to_contain_text("Evidence unavailable")
+        await assert_accessible(page)
+        await screenshot(page, "detail-production-1280")
+        # Proof and evidence answer 403 preflight_only, which the browser logs as failed requests.
+        assert [e for e in errors if "403" not in e] == []
 
 
 async def test_expired_token_and_tenantless_token_get_clear_messages(

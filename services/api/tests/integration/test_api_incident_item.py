@@ -1,4 +1,4 @@
-"""Detail, evidence (O4), proof (O5) and learnings over HTTP against arranged rows."""
+"""Detail, timeline, evidence (O4), proof (O5) and learnings over HTTP against arranged rows."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ async def test_another_tenants_incident_is_not_found_like_a_missing_one(
 ) -> None:
     theirs = await insert_incident(tenant_id)
     intruder = auth("someone-else")
-    for suffix in ("", "/evidence", "/proof", "/learnings"):
+    for suffix in ("", "/timeline", "/evidence", "/proof", "/learnings"):
         other = await client.get(f"{BASE}/{theirs}{suffix}", headers=intruder)
         missing = await client.get(f"{BASE}/{uuid.uuid4()}{suffix}", headers=intruder)
         assert other.status_code == missing.status_code == 404
@@ -113,6 +113,12 @@ async def test_proof_verifies_the_chain_and_sees_a_tampered_row(
     assert len(intact["traces"]) == 3
     assert intact["raw_logs"][0]["payload"]["killswitch_id"] == "ks-1"
     assert [e["sequence"] for e in intact["timeline"]] == [1, 2, 3, 4]
+    # The timeline alone: the same entries, oldest first, without the chain's hashes.
+    plain = (await client.get(f"{BASE}/{incident}/timeline", headers=auth(tenant_id))).json()
+    assert plain["incident_id"] == str(incident)
+    assert plain["entries"] == [
+        {k: v for k, v in e.items() if k not in ("prev_hash", "hash")} for e in intact["timeline"]
+    ]
 
     await db.execute(
         "UPDATE incident_events SET data = jsonb_set(data, '{calls_affected}', '500')"
@@ -159,9 +165,10 @@ async def test_learnings_summarise_and_learn_from_similar(
 
 
 async def test_evidence_and_proof_are_preflight_only_in_production(
-    database_url, kafka_bootstrap, topics, tenant_id, insert_incident
+    database_url, kafka_bootstrap, topics, tenant_id, insert_incident, db
 ) -> None:
     incident = await insert_incident(tenant_id)
+    await insert_timeline(db, tenant_id, incident, entries=2)
     settings = api_settings(database_url, kafka_bootstrap, topics, Environment.PRODUCTION)
     async with running_client(settings) as production:
         for suffix in ("evidence", "proof"):
@@ -174,6 +181,11 @@ async def test_evidence_and_proof_are_preflight_only_in_production(
         assert (
             await production.get(f"{BASE}/{incident}", headers=auth(tenant_id))
         ).status_code == 200
+        # The timeline (what happened, who did it) is not preflight data.
+        timeline = await production.get(f"{BASE}/{incident}/timeline", headers=auth(tenant_id))
+        assert timeline.status_code == 200
+        assert [e["sequence"] for e in timeline.json()["entries"]] == [1, 2]
+        assert (await production.get(f"{BASE}/{incident}/timeline")).status_code == 401
 
 
 async def test_auth_failures_over_http(client, tenant_id) -> None:

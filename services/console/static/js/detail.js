@@ -14,18 +14,19 @@ export async function showIncident(main, { id }, ctx) {
   if (!quiet) render(html`<p class="loading" role="status">Loading the incident…</p>`, main);
   let incident;
   const base = `/api/v1/incidents/${id}`;
-  const extras = Promise.all([optional(get(`${base}/proof`)), optional(get(`${base}/evidence`)),
-    optional(get(`${base}/learnings`))]);
+  // The timeline is served in every environment; proof and evidence only in preflight.
+  const extras = Promise.all([optional(get(`${base}/timeline`)), optional(get(`${base}/proof`)),
+    optional(get(`${base}/evidence`)), optional(get(`${base}/learnings`))]);
   try {
     incident = await get(base);
   } catch (error) {
     if (ctx.isCurrent()) render(html`<p><a href="#/incidents">← Incidents</a></p>${errorBox(error, ctx.refresh)}`, main);
     return;
   }
-  const [proof, evidence, learnings] = await extras;
+  const [history, proof, evidence, learnings] = await extras;
   if (!ctx.isCurrent()) return;
   let progress = "";
-  const draw = () => render(view(incident, proof, evidence, learnings, run, progress), main);
+  const draw = () => render(view(incident, history, proof, evidence, learnings, run, progress), main);
   const run = async (action) => {
     try {
       const updated = await act(action, incident, {
@@ -49,7 +50,7 @@ export async function showIncident(main, { id }, ctx) {
   });
 }
 
-function view(i, proof, evidence, learnings, run, progress) {
+function view(i, history, proof, evidence, learnings, run, progress) {
   return html`<p><a href="#/incidents">← Incidents</a></p>
     <div class="detail-head">${severity(i.severity)} ${state(i.lifecycle_state)}
       ${i.is_synthetic ? html`<span class="state">Synthetic</span>` : nothing}</div>
@@ -64,7 +65,7 @@ function view(i, proof, evidence, learnings, run, progress) {
       <section class="panel" aria-labelledby="h-facts"><h2 id="h-facts">Facts</h2>${facts(i)}</section>
       <section class="panel" aria-labelledby="h-proof"><h2 id="h-proof">Proof</h2>${proofView(proof)}</section>
     </div>
-    <section class="panel" aria-labelledby="h-timeline"><h2 id="h-timeline">Timeline</h2>${timeline(proof)}</section>
+    <section class="panel" aria-labelledby="h-timeline"><h2 id="h-timeline">Timeline</h2>${timeline(history)}</section>
     <section class="panel" aria-labelledby="h-export"><h2 id="h-export">Export</h2>${exportsPanel(i)}</section>
     <section class="panel" aria-labelledby="h-evidence"><h2 id="h-evidence">Evidence</h2>${evidenceView(evidence)}</section>
     <section class="panel" aria-labelledby="h-learn"><h2 id="h-learn">Learnings</h2>${learningsView(learnings)}</section>`;
@@ -147,9 +148,9 @@ function detailOf(entry) {
   return bits.join(" · ");
 }
 
-function timeline(proof) {
-  if (proof.error) return unavailable(proof, "The timeline");
-  const entries = proof.value.data.timeline;
+function timeline(history) {
+  if (history.error) return unavailable(history, "The timeline");
+  const entries = history.value.entries;
   if (!entries.length) return html`<p class="empty">No timeline entries yet.</p>`;
   return html`<ol class="timeline">${entries.map((e) => html`<li data-entry=${e.entry_type}>
     <strong>${ENTRY[e.entry_type] ?? words(e.entry_type)}</strong> · ${when(e.occurred_at)} ·

@@ -108,14 +108,33 @@ class Integrity(BaseModel):
     )
 
 
-class TimelineEntry(BaseModel):
-    sequence: int
+class TimelineItem(BaseModel):
+    """One change of an incident, as people read it (docs/product/rest-api.md#timeline)."""
+
+    sequence: int = Field(description="1, 2, 3, … in the order ingest recorded the changes.")
     entry_type: TimelineEntryType
     occurred_at: datetime
-    source_event_id: uuid.UUID | None
-    data: dict[str, Any]
+    source_event_id: uuid.UUID | None = Field(
+        description="The event or command that caused the change, when one did."
+    )
+    data: dict[str, Any] = Field(
+        description="What changed: the attached event, the actor and notes of a command, the "
+        "severities of an escalation."
+    )
+
+
+class TimelineEntry(TimelineItem):
+    """A timeline entry with its link in the hash chain (proof, O5)."""
+
     prev_hash: str | None
     hash: str
+
+
+class IncidentTimeline(BaseModel):
+    """Every change of one incident, oldest first; served in production as well (ours)."""
+
+    incident_id: uuid.UUID
+    entries: list[TimelineItem]
 
 
 class RawLog(BaseModel):

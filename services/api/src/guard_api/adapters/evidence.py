@@ -15,6 +15,7 @@ from guard_api.drivers.rows import CostEventRow, IncidentRow, KillswitchEventRow
 from guard_api.engines.evidence import MAX_RELATED, MAX_STEPS, recovery_suggestions, run_totals
 from guard_contracts.api.evidence import (
     Evidence,
+    IncidentTimeline,
     Integrity,
     PolicyTrigger,
     Proof,
@@ -23,6 +24,7 @@ from guard_contracts.api.evidence import (
     RunStep,
     SourceRun,
     TimelineEntry,
+    TimelineItem,
     VerificationStatus,
 )
 from guard_contracts.chain import ALGORITHM
@@ -111,6 +113,16 @@ class IncidentEvidence:
             recovery_suggestions=[
                 RecoverySuggestion.model_validate(asdict(s)) for s in suggestions
             ],
+        )
+
+    async def timeline(self, tenant_id: str, incident_id: UUID) -> IncidentTimeline:
+        """The incident's changes, oldest first, without the chain's hashes (those are proof)."""
+        read = await self._evidence.timeline_with_head(tenant_id, incident_id)
+        if read is None:
+            raise NotFound("incident")
+        return IncidentTimeline(
+            incident_id=incident_id,
+            entries=[TimelineItem.model_validate(asdict(t)) for t in read[0]],
         )
 
     async def proof(self, tenant_id: str, incident_id: UUID) -> Proof:

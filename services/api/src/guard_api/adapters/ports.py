@@ -20,7 +20,7 @@ from guard_api.adapters.exports_ports import ExportsPort
 from guard_api.adapters.notification_channels_ports import NotificationChannelsPort
 from guard_api.config import Settings
 from guard_contracts.api.common import CommandAccepted
-from guard_contracts.api.evidence import Evidence, Proof
+from guard_contracts.api.evidence import Evidence, IncidentTimeline, Proof
 from guard_contracts.api.learnings import Learnings
 from guard_contracts.api.query import SortField, SortOrder, Topic
 from guard_contracts.enums import CommandResolutionMethod, LifecycleState
@@ -86,6 +86,7 @@ class IncidentCommandsPort(Protocol):
 class EvidenceReads(Protocol):
     async def evidence(self, tenant_id: str, incident_id: uuid.UUID) -> Evidence: ...
     async def proof(self, tenant_id: str, incident_id: uuid.UUID) -> Proof: ...
+    async def timeline(self, tenant_id: str, incident_id: uuid.UUID) -> IncidentTimeline: ...
 
 
 class LearningsReads(Protocol):

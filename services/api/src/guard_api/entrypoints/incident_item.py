@@ -1,4 +1,4 @@
-"""One incident: detail, evidence (O4), proof (O5), learnings, commands (docs/product/rest-api.md).
+"""One incident: detail, timeline, evidence (O4), proof (O5), learnings, commands (docs/product/rest-api.md).
 
 Included last, so fixed paths such as ``/active`` never reach ``/{incident_id}``.
 """
@@ -24,7 +24,7 @@ from guard_api.entrypoints.deps import (
 )
 from guard_api.entrypoints.errors import error_responses
 from guard_contracts.api.common import CommandAccepted, Envelope
-from guard_contracts.api.evidence import Evidence, Proof
+from guard_contracts.api.evidence import Evidence, IncidentTimeline, Proof
 from guard_contracts.api.learnings import Learnings
 from guard_contracts.enums import CommandResolutionMethod
 from guard_contracts.incidents import IncidentDetail
@@ -88,6 +88,17 @@ async def incident_proof(
 ) -> Response:
     require_preflight(settings.environment)
     return responses.enveloped(await scope.evidence.proof(tenant, incident_id), request_id)
+
+
+@router.get(
+    "/{incident_id}/timeline",
+    response_model=IncidentTimeline,
+    summary="The incident's changes, oldest first (ours; in production too, unlike proof)",
+)
+async def incident_timeline(
+    tenant: CurrentTenant, scope: IncidentScope, incident_id: IncidentId
+) -> Response:
+    return responses.json(await scope.evidence.timeline(tenant, incident_id))
 
 
 @router.get(
