@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
@@ -29,6 +29,7 @@ from guard_api.engines.analytics_numbers import (
     buckets,
     half_up,
     label,
+    micros_usd,
     pct,
     whole_ms,
 )
@@ -264,3 +265,29 @@ def test_cost_trend_average_is_zero_for_an_empty_bucket() -> None:
     assert body["points"][0]["avg_cost_per_incident"] == 0.0
     assert body["points"][1]["avg_cost_per_incident"] == 3.33
     assert (body["total_cost"], body["total_incidents"]) == (10.0, 3)
+
+
+@given(st.integers(min_value=-(10**15), max_value=10**15))
+def test_micros_usd_divides_exactly_like_the_decimal_path(micros: int) -> None:
+    assert micros_usd(micros) == float(Decimal(micros) / 1_000_000)
+    assert micros_usd(micros, 2) == float(
+        (Decimal(micros) / 1_000_000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    )
+
+
+def test_trend_and_cost_trend_total_each_bucket_of_a_year() -> None:
+    start = NOW - timedelta(days=365)
+    rows = [
+        part(start + timedelta(days=d, hours=3), created=2, cost=1_500_001, resolved=1, us=2_000)
+        for d in range(0, 365, 30)
+    ]
+    for granularity, points in ((Granularity.DAY, 366), (Granularity.MONTH, 13)):
+        body = history.trend(rows, start, NOW, granularity)
+        assert len(body["points"]) == points
+        assert sum(p["incident_count"] for p in body["points"]) == 2 * len(rows)
+        assert sum(p["resolved_count"] for p in body["points"]) == len(rows)
+        costs = history.cost_trend(rows, start, NOW, granularity)
+        assert sum(p["incident_count"] for p in costs["points"]) == 2 * len(rows)
+        assert costs["total_cost"] == micros_usd(1_500_001 * len(rows))
+    one = history.cost_trend(rows[:1], start, NOW, Granularity.DAY)["points"][0]
+    assert (one["total_cost"], one["avg_cost_per_incident"]) == (1.500001, 0.75)

@@ -35,32 +35,43 @@ class IncidentDay:
     resolution_us_sum: int
 
 
+@dataclass(slots=True)
+class _Totals:
+    created: int = 0
+    cost_micros: int = 0
+    resolved: int = 0
+    resolution_us: int = 0
+
+
 def _by_bucket(
     rows: Sequence[IncidentDay], start: datetime, end: datetime, granularity: Granularity
-) -> dict[datetime, list[IncidentDay]]:
-    grouped: dict[datetime, list[IncidentDay]] = {b: [] for b in buckets(start, end, granularity)}
+) -> dict[datetime, _Totals]:
+    """Every bucket of the window (empty ones too, so trends have no gaps), each row's measures
+    added to its bucket in one pass."""
+    totals = {b: _Totals() for b in buckets(start, end, granularity)}
     for row in rows:
-        grouped[bucket_start(row.day, granularity)].append(row)
-    return grouped
+        t = totals[bucket_start(row.day, granularity)]
+        t.created += row.created_count
+        t.cost_micros += row.cost_micros
+        t.resolved += row.resolved_count
+        t.resolution_us += row.resolution_us_sum
+    return totals
 
 
 def trend(
     rows: Sequence[IncidentDay], start: datetime, end: datetime, granularity: Granularity
 ) -> dict[str, Any]:
-    points = []
-    for bucket, items in _by_bucket(rows, start, end, granularity).items():
-        resolved = sum(r.resolved_count for r in items)
-        total_us = sum(r.resolution_us_sum for r in items)
-        points.append(
-            {
-                "period": label(bucket),
-                "incident_count": sum(r.created_count for r in items),
-                "resolved_count": resolved,
-                "avg_resolution_time_ms": whole_ms(Decimal(total_us) / resolved / 1000)
-                if resolved
-                else None,
-            }
-        )
+    points = [
+        {
+            "period": label(bucket),
+            "incident_count": t.created,
+            "resolved_count": t.resolved,
+            "avg_resolution_time_ms": whole_ms(Decimal(t.resolution_us) / t.resolved / 1000)
+            if t.resolved
+            else None,
+        }
+        for bucket, t in _by_bucket(rows, start, end, granularity).items()
+    ]
     return {"points": points, "total_incidents": sum(r.created_count for r in rows)}
 
 
@@ -89,20 +100,17 @@ def distribution(rows: Sequence[IncidentDay]) -> dict[str, Any]:
 def cost_trend(
     rows: Sequence[IncidentDay], start: datetime, end: datetime, granularity: Granularity
 ) -> dict[str, Any]:
-    points = []
-    for bucket, items in _by_bucket(rows, start, end, granularity).items():
-        count = sum(r.created_count for r in items)
-        cost = sum(r.cost_micros for r in items)
-        points.append(
-            {
-                "period": label(bucket),
-                "total_cost": micros_usd(cost),
-                "incident_count": count,
-                "avg_cost_per_incident": half_up(Decimal(cost) / count / 1_000_000)
-                if count
-                else 0.0,
-            }
-        )
+    points = [
+        {
+            "period": label(bucket),
+            "total_cost": micros_usd(t.cost_micros),
+            "incident_count": t.created,
+            "avg_cost_per_incident": half_up(Decimal(t.cost_micros) / t.created / 1_000_000)
+            if t.created
+            else 0.0,
+        }
+        for bucket, t in _by_bucket(rows, start, end, granularity).items()
+    ]
     return {
         "points": points,
         "total_cost": micros_usd(sum(r.cost_micros for r in rows)),

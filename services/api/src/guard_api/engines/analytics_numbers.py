@@ -18,7 +18,13 @@ class Granularity(StrEnum):
 
 
 def micros_usd(micros: int, places: int = 6) -> float:
-    """Exact USD (micro-dollars have 6 decimals) as a JSON number."""
+    """Exact USD (micro-dollars have 6 decimals) as a JSON number.
+
+    With 6 places nothing is rounded, and ``int / int`` is correctly rounded like ``float(Decimal)``,
+    so the division gives the same double as the Decimal path, ~20x faster (trends call this per
+    point)."""
+    if places >= 6:
+        return micros / 1_000_000
     return half_up(Decimal(micros) / 1_000_000, places)
 
 
