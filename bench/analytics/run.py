@@ -40,6 +40,7 @@ from guard_analytics.adapters.rollup_job import (
     rebuild_cost_rollups,
 )
 from guard_devtools import bench
+from guard_devtools.infra_common import ephemeral_port
 from guard_storage.db import to_async_url, to_asyncpg_dsn
 
 SECRET = "bench-analytics-secret-0123456789abcdef"
@@ -199,7 +200,7 @@ def endpoints(
     tenants = ["bench-0001", "bench-0002"] + [
         f"bench-{rng.randrange(1, 1001):04d}" for _ in range(300)
     ]
-    port = bench.free_port()
+    port = ephemeral_port()
     api = bench.start_api(url, port, workers, SECRET)
     base = f"http://127.0.0.1:{port}"
     print(f"{url.rpartition('/')[2]}: {connections} connections, {workers} worker(s), "

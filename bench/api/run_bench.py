@@ -33,6 +33,7 @@ import jwt
 
 from guard_api.drivers.incidents import hot_statements
 from guard_devtools import bench
+from guard_devtools.infra_common import ephemeral_port
 from guard_storage.db import to_async_url, to_asyncpg_dsn
 
 SECRET = "bench-secret-0123456789abcdefghijklmnop"
@@ -146,7 +147,7 @@ def main() -> None:
     before = uptime()
     asyncio.run(analyze(dsn))
     targets = asyncio.run(sample_targets(dsn, 5_000))
-    port = bench.free_port()
+    port = ephemeral_port()
     # The limiter is on but never refuses: its cost is counted, not its 429s.
     api = bench.start_api(
         url, port, args.workers, SECRET, {"GUARD_API_RATE_LIMIT_READS": "1000000/minute"}

@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from typing import Any
 
 import asyncpg
 
+from guard_devtools.infra_common import ephemeral_port
 from guard_devtools.token import mint
 from guard_storage.db import to_async_url, to_asyncpg_dsn
 from guard_storage.migrate import upgrade
@@ -104,12 +104,6 @@ async def drop(server_url: str, database: str) -> None:
         await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     finally:
         await admin.close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_gateway(url: str, port: int) -> subprocess.Popen[bytes]:
@@ -199,7 +193,7 @@ def main() -> None:
     args = parser.parse_args()
     server = os.environ["DATABASE_URL"]
     url = asyncio.run(load(server, args.database, args.open, args.resolved))
-    port = free_port()
+    port = ephemeral_port()
     gateway = start_gateway(url, port)
     try:
         samples = asyncio.run(measure(f"http://127.0.0.1:{port}", args.loads))

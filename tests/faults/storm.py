@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import socket
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -18,6 +17,7 @@ import asyncpg
 import orjson
 
 from guard_contracts.topics import Topics
+from guard_devtools.infra_common import ephemeral_port
 from guard_devtools.services import (
     IngestProcess,
     eventually,
@@ -100,12 +100,6 @@ def storm(
     return out
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def new_database(postgres: PrivatePostgres, prefix: str) -> str:
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     conn = await asyncpg.connect(to_asyncpg_dsn(postgres.url()))
@@ -128,7 +122,7 @@ def analytics_process(
     kafka: str, database_url: str, topics: Topics, log_path: str
 ) -> IngestProcess:
     """``python -m guard_analytics`` on these servers and topics (fresh consumer group)."""
-    port = free_port()
+    port = ephemeral_port()
     values = {
         "kafka_bootstrap_servers": kafka, "database_url": database_url, "ops_port": port,
         "incident_group_id": f"analytics-faults-{uuid.uuid4().hex[:8]}",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,6 +27,7 @@ from guard_api.config import Environment
 from guard_api.config import Settings as ApiSettings
 from guard_api.main import create_app as create_gateway
 from guard_contracts.topics import Topics
+from guard_devtools.infra_common import ephemeral_port
 from guard_devtools.services import RunningIngest
 from guard_devtools.token import mint
 
@@ -49,16 +49,10 @@ CHROMIUM_ARGS = [
 WIDTHS = {"desktop": 1280, "phone": 390}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @asynccontextmanager
 async def serve(app: Any) -> AsyncIterator[str]:
     """``app`` in a real uvicorn on this event loop, on a free 127.0.0.1 port."""
-    port = _free_port()
+    port = ephemeral_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )

@@ -8,7 +8,6 @@ import asyncio
 import base64
 import os
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -22,14 +21,9 @@ from exporter_harness import SEED, export_request, publish, wait_for_job
 from exporter_samples import insert_rows, sample_rows
 
 from guard_contracts.topics import Topics
+from guard_devtools.infra_common import ephemeral_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -60,7 +54,7 @@ async def test_killed_while_rendering_then_rendered_after_restart(
         "GUARD_EXPORTER_TOPIC_DLQ": topics.dlq,
         "GUARD_EXPORTER_GROUP_ID": f"exporter-crash-{uuid.uuid4().hex[:8]}",
         "GUARD_EXPORTER_SIGNING_KEY": base64.b64encode(SEED).decode(),
-        "GUARD_EXPORTER_OPS_PORT": str(_free_port()),
+        "GUARD_EXPORTER_OPS_PORT": str(ephemeral_port()),
     }
     request = export_request(tenant_id, rows.incident["incident_id"], "soc2", "pdf")
     log = tmp_path / "exporter.log"
@@ -80,7 +74,7 @@ async def test_killed_while_rendering_then_rendered_after_restart(
             first.kill()
     assert await _status(db, request["export_id"]) == "rendering"
 
-    ops_port = _free_port()
+    ops_port = ephemeral_port()
     env["GUARD_EXPORTER_OPS_PORT"] = str(ops_port)
     second = _start(env, log)
     try:

@@ -26,7 +26,6 @@ import itertools
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -40,6 +39,7 @@ from typing import Any, TypeVar
 import pytest_asyncio
 
 from guard_contracts.topics import Topics
+from guard_devtools.infra_common import ephemeral_port
 
 T = TypeVar("T")
 _TOPIC_FIELDS = ("cost_events", "killswitch_events", "budgets", "incident_commands",
@@ -88,12 +88,6 @@ async def run_ingest(
         yield RunningIngest(settings, service)
     finally:
         await app.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -159,7 +153,7 @@ async def run_ingest_process(
     **overrides: Any,
 ) -> AsyncIterator[IngestProcess]:  # fmt: skip
     values = ingest_settings_values(kafka_bootstrap, database_url, topics, **overrides)
-    port = int(values.pop("ops_port", 0)) or _free_port()
+    port = int(values.pop("ops_port", 0)) or ephemeral_port()
     env = dict(os.environ)
     env.update({f"GUARD_INGEST_{k.upper()}": str(v) for k, v in values.items()})
     env["GUARD_INGEST_OPS_PORT"] = str(port)
@@ -233,7 +227,7 @@ async def run_notifier_process(
 ) -> AsyncIterator[IngestProcess]:  # fmt: skip
     """``python -m guard_notifier`` as a subprocess (``kill()`` is SIGKILL), for crash tests."""
     values = notifier_settings_values(kafka_bootstrap, database_url, topics, **overrides)
-    port = int(values.pop("ops_port", 0)) or _free_port()
+    port = int(values.pop("ops_port", 0)) or ephemeral_port()
     env = dict(os.environ)
     env.update({f"GUARD_NOTIFIER_{k.upper()}": str(v) for k, v in values.items()})
     env["GUARD_NOTIFIER_OPS_PORT"] = str(port)
