@@ -39,29 +39,25 @@ class CostQueries:
         today = at.date()
         midnight = costs.midnight(today)
         end = floor_hour(at) + timedelta(hours=1)  # the current hour, as far as processed
-        today_micros = await repo.tenant_hourly_total(tenant, midnight, end)
         month_start = costs.midnight(today.replace(day=1))
-        mtd_micros = today_micros + await repo.tenant_daily_total(tenant, month_start, midnight)
-        first = await repo.first_day(tenant)
-        first_day = None if first is None else first.date()
-        daily = await repo.daily_totals(tenant, midnight - timedelta(days=30), midnight)
-        by_day = {r["day"].date(): r["cost"] for r in daily}
+        inputs = await repo.summary_inputs(tenant, midnight, end, month_start, COST_JOB)
+        today_micros = inputs.today_micros
+        mtd_micros = today_micros + inputs.month_before_today_micros
+        first_day = None if inputs.first_day is None else inputs.first_day.date()
+        by_day = {day.date(): cost for day, cost in inputs.daily.items()}
         bases = {}
         for window in (7, 30):
             days = costs.baseline_days(today, window, first_day)
             stats = costs.mean_std([by_day.get(d, 0) for d in days])
             bases[window] = (days, stats)
-        hourly = await repo.tenant_hourly(tenant, midnight - timedelta(days=7), midnight)
-        by_hour = {(r["bucket"].date(), r["bucket"].hour): r["cost"] for r in hourly}
+        by_hour = {(b.date(), b.hour): cost for b, cost in inputs.hourly.items()}
         expected = costs.expected_so_far(by_hour, bases[7][0], at)
         deviation = costs.deviation_pct(today_micros, expected)
         trend, message = costs.trend(deviation)
-        budget = await repo.tenant_budget(tenant)
-        daily_limit = None if budget is None else budget["daily_limit_micros"]
-        monthly_limit = None if budget is None else budget["monthly_limit_micros"]
+        daily_limit, monthly_limit = inputs.daily_limit_micros, inputs.monthly_limit_micros
         projection = costs.projection(mtd_micros, at, monthly_limit)
         today_cents, mtd_cents = micros_to_cents(today_micros), micros_to_cents(mtd_micros)
-        last = await repo.last_updated(COST_JOB)
+        last = inputs.last_updated
         return {
             "tenant_id": tenant,
             "as_of": at.isoformat(),

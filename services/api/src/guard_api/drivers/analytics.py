@@ -25,7 +25,7 @@ from guard_storage.models.analytics import (
     CostRollupDimensionDaily,
     CostRollupTenantHourly,
 )
-from guard_storage.models.ingest import Budget, Incident
+from guard_storage.models.ingest import Incident
 
 _I = Incident.__table__
 _TENANT_HOURLY = CostRollupTenantHourly.__table__
@@ -282,6 +282,58 @@ ORDER BY a.detected_at DESC, a.event_id DESC
 )
 
 
+# The cost summary's inputs in one statement (one round trip instead of seven): today's spend so
+# far from the tenant-hourly rollup, the month before today and the last 30 days per day from the
+# dimension-daily rollup's tenant rows, the last 7 days per hour, the tenant's first day with
+# spend, its tenant budget and when the cost snapshot last advanced.
+_SUMMARY = text(
+    """
+SELECT
+    (SELECT coalesce(sum(cost_micros), 0)::bigint FROM cost_rollups_tenant_hourly
+     WHERE tenant_id = :tenant AND bucket >= :midnight AND bucket < :end) AS today_micros,
+    (SELECT coalesce(sum(cost_micros), 0)::bigint FROM cost_rollups_dimension_daily
+     WHERE tenant_id = :tenant AND dimension = 'tenant_id'
+       AND day >= :month_start AND day < :midnight) AS month_before_today_micros,
+    (SELECT min(day) FROM cost_rollups_dimension_daily
+     WHERE tenant_id = :tenant AND dimension = 'tenant_id') AS first_day,
+    d.days AS daily_days, d.costs AS daily_costs,
+    h.buckets AS hourly_buckets, h.costs AS hourly_costs,
+    b.daily_limit_micros, b.monthly_limit_micros,
+    (SELECT advanced_at FROM analytics_watermarks WHERE name = :job) AS last_updated
+FROM (
+    SELECT coalesce(array_agg(day), '{}') AS days, coalesce(array_agg(cost_micros), '{}') AS costs
+    FROM cost_rollups_dimension_daily
+    WHERE tenant_id = :tenant AND dimension = 'tenant_id' AND day >= :daily_low AND day < :midnight
+) AS d
+CROSS JOIN (
+    SELECT coalesce(array_agg(bucket), '{}') AS buckets,
+           coalesce(array_agg(cost_micros), '{}') AS costs
+    FROM cost_rollups_tenant_hourly
+    WHERE tenant_id = :tenant AND bucket >= :hourly_low AND bucket < :midnight
+) AS h
+LEFT JOIN LATERAL (
+    SELECT daily_limit_micros, monthly_limit_micros FROM budgets
+    WHERE tenant_id = :tenant AND budget_type = 'tenant'
+    ORDER BY (entity_id = :tenant) DESC LIMIT 1
+) AS b ON true
+"""
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryInputs:
+    """What the cost summary is computed from (micro-dollars; days and hours are UTC)."""
+
+    today_micros: int
+    month_before_today_micros: int
+    first_day: datetime | None
+    daily: dict[datetime, int]  # the last 30 whole days, days with spend only
+    hourly: dict[datetime, int]  # the last 7 whole days per hour, hours with spend only
+    daily_limit_micros: int | None
+    monthly_limit_micros: int | None
+    last_updated: datetime | None
+
+
 @dataclass(frozen=True, slots=True)
 class DimensionSpend:
     """Spend of one value of one dimension (``tenant_id`` with value '' = the total)."""
@@ -373,22 +425,6 @@ class AnalyticsRepository:
         )
         return [DimensionSpend(**r) for r in rows]
 
-    async def daily_totals(self, tenant: str, low: datetime, high: datetime) -> list[RowMapping]:
-        """The tenant's spend per UTC day over ``[low, high)`` (days with spend only)."""
-        d = _DIM_DAILY.c
-        query = select(d.day, d.cost_micros.label("cost")).where(
-            d.tenant_id == tenant, d.dimension == "tenant_id", d.day >= low, d.day < high
-        )
-        return await self._all(query)
-
-    async def first_day(self, tenant: str) -> datetime | None:
-        """The tenant's first day with spend (the rollup's key order makes this one probe)."""
-        d = _DIM_DAILY.c
-        value: datetime | None = await self.conn.scalar(
-            select(func.min(d.day)).where(d.tenant_id == tenant, d.dimension == "tenant_id")
-        )
-        return value
-
     async def item_days(
         self,
         tenant: str,
@@ -406,41 +442,35 @@ class AnalyticsRepository:
             _ITEM_DAYS, tenant=tenant, dimensions=dimensions, names=names, low=low, high=high
         )
 
-    async def tenant_hourly(self, tenant: str, low: datetime, high: datetime) -> list[RowMapping]:
-        h = _TENANT_HOURLY.c
-        query = select(h.bucket, h.cost_micros.label("cost")).where(
-            h.tenant_id == tenant, h.bucket >= low, h.bucket < high
+    async def summary_inputs(
+        self,
+        tenant: str,
+        midnight: datetime,
+        end: datetime,
+        month_start: datetime,
+        job: str,
+    ) -> SummaryInputs:
+        """Everything ``/guard/costs/summary`` reads, in one round trip (see ``_SUMMARY``)."""
+        params = {
+            "tenant": tenant,
+            "midnight": midnight,
+            "end": end,
+            "month_start": month_start,
+            "daily_low": midnight - timedelta(days=30),
+            "hourly_low": midnight - timedelta(days=7),
+            "job": job,
+        }
+        row = (await self.conn.execute(_SUMMARY, params)).mappings().one()
+        return SummaryInputs(
+            today_micros=int(row["today_micros"]),
+            month_before_today_micros=int(row["month_before_today_micros"]),
+            first_day=row["first_day"],
+            daily=dict(zip(row["daily_days"], row["daily_costs"], strict=True)),
+            hourly=dict(zip(row["hourly_buckets"], row["hourly_costs"], strict=True)),
+            daily_limit_micros=row["daily_limit_micros"],
+            monthly_limit_micros=row["monthly_limit_micros"],
+            last_updated=row["last_updated"],
         )
-        return await self._all(query)
-
-    async def tenant_hourly_total(self, tenant: str, low: datetime, high: datetime) -> int:
-        h = _TENANT_HOURLY.c
-        value = await self.conn.scalar(
-            select(func.coalesce(_sum(h.cost_micros), 0)).where(
-                h.tenant_id == tenant, h.bucket >= low, h.bucket < high
-            )
-        )
-        return int(value or 0)
-
-    async def tenant_daily_total(self, tenant: str, low: datetime, high: datetime) -> int:
-        d = _DIM_DAILY.c
-        value = await self.conn.scalar(
-            select(func.coalesce(_sum(d.cost_micros), 0)).where(
-                d.tenant_id == tenant, d.dimension == "tenant_id", d.day >= low, d.day < high
-            )
-        )
-        return int(value or 0)
-
-    async def tenant_budget(self, tenant: str) -> RowMapping | None:
-        b = Budget.__table__.c
-        query = (
-            select(b.daily_limit_micros, b.monthly_limit_micros)
-            .where(b.tenant_id == tenant, b.budget_type == "tenant")
-            .order_by((b.entity_id == tenant).desc())
-            .limit(1)
-        )
-        rows = await self._all(query)
-        return rows[0] if rows else None
 
     async def last_updated(self, job: str) -> datetime | None:
         w = AnalyticsWatermark.__table__.c
