@@ -136,7 +136,7 @@ def test_every_tenant_table_is_keyed_by_tenant_first(database_url: str) -> None:
 
     rows = asyncio.run(keys())
     tenant_tables = asyncio.run(tables()) - GLOBAL_TABLES
-    assert "incidents" in tenant_tables and "outbox" in tenant_tables
+    assert {"incidents", "outbox", "notification_deliveries"} <= tenant_tables
     primary = {r["table_name"]: r["columns"] for r in rows if r["is_primary"]}
     assert not tenant_tables - primary.keys(), "tables without a primary key"
     wrong = {t: primary[t] for t in tenant_tables if primary[t][0] != "tenant_id"}
