@@ -147,3 +147,54 @@ def test_every_tenant_table_is_keyed_by_tenant_first(database_url: str) -> None:
         if r["table_name"] in tenant_tables and "tenant_id" not in r["columns"]
     }
     assert unique == {}, "unique indexes without tenant_id"
+
+
+def test_tenant_first_keys_keep_the_rows_both_ways(empty_database: str) -> None:
+    # 0010 re-keys tables that hold data: the outbox learns its tenant from the Kafka key, the
+    # notifier's composite foreign key still cascades, and the downgrade keeps every row.
+    upgrade(empty_database, "0009_incident_rollups_daily")
+    channel = uuid.uuid4()
+
+    async def run(*statements: str) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(to_asyncpg_dsn(empty_database))
+        try:
+            for sql in statements[:-1]:
+                await conn.execute(sql)
+            return await conn.fetch(statements[-1])
+        finally:
+            await conn.close()
+
+    asyncio.run(
+        run(
+            "INSERT INTO outbox (topic, key, payload) VALUES ('changes', 'tenant-a', 'x')",
+            "INSERT INTO notification_channels (channel_id, tenant_id, name, kind, url, secret,"
+            f" status, created_by, updated_at) VALUES ('{channel}', 'tenant-a', 'n', 'webhook',"
+            " 'https://example.com', 's', 'active', 'me', now())",
+            "INSERT INTO notification_subscriptions (channel_id, tenant_id, change_types,"
+            f" categories) VALUES ('{channel}', 'tenant-a', '{{}}', '{{}}')",
+            "INSERT INTO notification_deliveries (delivery_id, channel_id, tenant_id, kind, status,"
+            f" updated_at) VALUES (gen_random_uuid(), '{channel}', 'tenant-a', 'test', 'pending',"
+            " now())",
+            "SELECT 1",
+        )
+    )
+    upgrade(empty_database)
+    outbox = asyncio.run(run("SELECT tenant_id, topic FROM outbox"))
+    assert [tuple(r) for r in outbox] == [("tenant-a", "changes")]
+    downgrade(empty_database, "0009_incident_rollups_daily")
+    counts = asyncio.run(
+        run(
+            "SELECT (SELECT count(*) FROM outbox) AS outbox,"
+            " (SELECT count(*) FROM notification_deliveries) AS deliveries"
+        )
+    )
+    assert tuple(counts[0]) == (1, 1)
+    upgrade(empty_database)
+    left = asyncio.run(
+        run(
+            f"DELETE FROM notification_channels WHERE channel_id = '{channel}'",
+            "SELECT (SELECT count(*) FROM notification_subscriptions) AS subscriptions,"
+            " (SELECT count(*) FROM notification_deliveries) AS deliveries",
+        )
+    )
+    assert tuple(left[0]) == (0, 0)

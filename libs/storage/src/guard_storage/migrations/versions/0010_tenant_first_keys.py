@@ -44,6 +44,12 @@ def upgrade() -> None:
 
     op.drop_constraint(_FK_SUBSCRIPTIONS, "notification_subscriptions", type_="foreignkey")
     op.drop_constraint(_FK_DELIVERIES, "notification_deliveries", type_="foreignkey")
+    # The notifier always copied the channel's tenant; make sure before the composite keys check it.
+    for table in ("notification_subscriptions", "notification_deliveries"):
+        op.execute(
+            f"UPDATE {table} AS t SET tenant_id = c.tenant_id FROM notification_channels AS c "
+            "WHERE c.channel_id = t.channel_id AND c.tenant_id <> t.tenant_id"
+        )
     _rekey("notification_channels", ["tenant_id", "channel_id"])
     _rekey("notification_subscriptions", ["tenant_id", "channel_id"])
     _rekey("notification_deliveries", ["tenant_id", "delivery_id"])
