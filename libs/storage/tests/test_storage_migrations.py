@@ -95,3 +95,106 @@ def test_migrations_on_several_threads_at_once_all_reach_head(
     asyncio.run(upgrade_all())
     for url in four_empty_databases:
         check(url)
+
+
+#: Tables that hold no tenant's rows: Citus reference or coordinator-local tables
+#: (docs/operations-scaling.md).
+GLOBAL_TABLES = {"alembic_version", "analytics_watermarks", "export_signing_keys"}
+
+
+def test_every_tenant_table_is_keyed_by_tenant_first(database_url: str) -> None:
+    # A table distributed by tenant_id needs it in its primary key and in every unique index;
+    # keeping it first also clusters one tenant's rows. A new table cannot slip back.
+    async def keys() -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(to_asyncpg_dsn(database_url))
+        try:
+            return await conn.fetch(
+                """SELECT c.relname AS table_name, i.indexrelid::regclass::text AS index_name,
+                          i.indisprimary AS is_primary,
+                          array_agg(a.attname ORDER BY k.ord) AS columns
+                   FROM pg_class c
+                   JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+                   JOIN pg_index i ON i.indrelid = c.oid AND i.indisunique
+                   CROSS JOIN unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+                   WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+                   GROUP BY 1, 2, 3"""
+            )
+        finally:
+            await conn.close()
+
+    async def tables() -> set[str]:
+        conn = await asyncpg.connect(to_asyncpg_dsn(database_url))
+        try:
+            rows = await conn.fetch(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
+            )
+        finally:
+            await conn.close()
+        return {r["relname"] for r in rows}
+
+    rows = asyncio.run(keys())
+    tenant_tables = asyncio.run(tables()) - GLOBAL_TABLES
+    assert {"incidents", "outbox", "notification_deliveries"} <= tenant_tables
+    primary = {r["table_name"]: r["columns"] for r in rows if r["is_primary"]}
+    assert not tenant_tables - primary.keys(), "tables without a primary key"
+    wrong = {t: primary[t] for t in tenant_tables if primary[t][0] != "tenant_id"}
+    assert wrong == {}, "primary keys that do not start with tenant_id"
+    unique = {
+        r["index_name"]: r["columns"]
+        for r in rows
+        if r["table_name"] in tenant_tables and "tenant_id" not in r["columns"]
+    }
+    assert unique == {}, "unique indexes without tenant_id"
+
+
+def test_tenant_first_keys_keep_the_rows_both_ways(empty_database: str) -> None:
+    # 0010 re-keys tables that hold data: the outbox learns its tenant from the Kafka key, the
+    # notifier's composite foreign key still cascades, and the downgrade keeps every row.
+    upgrade(empty_database, "0009_incident_rollups_daily")
+    channel = uuid.uuid4()
+
+    async def run(*statements: str) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(to_asyncpg_dsn(empty_database))
+        try:
+            for sql in statements[:-1]:
+                await conn.execute(sql)
+            return await conn.fetch(statements[-1])
+        finally:
+            await conn.close()
+
+    asyncio.run(
+        run(
+            "INSERT INTO outbox (topic, key, payload) VALUES ('changes', 'tenant-a', 'x')",
+            "INSERT INTO notification_channels (channel_id, tenant_id, name, kind, url, secret,"
+            f" status, created_by, updated_at) VALUES ('{channel}', 'tenant-a', 'n', 'webhook',"
+            " 'https://example.com', 's', 'active', 'me', now())",
+            "INSERT INTO notification_subscriptions (channel_id, tenant_id, change_types,"
+            f" categories) VALUES ('{channel}', 'tenant-a', '{{}}', '{{}}')",
+            "INSERT INTO notification_deliveries (delivery_id, channel_id, tenant_id, kind, status,"
+            f" updated_at) VALUES (gen_random_uuid(), '{channel}', 'tenant-a', 'test', 'pending',"
+            " now())",
+            "SELECT 1",
+        )
+    )
+    upgrade(empty_database)
+    outbox = asyncio.run(run("SELECT tenant_id, topic FROM outbox"))
+    assert [tuple(r) for r in outbox] == [("tenant-a", "changes")]
+    downgrade(empty_database, "0009_incident_rollups_daily")
+    counts = asyncio.run(
+        run(
+            "SELECT (SELECT count(*) FROM outbox) AS outbox,"
+            " (SELECT count(*) FROM notification_deliveries) AS deliveries"
+        )
+    )
+    assert tuple(counts[0]) == (1, 1)
+    upgrade(empty_database)
+    left = asyncio.run(
+        run(
+            f"DELETE FROM notification_channels WHERE channel_id = '{channel}'",
+            "SELECT (SELECT count(*) FROM notification_subscriptions) AS subscriptions,"
+            " (SELECT count(*) FROM notification_deliveries) AS deliveries",
+        )
+    )
+    assert tuple(left[0]) == (0, 0)

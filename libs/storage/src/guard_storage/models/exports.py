@@ -6,7 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, LargeBinary, String, Text, false
+from sqlalchemy import (
+    CheckConstraint,
+    Index,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -25,14 +33,15 @@ class ExportJob(Base):
 
     __tablename__ = "export_jobs"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "export_id"),
         CheckConstraint("status IN ('pending','rendering','completed','failed')", name="status"),
         Index("ix_export_jobs_tenant_incident", "tenant_id", "incident_id"),
         # The export history (GET /api/v1/exports): a tenant's jobs, newest request first.
         Index("ix_export_jobs_tenant_requested", "tenant_id", "requested_at", "export_id"),
     )
 
-    export_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(TENANT)
+    export_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     #: None for exports that cover many incidents (``audit_period``).
     incident_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     kind: Mapped[str] = mapped_column(String(32))

@@ -1,7 +1,8 @@
 """Tables written by the ingest service (docs/architecture.md#services): raw events, incidents, timeline, budgets.
 
-Money is integer micro-dollars (``*_micros``). Every table is tenant-scoped; every primary or
-unique key starts with ``tenant_id`` so one tenant's rows cluster together.
+Money is integer micro-dollars (``*_micros``). Every table is tenant-scoped; every primary key
+starts with ``tenant_id`` so one tenant's rows cluster together and the tables can be distributed
+by tenant (docs/operations-scaling.md).
 """
 
 from __future__ import annotations
@@ -101,7 +102,9 @@ class KillswitchEvent(Base):
         PrimaryKeyConstraint("tenant_id", "event_id"),
         Index("ix_killswitch_events_tenant_killswitch", "tenant_id", "killswitch_id"),
         Index("ix_killswitch_events_incident", "incident_id"),
-        Index("ix_killswitch_events_seq", "seq", unique=True),
+        # Not unique: seq is an identity, and a distributed table's unique keys must include
+        # tenant_id (docs/operations-scaling.md).
+        Index("ix_killswitch_events_seq", "seq"),
     )
 
     tenant_id: Mapped[str] = mapped_column(TENANT)
@@ -145,6 +148,7 @@ class ProcessedEvent(Base):
 class Incident(Base):
     __tablename__ = "incidents"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "incident_id"),
         CheckConstraint("lifecycle_state IN ('ACTIVE','ACKED','RESOLVED')", name="lifecycle_state"),
         CheckConstraint("severity IN ('low','medium','high','critical')", name="severity"),
         Index("ix_incidents_tenant_created", "tenant_id", "created_at", "incident_id"),
@@ -187,8 +191,8 @@ class Incident(Base):
         ),
     )
 
-    incident_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(TENANT)
+    incident_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     lifecycle_state: Mapped[str] = mapped_column(String(16))
     severity: Mapped[str] = mapped_column(String(16))
     category: Mapped[str] = mapped_column(String(32))
@@ -228,14 +232,12 @@ class IncidentEvent(Base):
     """One timeline entry; ``hash = sha256(prev_hash ‖ canonical JSON)`` chains them per incident."""
 
     __tablename__ = "incident_events"
-    __table_args__ = (
-        PrimaryKeyConstraint("incident_id", "sequence"),
-        Index("ix_incident_events_tenant_incident", "tenant_id", "incident_id"),
-    )
+    # The key also serves one incident's whole timeline in order.
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "incident_id", "sequence"),)
 
+    tenant_id: Mapped[str] = mapped_column(TENANT)
     incident_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     sequence: Mapped[int] = mapped_column(Integer)
-    tenant_id: Mapped[str] = mapped_column(TENANT)
     entry_type: Mapped[str] = mapped_column(String(32))
     occurred_at: Mapped[datetime]
     source_event_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
@@ -289,11 +291,21 @@ class CostAnomaly(Base):
 
 
 class OutboxMessage(Base):
-    """Messages to publish after the transaction that produced them commits (transactional outbox)."""
+    """Messages to publish after the transaction that produced them commits (transactional outbox).
+
+    Each row is one tenant's message (its Kafka key is the tenant), keyed (tenant_id, id) like
+    every tenant table so it can live on the shard of the incidents written with it; the relay
+    reads in ``id`` order across tenants (docs/operations-scaling.md).
+    """
 
     __tablename__ = "outbox"
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
+        Index("ix_outbox_id", "id"),
+    )
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(TENANT)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True))
     topic: Mapped[str] = mapped_column(String(255))
     key: Mapped[bytes] = mapped_column(LargeBinary)
     payload: Mapped[bytes] = mapped_column(LargeBinary)

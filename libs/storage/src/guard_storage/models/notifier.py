@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    ForeignKey,
+    ForeignKeyConstraint,
     Identity,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     text,
@@ -38,10 +39,11 @@ class NotificationChannel(Base):
         CheckConstraint("kind IN ('webhook','slack')", name="kind"),
         CheckConstraint("status IN ('active','disabled','deleted')", name="status"),
         Index("ix_notification_channels_tenant_status", "tenant_id", "status"),
+        PrimaryKeyConstraint("tenant_id", "channel_id"),
     )
 
-    channel_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(TENANT)
+    channel_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     name: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(16))
     url: Mapped[str] = mapped_column(Text)
@@ -62,13 +64,17 @@ class NotificationSubscription(Base):
     """A channel's filters: which changes of which incidents it wants (empty = all)."""
 
     __tablename__ = "notification_subscriptions"
-
-    channel_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True),
-        ForeignKey("notification_channels.channel_id", ondelete="CASCADE"),
-        primary_key=True,
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "channel_id"),
+        ForeignKeyConstraint(
+            ["tenant_id", "channel_id"],
+            ["notification_channels.tenant_id", "notification_channels.channel_id"],
+            ondelete="CASCADE",
+        ),
     )
+
     tenant_id: Mapped[str] = mapped_column(TENANT)
+    channel_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     change_types: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
     min_severity: Mapped[str | None] = mapped_column(String(16))
     categories: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
@@ -87,7 +93,16 @@ class NotificationDelivery(Base):
         CheckConstraint(
             "status IN ('pending','delivered','failed','digested','cancelled')", name="status"
         ),
-        Index("ix_notification_deliveries_channel_created", "channel_id", "created_at"),
+        PrimaryKeyConstraint("tenant_id", "delivery_id"),
+        ForeignKeyConstraint(
+            ["tenant_id", "channel_id"],
+            ["notification_channels.tenant_id", "notification_channels.channel_id"],
+            ondelete="CASCADE",
+        ),
+        # Also the index the cascade from a deleted channel uses.
+        Index(
+            "ix_notification_deliveries_channel_created", "tenant_id", "channel_id", "created_at"
+        ),
         Index(
             "ix_notification_deliveries_due",
             "next_attempt_at",
@@ -95,6 +110,7 @@ class NotificationDelivery(Base):
         ),
         Index(
             "ix_notification_deliveries_pending_incident",
+            "tenant_id",
             "channel_id",
             "incident_id",
             "seq",
@@ -102,13 +118,13 @@ class NotificationDelivery(Base):
         ),
     )
 
-    delivery_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    #: Ledger order: a channel receives one incident's changes in this order.
-    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), unique=True)
-    channel_id: Mapped[uuid.UUID] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("notification_channels.channel_id", ondelete="CASCADE")
-    )
     tenant_id: Mapped[str] = mapped_column(TENANT)
+    delivery_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    #: Ledger order: a channel receives one incident's changes in this order.
+    #: Not a unique key (an identity is unique anyway, and a distributed table's unique keys
+    #: must include tenant_id): docs/operations-scaling.md.
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True), index=True)
+    channel_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     kind: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     source_event_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))

@@ -173,7 +173,7 @@ class ChannelRequests:
         if await self._reader.channel(tenant_id, channel_id) is None:
             raise NotFound("notification channel")
         rows, total = await self._reader.deliveries(
-            channel_id, status.value if status else None, limit, offset
+            tenant_id, channel_id, status.value if status else None, limit, offset
         )
         return DeliveryList(items=[DeliveryPublic(**r) for r in rows], total=total)
 

@@ -1,5 +1,6 @@
 """Notification channels and deliveries (read-only: the notifier writes them), as SQLAlchemy Core
-on the request's connection, and DNS resolution for the channel URL check."""
+on the request's connection, and DNS resolution for the channel URL check. Every table here is
+keyed (tenant_id, channel_id …) (docs/operations-scaling.md), so every statement names the tenant."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import socket
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guard_storage.models.notifier import (
@@ -38,7 +39,7 @@ class ChannelReader:
     def _channels(self, tenant_id: str) -> Any:
         return (
             select(*_CHANNEL_COLUMNS)
-            .join(_S, _S.channel_id == _C.channel_id)
+            .join(_S, and_(_S.tenant_id == _C.tenant_id, _S.channel_id == _C.channel_id))
             .where(_C.tenant_id == tenant_id, _C.status != "deleted")
         )
 
@@ -56,10 +57,10 @@ class ChannelReader:
         return dict(row) if row else None
 
     async def deliveries(
-        self, channel_id: uuid.UUID, status: str | None, limit: int, offset: int
+        self, tenant_id: str, channel_id: uuid.UUID, status: str | None, limit: int, offset: int
     ) -> tuple[list[dict[str, Any]], int]:
         query = select(*_DELIVERY_COLUMNS, func.count().over().label("total")).where(
-            _D.channel_id == channel_id
+            _D.tenant_id == tenant_id, _D.channel_id == channel_id
         )
         if status is not None:
             query = query.where(_D.status == status)

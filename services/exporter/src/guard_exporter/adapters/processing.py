@@ -158,7 +158,7 @@ class ExportProcessor:
         if job["status"] in (ExportStatus.COMPLETED, ExportStatus.FAILED):
             await self._results.publish(result_event(job))  # a crash may have lost the first one
             return
-        attempts = await self._jobs.start_rendering(spec.export_id)
+        attempts = await self._jobs.start_rendering(spec.tenant_id, spec.export_id)
         if attempts is None:
             return
         if attempts > self._policy.max_attempts:
@@ -188,6 +188,7 @@ class ExportProcessor:
             path = await self._artifacts.write(spec.tenant_id, spec.export_id, artifact.content)
         completed_at = self._clock()
         await self._jobs.complete(
+            spec.tenant_id,
             spec.export_id,
             content_type=artifact.content_type,
             filename=artifact.filename,
@@ -216,7 +217,7 @@ class ExportProcessor:
 
     async def _finish_failed(self, spec: ExportSpec | AuditSpec, error: str) -> None:
         failed_at = self._clock()
-        await self._jobs.fail(spec.export_id, error, failed_at)
+        await self._jobs.fail(spec.tenant_id, spec.export_id, error, failed_at)
         row = {**_job_row(spec), "status": "failed", "completed_at": failed_at, "error": error}
         await self._results.publish(result_event(row))
 
@@ -234,7 +235,7 @@ class ExportProcessor:
         if job["status"] in (ExportStatus.COMPLETED, ExportStatus.FAILED):
             await self._results.publish(result_event(job))
             return
-        attempts = await self._jobs.start_rendering(spec.export_id)
+        attempts = await self._jobs.start_rendering(spec.tenant_id, spec.export_id)
         if attempts is None:
             return
         if attempts > self._policy.max_attempts:
@@ -264,6 +265,7 @@ class ExportProcessor:
             path = None
         completed_at = self._clock()
         await self._jobs.complete(
+            spec.tenant_id,
             spec.export_id,
             content_type="application/zip",
             filename=audit_filename(spec),

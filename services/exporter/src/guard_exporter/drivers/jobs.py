@@ -1,7 +1,8 @@
 """Export jobs (``export_jobs``): the exporter is their only writer.
 
 Each method is its own short transaction, because a job's state must be durable *before* the slow
-render starts (a crash then leaves it ``rendering``, which a redelivery re-renders).
+render starts (a crash then leaves it ``rendering``, which a redelivery re-renders). A job is keyed
+(tenant_id, export_id) (docs/operations-scaling.md), so every statement names both.
 """
 
 from __future__ import annotations
@@ -41,17 +42,20 @@ class ExportJobRepository:
             await conn.execute(
                 insert(ExportJob)
                 .values(**job, status="pending", attempts=0, updated_at=func.now())
-                .on_conflict_do_nothing(index_elements=[ExportJob.export_id])
+                .on_conflict_do_nothing(index_elements=[ExportJob.tenant_id, ExportJob.export_id])
             )
-            query = select(*_STATE_COLUMNS).where(ExportJob.export_id == job["export_id"])
+            query = select(*_STATE_COLUMNS).where(
+                ExportJob.tenant_id == job["tenant_id"], ExportJob.export_id == job["export_id"]
+            )
             return dict((await conn.execute(query)).mappings().one())
 
-    async def start_rendering(self, export_id: uuid.UUID) -> int | None:
+    async def start_rendering(self, tenant_id: str, export_id: uuid.UUID) -> int | None:
         """Mark an unfinished job ``rendering`` and count the attempt; None when it is finished."""
         async with self._engine.begin() as conn:
             result = await conn.execute(
                 update(ExportJob)
                 .where(
+                    ExportJob.tenant_id == tenant_id,
                     ExportJob.export_id == export_id,
                     ExportJob.status.in_(("pending", "rendering")),
                 )
@@ -63,6 +67,7 @@ class ExportJobRepository:
 
     async def complete(
         self,
+        tenant_id: str,
         export_id: uuid.UUID,
         *,
         content_type: str,
@@ -77,7 +82,7 @@ class ExportJobRepository:
         async with self._engine.begin() as conn:
             await conn.execute(
                 update(ExportJob)
-                .where(ExportJob.export_id == export_id)
+                .where(ExportJob.tenant_id == tenant_id, ExportJob.export_id == export_id)
                 .values(
                     status="completed",
                     error=None,
@@ -93,11 +98,17 @@ class ExportJobRepository:
                 )
             )
 
-    async def fail(self, export_id: uuid.UUID, error: str, failed_at: datetime) -> None:
+    async def fail(
+        self, tenant_id: str, export_id: uuid.UUID, error: str, failed_at: datetime
+    ) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(
                 update(ExportJob)
-                .where(ExportJob.export_id == export_id, ExportJob.status != "completed")
+                .where(
+                    ExportJob.tenant_id == tenant_id,
+                    ExportJob.export_id == export_id,
+                    ExportJob.status != "completed",
+                )
                 .values(status="failed", error=error, completed_at=failed_at, updated_at=func.now())
             )
 

@@ -71,17 +71,19 @@ class ExportedRecorder:
 
     async def _append(self, conn: asyncpg.Connection[Any], result: ExportResult) -> int:
         assert result.incident_id is not None
-        rows = await incident_store.lock_by_id(conn, [result.incident_id])
-        if not rows or rows[0]["tenant_id"] != result.tenant_id:
+        rows = await incident_store.lock_by_id(conn, [(result.tenant_id, result.incident_id)])
+        if not rows:
             log.warning(
                 "export result for an unknown incident skipped",
                 extra={"export_id": str(result.export_id)},
             )
             return 0
         seen = await conn.fetchval(
-            "SELECT 1 FROM incident_events WHERE incident_id = $1 AND source_event_id = $2",
+            "SELECT 1 FROM incident_events"
+            " WHERE tenant_id = $3 AND incident_id = $1 AND source_event_id = $2",
             result.incident_id,
             result.event_id,
+            result.tenant_id,
         )
         if seen:
             return 0
@@ -95,11 +97,12 @@ class ExportedRecorder:
         )
         await conn.execute(
             "UPDATE incidents SET timeline_length = $2, timeline_head = $3, updated_at = $4"
-            " WHERE incident_id = $1",
+            " WHERE tenant_id = $5 AND incident_id = $1",
             incident.incident_id,
             incident.timeline_length,
             incident.timeline_head,
             incident.updated_at,
+            incident.tenant_id,
         )
         await incident_store.insert_timeline(conn, [mapping.timeline_row(entry)])
         await outbox.add(conn, [mapping.change_message(entry, self._changes_topic)])

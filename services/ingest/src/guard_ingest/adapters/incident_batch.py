@@ -98,7 +98,7 @@ async def _seed(
     fingerprints: set[tuple[str, str]] = set()
     hours: set[tuple[str, Any]] = set()
     killswitch_keys: set[tuple[str, str]] = set()
-    ids: set[uuid.UUID] = set()
+    ids: set[tuple[str, uuid.UUID]] = set()
     overflow: dict[Any, str] = {}  # hour -> its overflow fingerprint (one strftime per hour)
     for _, e in items:
         if isinstance(e, KillswitchTriggered):
@@ -113,9 +113,9 @@ async def _seed(
         elif isinstance(e, CostAnomalyDetected):
             fingerprints.add((e.tenant_id, rules.anomaly_fingerprint(e)))
         elif isinstance(e, Commands):
-            ids.add(e.incident_id)
+            ids.add((e.tenant_id, e.incident_id))
     index = await raw_store.killswitch_index(conn, sorted(killswitch_keys))
-    ids |= set(index.values())
+    ids |= {(tenant_id, incident_id) for (tenant_id, _), incident_id in index.items()}
     ids |= set(await incident_store.ids_by_fingerprint(conn, sorted(fingerprints)))
     rows = await incident_store.lock_by_id(conn, sorted(ids))
     opened = await incident_store.opened_per_hour(conn, sorted(hours))

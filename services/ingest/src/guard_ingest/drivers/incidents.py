@@ -1,7 +1,8 @@
 """Incidents, their timeline, anomalies and budgets: locked loads and bulk writes.
 
 A batch locks every incident it may touch in one ``FOR UPDATE`` in incident_id order, so a command
-consumer and a killswitch consumer never both change one incident and never deadlock.
+consumer and a killswitch consumer never both change one incident and never deadlock. Every lookup
+names the tenant: incidents are keyed (tenant_id, incident_id) (docs/operations-scaling.md).
 """
 
 from __future__ import annotations
@@ -40,14 +41,14 @@ _SELECT = f"SELECT {', '.join('i.' + c for c in INCIDENT_COLUMNS)} FROM incident
 _UPSERT = (
     f"INSERT INTO incidents ({', '.join(INCIDENT_COLUMNS)}) "
     f"SELECT {', '.join(INCIDENT_COLUMNS)} FROM incidents_stage "
-    "ON CONFLICT (incident_id) DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in INCIDENT_COLUMNS[1:])
+    "ON CONFLICT (tenant_id, incident_id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in INCIDENT_COLUMNS[2:])
 )
 
 
 async def ids_by_fingerprint(
     conn: asyncpg.Connection[Any], keys: Sequence[tuple[str, str]]
-) -> list[uuid.UUID]:
+) -> list[tuple[str, uuid.UUID]]:
     """The open incidents of each (tenant, fingerprint), plus its latest incident in any state.
 
     Not locked here: callers lock every id of a batch at once with :func:`lock_by_id`. Only the
@@ -56,7 +57,7 @@ async def ids_by_fingerprint(
     if not keys:
         return []
     rows = await conn.fetch(
-        "SELECT i.incident_id FROM incidents i "
+        "SELECT i.tenant_id, i.incident_id FROM incidents i "
         "JOIN unnest($1::text[], $2::text[]) AS k(tenant_id, fingerprint) "
         "ON i.tenant_id = k.tenant_id AND i.fingerprint = k.fingerprint "
         "WHERE i.lifecycle_state <> 'RESOLVED' OR i.incident_id = ("
@@ -66,17 +67,24 @@ async def ids_by_fingerprint(
         [k[0] for k in keys],
         [k[1] for k in keys],
     )
-    return [r["incident_id"] for r in rows]
+    return [(r["tenant_id"], r["incident_id"]) for r in rows]
 
 
 async def lock_by_id(
-    conn: asyncpg.Connection[Any], incident_ids: Sequence[uuid.UUID]
+    conn: asyncpg.Connection[Any], keys: Sequence[tuple[str, uuid.UUID]]
 ) -> list[dict[str, Any]]:
-    if not incident_ids:
+    """Lock and load the incidents with these (tenant_id, incident_id) keys.
+
+    Another tenant's id matches nothing, exactly like a missing one.
+    """
+    if not keys:
         return []
     rows = await conn.fetch(
-        f"{_SELECT} WHERE i.incident_id = ANY($1::uuid[]) ORDER BY i.incident_id FOR UPDATE",
-        list(incident_ids),
+        f"{_SELECT} JOIN unnest($1::text[], $2::uuid[]) AS k(tenant_id, incident_id) "
+        "ON i.tenant_id = k.tenant_id AND i.incident_id = k.incident_id "
+        "ORDER BY i.incident_id FOR UPDATE OF i",
+        [k[0] for k in keys],
+        [k[1] for k in keys],
     )
     return [dict(r) for r in rows]
 
@@ -91,14 +99,14 @@ WITH horizon AS (
       ON c.topic = w.topic AND c.kafka_partition = w.kafka_partition
     GROUP BY w.tenant_id
 ), due AS (
-    SELECT i.incident_id,
+    SELECT i.tenant_id, i.incident_id,
            coalesce(h.horizon, CASE WHEN $5::boolean THEN $3::timestamptz - $4::interval END)
              AS horizon
     FROM incidents i LEFT JOIN horizon h ON h.tenant_id = i.tenant_id
     WHERE i.lifecycle_state IN ('ACTIVE', 'ACKED')
 )
 SELECT {", ".join("i." + c for c in INCIDENT_COLUMNS)}, d.horizon
-FROM incidents i JOIN due d ON d.incident_id = i.incident_id
+FROM incidents i JOIN due d ON d.tenant_id = i.tenant_id AND d.incident_id = i.incident_id
 WHERE i.lifecycle_state IN ('ACTIVE', 'ACKED') AND i.last_event_at + CASE
     WHEN i.source_type = 'cost_anomaly' THEN $7::interval ELSE $6::interval END < d.horizon
 ORDER BY i.last_event_at, i.incident_id LIMIT $8 FOR UPDATE OF i SKIP LOCKED
@@ -166,7 +174,7 @@ async def upsert_incidents(conn: asyncpg.Connection[Any], rows: Sequence[tuple[A
 
 
 async def insert_timeline(conn: asyncpg.Connection[Any], rows: Sequence[tuple[Any, ...]]) -> None:
-    # A (incident_id, sequence) clash means another writer forked the chain: fail the batch.
+    # A (tenant_id, incident_id, sequence) clash means another writer forked the chain: fail the batch.
     if rows:
         await conn.copy_records_to_table("incident_events", records=rows, columns=TIMELINE_COLUMNS)
 

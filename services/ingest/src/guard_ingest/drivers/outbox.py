@@ -14,9 +14,12 @@ _RELAY_LOCK = 0x6775617264_01  # "guard" 01
 
 
 async def add(conn: asyncpg.Connection[Any], rows: Sequence[tuple[str, bytes, bytes]]) -> None:
+    """Store (topic, key, payload) rows; the key is the tenant id, which also keys the row."""
     if rows:
         await conn.copy_records_to_table(
-            "outbox", records=rows, columns=("topic", "key", "payload")
+            "outbox",
+            records=[(key.decode(), topic, key, payload) for topic, key, payload in rows],
+            columns=("tenant_id", "topic", "key", "payload"),
         )
 
 
@@ -30,13 +33,16 @@ async def relay(pool: asyncpg.Pool[Any], producer: AIOKafkaProducer, limit: int)
         if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", _RELAY_LOCK):
             return 0
         rows = await conn.fetch(
-            "SELECT id, topic, key, payload FROM outbox ORDER BY id LIMIT $1", limit
+            "SELECT tenant_id, id, topic, key, payload FROM outbox ORDER BY id LIMIT $1", limit
         )
         if not rows:
             return 0
         pending = [await producer.send(r["topic"], value=r["payload"], key=r["key"]) for r in rows]
         await asyncio.gather(*pending)
         await conn.execute(
-            "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
+            "DELETE FROM outbox AS o USING unnest($1::text[], $2::bigint[]) AS d(tenant_id, id)"
+            " WHERE o.tenant_id = d.tenant_id AND o.id = d.id",
+            [r["tenant_id"] for r in rows],
+            [r["id"] for r in rows],
         )
         return len(rows)

@@ -122,11 +122,13 @@ async def _apply_command(
         if await channel_store.set_status(
             conn, command.tenant_id, command.channel_id, "deleted", None, now
         ):
-            await ledger.cancel_channel(conn, command.channel_id, "channel deleted", now)
+            await ledger.cancel_channel(
+                conn, command.tenant_id, command.channel_id, "channel deleted", now
+            )
         log.info("channel deleted", extra={"channel_id": str(command.channel_id)})
     elif isinstance(command, NotificationChannelTest):
-        channel = await channel_store.get(conn, command.channel_id)
-        if channel is None or channel["tenant_id"] != command.tenant_id:
+        channel = await channel_store.get(conn, command.tenant_id, command.channel_id)
+        if channel is None:
             log.warning("test of an unknown channel", extra={"channel_id": str(command.channel_id)})
             return
         if channel["status"] != "active":
@@ -169,16 +171,16 @@ async def _route_changes(
     if not wanted:
         return 0
 
-    seen = await ledger.existing(conn, (w[3] for w in wanted))
+    seen = await ledger.existing(conn, ((w[0].tenant_id, w[3]) for w in wanted))
     length = timedelta(seconds=settings.flood_window_s)
     windows = {c["channel_id"]: Window(c["window_started_at"], c["window_sent"]) for c in channels}
     touched: set[uuid.UUID] = set()
     rows: list[tuple[Any, ...]] = []
     held: dict[tuple[uuid.UUID, datetime], list[uuid.UUID]] = defaultdict(list)
     for change, kind, channel, did in wanted:
-        if did in seen:  # a replayed batch: already in the ledger, already counted
+        if (change.tenant_id, did) in seen:  # a replayed batch: already in the ledger and counted
             continue
-        seen.add(did)
+        seen.add((change.tenant_id, did))
         cid = channel["channel_id"]
         admitted, windows[cid] = admit(windows[cid], now, settings.flood_limit, length)
         touched.add(cid)
@@ -195,10 +197,14 @@ async def _route_changes(
             assert started is not None
             held[(cid, started)].append(did)
     await ledger.insert(conn, rows)
-    await channel_store.save_windows(
-        conn, [(cid, windows[cid].started_at, windows[cid].sent) for cid in sorted(touched)]
-    )
     tenants = {c["channel_id"]: c["tenant_id"] for c in channels}
+    await channel_store.save_windows(
+        conn,
+        [
+            (tenants[cid], cid, windows[cid].started_at, windows[cid].sent)
+            for cid in sorted(touched)
+        ],
+    )
     grace = timedelta(seconds=settings.digest_grace_s)
     for (cid, started), ids in held.items():
         digest = delivery_id(cid, f"digest:{started.isoformat()}")
@@ -209,5 +215,5 @@ async def _route_changes(
             DELIVERIES.labels("digested").inc(len(ids))
         else:
             # The window's digest has already left: send these after all, never drop them.
-            await ledger.release(conn, ids, now)
+            await ledger.release(conn, tenants[cid], ids, now)
     return len(rows)

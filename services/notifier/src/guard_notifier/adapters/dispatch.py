@@ -179,8 +179,8 @@ class Dispatcher:
         s = self.settings
         remaining = s.max_attempts - row["attempts"]
         if remaining <= 0:
-            await ledger.close(self.pool, row["delivery_id"], "failed", "no attempts left",
-                               s.clock())  # fmt: skip
+            await ledger.close(self.pool, row["tenant_id"], row["delivery_id"], "failed",
+                               "no attempts left", s.clock())  # fmt: skip
             return
         payload = row["payload"]
         try:
@@ -199,7 +199,9 @@ class Dispatcher:
                             next_wait=attempt.next_wait,
                         )  # fmt: skip
         except RetryLater as exc:  # the last attempt could not even be made (e.g. DNS)
-            await ledger.close(self.pool, row["delivery_id"], "failed", str(exc), s.clock())
+            await ledger.close(
+                self.pool, row["tenant_id"], row["delivery_id"], "failed", str(exc), s.clock()
+            )
             DELIVERIES.labels("failed").inc()
 
     async def _attempt(
@@ -207,12 +209,12 @@ class Dispatcher:
     ) -> Any:
         """One HTTP attempt; raises :class:`RetryLater` when another one should follow."""
         s = self.settings
-        did, cid = row["delivery_id"], row["channel_id"]
+        tenant, did, cid = row["tenant_id"], row["delivery_id"], row["channel_id"]
         now = s.clock()
-        channel = await self._channel(cid)
+        channel = await self._channel(tenant, cid)
         if channel is None or channel["status"] != "active":
             reason = f"channel {channel['status'] if channel else 'deleted'}"
-            await ledger.close(self.pool, did, "cancelled", reason, now)
+            await ledger.close(self.pool, tenant, did, "cancelled", reason, now)
             await self.sender.forget(cid)
             DELIVERIES.labels("cancelled").inc()
             return payload
@@ -220,7 +222,7 @@ class Dispatcher:
             payload = await self._digest_body(row, channel, now)
         refusal = await self._refusal(channel["url"])
         if refusal is not None:
-            await ledger.close(self.pool, did, "failed", f"url refused: {refusal}", now)
+            await ledger.close(self.pool, tenant, did, "failed", f"url refused: {refusal}", now)
             DELIVERIES.labels("failed").inc()
             return payload
         body = orjson.dumps(payload)
@@ -236,23 +238,25 @@ class Dispatcher:
         done = s.clock()
         verdict = judge(answer.status, answer.retry_after, done, answer.error)
         if verdict.verdict is Verdict.DELIVERED:
-            await ledger.record_attempt(self.pool, did, status="delivered", status_code=answer.status,
-                                        error=None, next_attempt_at=None, now=done)  # fmt: skip
+            await ledger.record_attempt(self.pool, tenant, did, status="delivered",
+                                        status_code=answer.status, error=None,
+                                        next_attempt_at=None, now=done)  # fmt: skip
             if channel["failing_since"] is not None:
-                await channel_store.mark_healthy(self.pool, cid)
+                await channel_store.mark_healthy(self.pool, tenant, cid)
                 self._channels.pop(cid, None)
             DELIVERIES.labels("delivered").inc()
             if row["change_occurred_at"] is not None:
                 LATENCY.observe((done - row["change_occurred_at"]).total_seconds())
             return payload
-        failing_since = await channel_store.mark_failing(self.pool, cid, done)
+        failing_since = await channel_store.mark_failing(self.pool, tenant, cid, done)
         channel["failing_since"] = failing_since
         if done - failing_since >= timedelta(seconds=s.disable_after_s):
             await self._disable(row, answer.status, verdict.error or "", failing_since, done)
             return payload
         if verdict.verdict is Verdict.FINAL or last:
-            await ledger.record_attempt(self.pool, did, status="failed", status_code=answer.status,
-                                        error=verdict.error, next_attempt_at=None, now=done)  # fmt: skip
+            await ledger.record_attempt(self.pool, tenant, did, status="failed",
+                                        status_code=answer.status, error=verdict.error,
+                                        next_attempt_at=None, now=done)  # fmt: skip
             DELIVERIES.labels("failed").inc()
             log.warning("delivery failed", extra={"delivery_id": msg_id, "channel_id": str(cid),
                                                   "error": verdict.error})  # fmt: skip
@@ -261,7 +265,7 @@ class Dispatcher:
         if verdict.retry_after_s is not None:
             wait = min(verdict.retry_after_s, s.retry_after_max_s)
         await ledger.record_attempt(
-            self.pool, did, status="pending", status_code=answer.status, error=verdict.error,
+            self.pool, tenant, did, status="pending", status_code=answer.status, error=verdict.error,
             next_attempt_at=done + timedelta(seconds=wait), now=done,
         )  # fmt: skip
         DELIVERIES.labels("retried").inc()
@@ -269,11 +273,11 @@ class Dispatcher:
             verdict.error or "retry", wait if verdict.retry_after_s is not None else None
         )
 
-    async def _channel(self, channel_id: uuid.UUID) -> dict[str, Any] | None:
+    async def _channel(self, tenant_id: str, channel_id: uuid.UUID) -> dict[str, Any] | None:
         """The channel as of at most a second ago (a delete or disable is seen within that)."""
         cached = self._channels.get(channel_id)
         if cached is None or time.monotonic() - cached[0] > 1.0:
-            cached = (time.monotonic(), await channel_store.get(self.pool, channel_id))
+            cached = (time.monotonic(), await channel_store.get(self.pool, tenant_id, channel_id))
             self._channels[channel_id] = cached
         return cached[1]
 
@@ -282,12 +286,12 @@ class Dispatcher:
     ) -> None:
         cid = row["channel_id"]
         reason = f"every attempt has failed since {since.isoformat()} (last: {error})"
-        await ledger.record_attempt(self.pool, row["delivery_id"], status="failed",
-                                    status_code=status, error=error, next_attempt_at=None,
+        await ledger.record_attempt(self.pool, row["tenant_id"], row["delivery_id"],
+                                    status="failed", status_code=status, error=error, next_attempt_at=None,
                                     now=now)  # fmt: skip
         async with self.pool.acquire() as conn, conn.transaction():
             await channel_store.set_status(conn, row["tenant_id"], cid, "disabled", reason, now)
-            await ledger.cancel_channel(conn, cid, "channel disabled", now)
+            await ledger.cancel_channel(conn, row["tenant_id"], cid, "channel disabled", now)
         self._channels.pop(cid, None)
         CHANNELS_DISABLED.inc()
         DELIVERIES.labels("failed").inc()
@@ -299,11 +303,13 @@ class Dispatcher:
         s = self.settings
         end = row["next_attempt_at"] - timedelta(seconds=s.digest_grace_s)
         start = end - timedelta(seconds=s.flood_window_s)
-        titles = await ledger.digest_titles(self.pool, row["channel_id"], start, end,
-                                            _DIGEST_SAMPLE)  # fmt: skip
+        titles = await ledger.digest_titles(self.pool, row["tenant_id"], row["channel_id"], start,
+                                            end, _DIGEST_SAMPLE)  # fmt: skip
         body = digest_message(ChannelKind(channel["kind"]), row["digest_count"], start, end,
                               titles, s.console_base_url)  # fmt: skip
-        return await ledger.freeze_digest(self.pool, row["delivery_id"], body, now)
+        return await ledger.freeze_digest(
+            self.pool, row["tenant_id"], row["delivery_id"], body, now
+        )
 
     async def _refusal(self, url: str) -> str | None:
         """Why ``url`` may not be called now (checked before every attempt: DNS can change)."""

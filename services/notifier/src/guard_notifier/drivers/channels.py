@@ -1,4 +1,8 @@
-"""Channels and their subscriptions (the notifier is their only writer)."""
+"""Channels and their subscriptions (the notifier is their only writer).
+
+Both are keyed (tenant_id, channel_id) (docs/operations-scaling.md): every statement names the
+tenant, so on a database distributed by tenant each one reaches one shard.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ async def create(conn: Conn, row: dict[str, Any]) -> bool:
              (channel_id, tenant_id, name, kind, url, secret, status, created_by, created_at,
               updated_at)
            VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $8)
-           ON CONFLICT (channel_id) DO NOTHING RETURNING true""",
+           ON CONFLICT (tenant_id, channel_id) DO NOTHING RETURNING true""",
         row["channel_id"], row["tenant_id"], row["name"], row["kind"], row["url"],
         row["secret"], row["created_by"], row["now"],
     )  # fmt: skip
@@ -55,12 +59,13 @@ async def set_status(
     return bool(done)
 
 
-async def get(conn: Db, channel_id: uuid.UUID) -> dict[str, Any] | None:
+async def get(conn: Db, tenant_id: str, channel_id: uuid.UUID) -> dict[str, Any] | None:
     row = await conn.fetchrow(
         f"""SELECT {_CHANNEL} FROM notification_channels c
-            JOIN notification_subscriptions s USING (channel_id) WHERE c.channel_id = $1""",
-        channel_id,
-    )
+            JOIN notification_subscriptions s USING (tenant_id, channel_id)
+            WHERE c.tenant_id = $1 AND c.channel_id = $2""",
+        tenant_id, channel_id,
+    )  # fmt: skip
     return dict(row) if row else None
 
 
@@ -68,7 +73,7 @@ async def active_for_tenants(conn: Conn, tenants: Iterable[str]) -> list[dict[st
     """The tenants' active channels, locked for this transaction (their flood windows change)."""
     rows = await conn.fetch(
         f"""SELECT {_CHANNEL} FROM notification_channels c
-            JOIN notification_subscriptions s USING (channel_id)
+            JOIN notification_subscriptions s USING (tenant_id, channel_id)
             WHERE c.tenant_id = ANY($1::text[]) AND c.status = 'active'
             ORDER BY c.channel_id FOR UPDATE OF c""",
         list(tenants),
@@ -77,29 +82,30 @@ async def active_for_tenants(conn: Conn, tenants: Iterable[str]) -> list[dict[st
 
 
 async def save_windows(
-    conn: Conn, windows: Sequence[tuple[uuid.UUID, datetime | None, int]]
+    conn: Conn, windows: Sequence[tuple[str, uuid.UUID, datetime | None, int]]
 ) -> None:
+    """(tenant_id, channel_id, window started at, sent in it) per channel."""
     if windows:
         await conn.executemany(
-            """UPDATE notification_channels SET window_started_at = $2, window_sent = $3
-               WHERE channel_id = $1""",
+            """UPDATE notification_channels SET window_started_at = $3, window_sent = $4
+               WHERE tenant_id = $1 AND channel_id = $2""",
             windows,
         )
 
 
-async def mark_healthy(conn: Db, channel_id: uuid.UUID) -> None:
+async def mark_healthy(conn: Db, tenant_id: str, channel_id: uuid.UUID) -> None:
     await conn.execute(
         """UPDATE notification_channels SET failing_since = NULL
-           WHERE channel_id = $1 AND failing_since IS NOT NULL""",
-        channel_id,
-    )
+           WHERE tenant_id = $1 AND channel_id = $2 AND failing_since IS NOT NULL""",
+        tenant_id, channel_id,
+    )  # fmt: skip
 
 
-async def mark_failing(conn: Db, channel_id: uuid.UUID, now: datetime) -> datetime:
+async def mark_failing(conn: Db, tenant_id: str, channel_id: uuid.UUID, now: datetime) -> datetime:
     """Record a failed attempt; returns since when the channel has been failing."""
     since: datetime = await conn.fetchval(
-        """UPDATE notification_channels SET failing_since = COALESCE(failing_since, $2)
-           WHERE channel_id = $1 RETURNING failing_since""",
-        channel_id, now,
+        """UPDATE notification_channels SET failing_since = COALESCE(failing_since, $3)
+           WHERE tenant_id = $1 AND channel_id = $2 RETURNING failing_since""",
+        tenant_id, channel_id, now,
     )  # fmt: skip
     return since

@@ -1,4 +1,8 @@
-"""The delivery ledger: one row per message, its attempts and its fate."""
+"""The delivery ledger: one row per message, its attempts and its fate.
+
+Rows are keyed (tenant_id, delivery_id) (docs/operations-scaling.md): every statement about given
+rows names their tenant; only the dispatcher's sweep for due rows reads across tenants.
+"""
 
 from __future__ import annotations
 
@@ -18,12 +22,16 @@ NEW_ROW = ("delivery_id", "channel_id", "tenant_id", "kind", "status", "source_e
            "created_at")  # fmt: skip
 
 
-async def existing(conn: Conn, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+async def existing(conn: Conn, keys: Iterable[tuple[str, uuid.UUID]]) -> set[tuple[str, uuid.UUID]]:
+    """Which of these (tenant_id, delivery_id) are in the ledger already."""
+    wanted = list(keys)
     rows = await conn.fetch(
-        "SELECT delivery_id FROM notification_deliveries WHERE delivery_id = ANY($1::uuid[])",
-        list(ids),
-    )
-    return {r["delivery_id"] for r in rows}
+        """SELECT d.tenant_id, d.delivery_id FROM notification_deliveries d
+           JOIN unnest($1::text[], $2::uuid[]) AS k(tenant_id, delivery_id)
+             ON d.tenant_id = k.tenant_id AND d.delivery_id = k.delivery_id""",
+        [k[0] for k in wanted], [k[1] for k in wanted],
+    )  # fmt: skip
+    return {(r["tenant_id"], r["delivery_id"]) for r in rows}
 
 
 async def insert(conn: Conn, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -35,7 +43,7 @@ async def insert(conn: Conn, rows: Sequence[tuple[Any, ...]]) -> None:
                   change_type, payload, change_occurred_at, next_attempt_at, created_at,
                   updated_at)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
-               ON CONFLICT (delivery_id) DO NOTHING""",
+               ON CONFLICT (tenant_id, delivery_id) DO NOTHING""",
             rows,
         )
 
@@ -50,7 +58,7 @@ async def add_to_digest(
              (delivery_id, channel_id, tenant_id, kind, status, digest_count, next_attempt_at,
               created_at, updated_at)
            VALUES ($1, $2, $3, 'digest', 'pending', $4, $5, $6, $6)
-           ON CONFLICT (delivery_id) DO UPDATE
+           ON CONFLICT (tenant_id, delivery_id) DO UPDATE
              SET digest_count = d.digest_count + excluded.digest_count, updated_at = $6
              WHERE d.payload IS NULL AND d.status = 'pending'
            RETURNING true""",
@@ -59,12 +67,12 @@ async def add_to_digest(
     return bool(done)
 
 
-async def release(conn: Conn, ids: Sequence[uuid.UUID], now: datetime) -> None:
-    """Send held-back rows after all (their digest had already left)."""
+async def release(conn: Conn, tenant_id: str, ids: Sequence[uuid.UUID], now: datetime) -> None:
+    """Send one tenant's held-back rows after all (their digest had already left)."""
     await conn.execute(
         """UPDATE notification_deliveries SET status = 'pending', next_attempt_at = $2,
-             updated_at = $2 WHERE delivery_id = ANY($1::uuid[])""",
-        list(ids), now,
+             updated_at = $2 WHERE tenant_id = $3 AND delivery_id = ANY($1::uuid[])""",
+        list(ids), now, tenant_id,
     )  # fmt: skip
 
 
@@ -83,20 +91,20 @@ async def due(
     rows = await conn.fetch(
         """WITH heads AS (
              -- the oldest pending row of each (channel, incident): only it may go
-             SELECT DISTINCT ON (channel_id, incident_id)
-                    delivery_id, channel_id, seq, next_attempt_at
+             SELECT DISTINCT ON (tenant_id, channel_id, incident_id)
+                    tenant_id, delivery_id, channel_id, seq, next_attempt_at
              FROM notification_deliveries
              WHERE status = 'pending' AND NOT (channel_id = ANY($5::uuid[]))
-             ORDER BY channel_id, incident_id, seq
+             ORDER BY tenant_id, channel_id, incident_id, seq
            ), ready AS (
-             SELECT delivery_id, seq,
-                    row_number() OVER (PARTITION BY channel_id ORDER BY seq) AS rank
+             SELECT tenant_id, delivery_id, seq,
+                    row_number() OVER (PARTITION BY tenant_id, channel_id ORDER BY seq) AS rank
              FROM heads
              WHERE next_attempt_at <= $1 AND NOT (delivery_id = ANY($2::uuid[]))
            )
            SELECT d.delivery_id, d.channel_id, d.tenant_id, d.kind, d.payload, d.digest_count,
                   d.attempts, d.change_occurred_at, d.created_at, d.next_attempt_at
-           FROM ready r JOIN notification_deliveries d USING (delivery_id)
+           FROM ready r JOIN notification_deliveries d USING (tenant_id, delivery_id)
            WHERE r.rank <= $3 ORDER BY r.seq LIMIT $4""",
         now, list(in_flight), per_channel, limit, list(full),
     )  # fmt: skip
@@ -104,7 +112,7 @@ async def due(
 
 
 async def record_attempt(
-    conn: Db, delivery_id: uuid.UUID, *, status: str, status_code: int | None,
+    conn: Db, tenant_id: str, delivery_id: uuid.UUID, *, status: str, status_code: int | None,
     error: str | None, next_attempt_at: datetime | None, now: datetime,
 ) -> None:  # fmt: skip
     await conn.execute(
@@ -112,50 +120,55 @@ async def record_attempt(
            SET status = $2::varchar, attempts = attempts + 1, last_status_code = $3, last_error = $4,
                next_attempt_at = $5, last_attempt_at = $6, updated_at = $6,
                delivered_at = CASE WHEN $2::varchar = 'delivered' THEN $6::timestamptz END
-           WHERE delivery_id = $1 AND status = 'pending'""",
-        delivery_id, status, status_code, error, next_attempt_at, now,
+           WHERE tenant_id = $7 AND delivery_id = $1 AND status = 'pending'""",
+        delivery_id, status, status_code, error, next_attempt_at, now, tenant_id,
     )  # fmt: skip
 
 
-async def close(conn: Db, delivery_id: uuid.UUID, status: str, error: str, now: datetime) -> None:
+async def close(
+    conn: Db, tenant_id: str, delivery_id: uuid.UUID, status: str, error: str, now: datetime
+) -> None:
     """End a pending row without an attempt (channel gone, URL refused, attempts used up)."""
     await conn.execute(
         """UPDATE notification_deliveries SET status = $2, last_error = $3, updated_at = $4,
-             next_attempt_at = NULL WHERE delivery_id = $1 AND status = 'pending'""",
-        delivery_id, status, error, now,
+             next_attempt_at = NULL
+           WHERE tenant_id = $5 AND delivery_id = $1 AND status = 'pending'""",
+        delivery_id, status, error, now, tenant_id,
     )  # fmt: skip
 
 
-async def cancel_channel(conn: Db, channel_id: uuid.UUID, reason: str, now: datetime) -> int:
+async def cancel_channel(
+    conn: Db, tenant_id: str, channel_id: uuid.UUID, reason: str, now: datetime
+) -> int:
     result = await conn.execute(
         """UPDATE notification_deliveries SET status = 'cancelled', last_error = $2,
              updated_at = $3, next_attempt_at = NULL
-           WHERE channel_id = $1 AND status IN ('pending', 'digested')""",
-        channel_id, reason, now,
+           WHERE tenant_id = $4 AND channel_id = $1 AND status IN ('pending', 'digested')""",
+        channel_id, reason, now, tenant_id,
     )  # fmt: skip
     return int(result.split()[-1])
 
 
 async def freeze_digest(
-    conn: Db, delivery_id: uuid.UUID, payload: dict[str, Any], now: datetime
+    conn: Db, tenant_id: str, delivery_id: uuid.UUID, payload: dict[str, Any], now: datetime
 ) -> dict[str, Any] | None:
     """Fix a digest's body once (the first attempt); returns the body every attempt sends."""
     stored: dict[str, Any] | None = await conn.fetchval(
         """UPDATE notification_deliveries SET payload = COALESCE(payload, $2), updated_at = $3
-           WHERE delivery_id = $1 RETURNING payload""",
-        delivery_id, payload, now,
+           WHERE tenant_id = $4 AND delivery_id = $1 RETURNING payload""",
+        delivery_id, payload, now, tenant_id,
     )  # fmt: skip
     return stored
 
 
 async def digest_titles(
-    conn: Db, channel_id: uuid.UUID, start: datetime, end: datetime, limit: int
+    conn: Db, tenant_id: str, channel_id: uuid.UUID, start: datetime, end: datetime, limit: int
 ) -> list[str]:
     rows = await conn.fetch(
         """SELECT payload FROM notification_deliveries
-           WHERE channel_id = $1 AND status = 'digested' AND created_at >= $2
-             AND created_at < $3 ORDER BY seq LIMIT $4""",
-        channel_id, start, end, limit,
+           WHERE tenant_id = $5 AND channel_id = $1 AND status = 'digested'
+             AND created_at >= $2 AND created_at < $3 ORDER BY seq LIMIT $4""",
+        channel_id, start, end, limit, tenant_id,
     )  # fmt: skip
     titles = []
     for r in rows:
