@@ -180,8 +180,11 @@ FROM counts, ack, res, con, sla
 """
 )
 
-# ``mode()`` takes the first of equally frequent methods in its ORDER BY, so ties resolve
-# alphabetically: the merged counts pick the most frequent, then the smallest name.
+# One pass, no join: the day parts, their newest incidents (unnested) and their per-method counts
+# (summed per group first) go into one stream that a single GROUP BY folds. A join between the
+# parts and the groups let a generic plan (a prepared statement's plan after five runs, costed
+# for an average tenant) nest its loops: 1.2 s instead of 0.1 s for a large tenant. The most
+# common method is the highest count, then the smallest name.
 _RECURRENCE = text(
     f"""
 WITH parts AS (
@@ -197,29 +200,31 @@ WITH parts AS (
                 ELSE ARRAY[i.resolution_method::text] END,
            CASE WHEN i.resolution_method IS NULL THEN '{{}}'::bigint[] ELSE ARRAY[1::bigint] END
     {_EDGES}
-), groups AS (
-    SELECT category, fingerprint, sum(n)::bigint AS total, count(DISTINCT day) AS distinct_days,
-           min(first_at) AS first_at, max(last_at) AS last_at,
-           sum(reopened_count)::bigint AS reopened
-    FROM parts GROUP BY 1, 2 HAVING sum(n) >= :threshold
-), recent AS (
-    SELECT p.category, p.fingerprint,
-           (array_agg(r.id ORDER BY r.at DESC, r.id DESC))[1:5] AS recent_ids
-    FROM parts AS p JOIN groups AS g USING (category, fingerprint),
-         unnest(p.recent_at, p.recent_ids) AS r(at, id)
-    GROUP BY 1, 2
-), common AS (
-    SELECT DISTINCT ON (category, fingerprint) category, fingerprint, method
-    FROM (SELECT p.category, p.fingerprint, m.method, sum(m.c) AS c
-          FROM parts AS p JOIN groups AS g USING (category, fingerprint),
-               unnest(p.methods, p.method_counts) AS m(method, c)
-          GROUP BY 1, 2, 3) AS counted
-    ORDER BY category, fingerprint, c DESC, method
+), method_totals AS (
+    SELECT p.category, p.fingerprint, m.method, sum(m.c) AS c
+    FROM parts AS p, unnest(p.methods, p.method_counts) AS m(method, c)
+    GROUP BY 1, 2, 3
+), stream AS (
+    SELECT category, fingerprint, day, n, first_at, last_at, reopened_count AS reopened,
+           NULL::timestamptz AS at, NULL::uuid AS id, NULL::text AS method, NULL::numeric AS c
+    FROM parts
+    UNION ALL
+    SELECT p.category, p.fingerprint, NULL, 0, NULL, NULL, 0, r.at, r.id, NULL, NULL
+    FROM parts AS p, unnest(p.recent_at, p.recent_ids) AS r(at, id)
+    UNION ALL
+    SELECT category, fingerprint, NULL, 0, NULL, NULL, 0, NULL, NULL, method, c
+    FROM method_totals
 )
-SELECT g.category, g.fingerprint, g.total, g.distinct_days, g.first_at, g.last_at,
-       r.recent_ids, g.reopened, c.method AS common_method
-FROM groups AS g JOIN recent AS r USING (category, fingerprint)
-LEFT JOIN common AS c USING (category, fingerprint)
+SELECT category, fingerprint, sum(n)::bigint AS total, count(DISTINCT day) AS distinct_days,
+       min(first_at) AS first_at, max(last_at) AS last_at,
+       (array_agg(id ORDER BY at DESC, id DESC) FILTER (WHERE id IS NOT NULL))[1:5]
+         AS recent_ids,
+       sum(reopened)::bigint AS reopened,
+       (array_agg(method ORDER BY c DESC, method) FILTER (WHERE method IS NOT NULL))[1]
+         AS common_method
+FROM stream
+GROUP BY 1, 2
+HAVING sum(n) >= :threshold
 """
 )
 
