@@ -51,6 +51,20 @@ def _sum(column: ColumnElement[int]) -> ColumnElement[int]:
     return cast(func.sum(column), BigInteger)
 
 
+# The incidents created in the window's partial days at either edge: two index range scans, so
+# that a generic plan (one prepared plan for every tenant, chosen after five runs) also reads only
+# the edges; one condition with an OR let it scan the tenant's whole window and filter (22 ms
+# instead of 2 for cost impact of a large tenant). ``low <= high`` (day_interior), so the two
+# ranges never overlap, and both keep ``[start, end]``.
+_EDGE_INCIDENTS = """(
+    SELECT * FROM incidents WHERE tenant_id = :tenant
+      AND created_at >= :start AND created_at < :low AND created_at <= :end
+    UNION ALL
+    SELECT * FROM incidents WHERE tenant_id = :tenant
+      AND created_at >= :high AND created_at >= :start AND created_at <= :end
+)"""
+
+
 def _incident_parts(select_list: str, group: str) -> TextClause:
     # Whole UTC days of the window come from the daily rollup, the partial days at its two edges
     # from the incidents themselves; Postgres sums them per day (trends) or per dimension
@@ -66,9 +80,7 @@ WITH parts AS (
            (lifecycle_state = 'RESOLVED' AND resolved_at IS NOT NULL)::int,
            CASE WHEN lifecycle_state = 'RESOLVED' AND resolved_at IS NOT NULL
                 THEN (extract(epoch FROM resolved_at - created_at) * 1000000)::bigint ELSE 0 END
-    FROM incidents WHERE tenant_id = :tenant
-      AND ((created_at >= :start AND created_at < :low)
-           OR (created_at >= :high AND created_at <= :end))
+    FROM {_EDGE_INCIDENTS} AS edge
 )
 SELECT {select_list}, sum(n)::bigint AS created_count, sum(cost)::bigint AS cost_micros,
        sum(rn)::bigint AS resolved_count, sum(rus)::bigint AS resolution_us_sum
@@ -112,8 +124,7 @@ WHERE f.first IS NOT NULL
 # microseconds; ``round(us / 1000.0, 6)`` is the exact millisecond value (scale 6) that
 # ``extract(epoch ...) * 1000`` gives on a row, so averages and percentile_cont are unchanged.
 _US = "(extract(epoch FROM {0}) * 1000000)::bigint"
-_EDGES = """FROM incidents AS i WHERE i.tenant_id = :tenant AND i.created_at >= :start
-      AND i.created_at <= :end AND (i.created_at < :low OR i.created_at >= :high)"""
+_EDGES = f"FROM {_EDGE_INCIDENTS} AS i WHERE true"
 _METRIC_PARTS = f"""
 WITH parts AS (
     SELECT severity, lifecycle_state, created_count AS n, ack_us, resolution_us,
