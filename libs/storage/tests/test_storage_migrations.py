@@ -10,43 +10,23 @@ import asyncpg
 import pytest
 from alembic.script import ScriptDirectory
 
-from guard_devtools.testing import Servers
-from guard_storage.db import to_async_url, to_asyncpg_dsn
+from guard_devtools.testing import Servers, fresh_databases
+from guard_storage.db import to_asyncpg_dsn
 from guard_storage.migrate import alembic_config, check, downgrade, upgrade
 
 pytestmark = pytest.mark.integration
 
 
-def _empty_databases(servers: Servers, count: int) -> Iterator[list[str]]:
-    names = [f"guard_stairway_{uuid.uuid4().hex[:10]}" for _ in range(count)]
-    admin = to_asyncpg_dsn(servers.database_url)
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    base = to_async_url(servers.database_url).rpartition("/")[0]
-    for name in names:
-        asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    try:
-        yield [f"{base}/{name}" for name in names]
-    finally:
-        for name in names:
-            asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
 @pytest.fixture
 def empty_database(servers: Servers) -> Iterator[str]:
-    for urls in _empty_databases(servers, 1):
-        yield urls[0]
+    with fresh_databases(servers.database_url, "guard_stairway", migrate=False) as (url,):
+        yield url
 
 
 @pytest.fixture
 def four_empty_databases(servers: Servers) -> Iterator[list[str]]:
-    yield from _empty_databases(servers, 4)
+    with fresh_databases(servers.database_url, "guard_stairway", 4, migrate=False) as urls:
+        yield urls
 
 
 def test_models_and_migrations_agree(database_url: str) -> None:

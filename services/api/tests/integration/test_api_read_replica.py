@@ -8,7 +8,6 @@ back to the primary: 200, never 503. Both the fast lane and FastAPI's own routes
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import uuid
 from collections.abc import Iterator
@@ -21,8 +20,8 @@ import pytest_asyncio
 
 from guard_api.config import Environment, Settings
 from guard_contracts.topics import Topics
-from guard_devtools.testing import Servers
-from guard_storage.db import to_async_url, to_asyncpg_dsn
+from guard_devtools.testing import Servers, fresh_databases
+from guard_storage.db import to_asyncpg_dsn
 
 from .conftest import T0, api_settings, auth, running_client
 
@@ -34,25 +33,8 @@ TENANT = f"tenant-replica-{uuid.uuid4().hex[:8]}"
 @pytest.fixture(scope="module")
 def replica_url(servers: Servers) -> Iterator[str]:
     """A second database on the same server, migrated to head, dropped afterwards."""
-    from guard_storage.migrate import upgrade
-
-    name = f"guard_test_replica_{uuid.uuid4().hex[:12]}"
-    admin_dsn = to_asyncpg_dsn(servers.database_url)
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(admin_dsn)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    url = to_async_url(servers.database_url).rpartition("/")[0] + f"/{name}"
-    upgrade(url)
-    try:
+    with fresh_databases(servers.database_url, "guard_test_replica") as (url,):
         yield url
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _insert(url: str, title: str, run_id: str, cost_micros: int) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,9 +25,8 @@ from guard_devtools.services import (
     run_ingest,
     run_ingest_process,
 )
-from guard_devtools.testing import Servers
-from guard_storage.db import to_async_url, to_asyncpg_dsn
-from guard_storage.migrate import upgrade
+from guard_devtools.testing import Servers, fresh_databases
+from guard_storage.db import to_asyncpg_dsn
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 EVENTS = int(os.environ.get("GUARD_INGEST_CRASH_EVENTS", "50000"))
@@ -41,23 +39,8 @@ INCIDENT_COLUMNS = "incident_id, tenant_id, lifecycle_state, severity, fingerpri
 @pytest.fixture(scope="module")
 def clean_database_url(servers: Servers) -> Iterator[str]:
     """A second fresh database for the uninterrupted reference run."""
-    name = f"guard_crash_ref_{uuid.uuid4().hex[:10]}"
-    admin = to_asyncpg_dsn(servers.database_url)
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    url = to_async_url(servers.database_url).rpartition("/")[0] + f"/{name}"
-    upgrade(url)
-    try:
+    with fresh_databases(servers.database_url, "guard_crash_ref") as (url,):
         yield url
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _snapshot(url: str, tenants: list[str]) -> dict[str, Any]:

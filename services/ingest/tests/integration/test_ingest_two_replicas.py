@@ -18,7 +18,6 @@ tenant's spend must be identical, and both replicas must have applied events.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
 from collections.abc import Iterator
@@ -37,9 +36,8 @@ from guard_devtools.services import (
     run_ingest,
     run_ingest_process,
 )
-from guard_devtools.testing import Servers, create_topics, unique_topics
-from guard_storage.db import to_async_url, to_asyncpg_dsn
-from guard_storage.migrate import upgrade
+from guard_devtools.testing import Servers, create_topics, fresh_databases, unique_topics
+from guard_storage.db import to_asyncpg_dsn
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 EVENTS = 12_000
@@ -55,25 +53,8 @@ INCIDENT_COLUMNS = (
 @pytest.fixture(scope="module")
 def two_databases(servers: Servers) -> Iterator[tuple[str, str]]:
     """Fresh, migrated databases for the replicas run and the reference run."""
-    names = [f"guard_replicas_{uuid.uuid4().hex[:10]}" for _ in range(2)]
-    admin = to_asyncpg_dsn(servers.database_url)
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    base = to_async_url(servers.database_url).rpartition("/")[0]
-    for name in names:
-        asyncio.run(run(f'CREATE DATABASE "{name}"'))
-        upgrade(f"{base}/{name}")
-    try:
-        yield f"{base}/{names[0]}", f"{base}/{names[1]}"
-    finally:
-        for name in names:
-            asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_databases(servers.database_url, "guard_replicas", 2) as (replicas, reference):
+        yield replicas, reference
 
 
 async def _query(url: str, sql: str) -> list[tuple[Any, ...]]:

@@ -15,7 +15,7 @@ import os
 import uuid
 import warnings
 from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,20 +77,21 @@ def kafka_bootstrap(servers: Servers) -> str:
     return servers.kafka_bootstrap
 
 
-def _with_database(url: str, name: str) -> str:
-    base, _, _ = to_async_url(url).rpartition("/")
-    return f"{base}/{name}"
+@contextmanager
+def fresh_databases(
+    server_url: str, prefix: str, count: int = 1, *, migrate: bool = True
+) -> Iterator[list[str]]:
+    """``count`` new databases on the server of ``server_url``, migrated to head unless
+    ``migrate`` is false, and dropped afterwards whatever happens; yields their URLs.
 
-
-@pytest.fixture(scope="session")
-def database_url(servers: Servers) -> Iterator[str]:
-    """A fresh database for this test session, migrated to head, dropped afterwards."""
+    Synchronous (Alembic runs its own event loop), for fixtures and plain tests."""
     import asyncio
 
     from guard_storage.migrate import upgrade
 
-    name = f"guard_test_{uuid.uuid4().hex[:12]}"
-    admin_dsn = to_asyncpg_dsn(servers.database_url)
+    names = [f"{prefix}_{uuid.uuid4().hex[:10]}" for _ in range(count)]
+    admin_dsn = to_asyncpg_dsn(server_url)
+    base = to_async_url(server_url).rpartition("/")[0]
 
     async def admin(sql: str) -> None:
         conn = await asyncpg.connect(admin_dsn)
@@ -99,13 +100,22 @@ def database_url(servers: Servers) -> Iterator[str]:
         finally:
             await conn.close()
 
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    url = _with_database(servers.database_url, name)
-    upgrade(url)
     try:
-        yield url
+        for name in names:
+            asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+            if migrate:
+                upgrade(f"{base}/{name}")
+        yield [f"{base}/{name}" for name in names]
     finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for name in names:
+            asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database_url(servers: Servers) -> Iterator[str]:
+    """A fresh database for this test session, migrated to head, dropped afterwards."""
+    with fresh_databases(servers.database_url, "guard_test") as (url,):
+        yield url
 
 
 @pytest_asyncio.fixture(loop_scope="session")
