@@ -13,38 +13,13 @@ from hypothesis import strategies as st
 from guard_api.adapters.mapping import dumps, summary, summary_json
 from guard_api.drivers.rows import IncidentSummaryRow
 from guard_contracts.api.common import HistoricalIncidentList, IncidentList, Pagination
-from guard_contracts.enums import Category, CauseType, LifecycleState, Severity, TriggerType
 from guard_contracts.incidents import IncidentSummary
 
-instants = st.datetimes(
-    min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
-)
-texts = st.text(min_size=1, max_size=40)
-rows = st.builds(
-    IncidentSummaryRow,
-    incident_id=st.uuids(),
-    tenant_id=st.from_regex(r"tenant-[a-z0-9]{1,12}", fullmatch=True),
-    lifecycle_state=st.sampled_from([s.value for s in LifecycleState]),
-    severity=st.sampled_from([s.value for s in Severity]),
-    category=st.sampled_from([c.value for c in Category]),
-    cause_type=st.sampled_from([c.value for c in CauseType]),
-    title=texts,
-    trigger_type=st.none() | st.sampled_from([t.value for t in TriggerType]),
-    policy_id=st.none() | texts,
-    affected_agent_id=st.none() | texts,
-    llm_run_id=st.none() | texts,
-    calls_affected=st.integers(0, 2**31 - 1),
-    event_count=st.integers(1, 2**31 - 1),
-    cost_impact_micros=st.integers(0, 10**15),
-    created_at=instants,
-    last_event_at=instants,
-    resolved_at=st.none() | instants,
-    is_synthetic=st.booleans(),
-)
+from .incident_rows import summary_rows
 
 
 @settings(derandomize=True, max_examples=300)
-@given(row=rows)
+@given(row=summary_rows)
 def test_a_row_reads_as_its_model_would_write_it(row: IncidentSummaryRow) -> None:
     fast = dumps(summary_json(row))
     model = summary(row)
@@ -53,7 +28,7 @@ def test_a_row_reads_as_its_model_would_write_it(row: IncidentSummaryRow) -> Non
 
 
 @settings(derandomize=True, max_examples=50)
-@given(items=st.lists(rows, max_size=5), total=st.integers(0, 1000))
+@given(items=st.lists(summary_rows, max_size=5), total=st.integers(0, 1000))
 def test_a_page_reads_as_the_list_models_would_write_it(
     items: list[IncidentSummaryRow], total: int
 ) -> None:
