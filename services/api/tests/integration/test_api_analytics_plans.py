@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 import pytest
 from sqlalchemy import TextClause
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 
 from guard_api.drivers import analytics
 
@@ -25,23 +26,13 @@ from .conftest import T0
 pytestmark = pytest.mark.integration
 
 
-def _numbered(statement: TextClause) -> tuple[str, list[str]]:
-    """The statement with ``$1, $2, …`` for its ``:name`` parameters, and the names in order."""
-    names: list[str] = []
-
-    def number(match: re.Match[str]) -> str:
-        if match.group(1) not in names:
-            names.append(match.group(1))
-        return f"${names.index(match.group(1)) + 1}"
-
-    return re.sub(r"(?<![:\w]):([a-zA-Z_]\w*)", number, statement.text), names
-
-
 async def _generic_plan(db: asyncpg.Connection[Any], statement: TextClause, **values: Any) -> str:
-    sql, names = _numbered(statement)
+    compiled = statement.compile(dialect=asyncpg_dialect())  # ``$1, $2, …`` as the gateway sends
     await db.execute("SET plan_cache_mode = force_generic_plan")
     try:
-        rows = await db.fetch(f"EXPLAIN {sql}", *(values[n] for n in names))
+        rows = await db.fetch(
+            f"EXPLAIN {compiled}", *(values[n] for n in compiled.positiontup or [])
+        )
     finally:
         await db.execute("RESET plan_cache_mode")
     return "\n".join(r[0] for r in rows)
