@@ -146,3 +146,57 @@ async def test_cost_incidents_list_statuses_newest_first(
     )  # fmt: skip
     last = all_items.json()["incidents"][-1]
     assert (last["id"], last["status"]) == (str(ended), "resolved")
+
+
+async def _set_watermark(db: asyncpg.Connection[Any], name: str, at: datetime) -> None:
+    await db.execute(
+        "INSERT INTO analytics_watermarks (name, position, advanced_at) VALUES ($1, 0, $2)"
+        " ON CONFLICT (name) DO UPDATE SET advanced_at = excluded.advanced_at",
+        name,
+        at,
+    )
+
+
+async def test_last_updated_is_the_snapshot_time_with_or_without_data(
+    client: httpx.AsyncClient,
+    db: asyncpg.Connection[Any],
+    tenant_id: str,
+    insert_incident: InsertIncident,
+) -> None:
+    """``last_updated`` comes in the same statement as the answer's rows, so it must also be
+    there when the window holds nothing (docs/adr/0003-watermark-rollups.md)."""
+    incidents_at = datetime(2026, 3, 20, 11, 0, 1, tzinfo=UTC)
+    costs_at = datetime(2026, 3, 20, 11, 0, 2, tzinfo=UTC)
+    await _set_watermark(db, "incident_rollup", incidents_at)
+    await _set_watermark(db, "cost_rollup", costs_at)
+    await insert_incident(tenant_id, created_at=NOW - timedelta(hours=1))  # an edge: raw
+    await db.execute(
+        "INSERT INTO cost_rollups_dimension_daily (tenant_id, day, dimension, value, cost_micros,"
+        " request_count) VALUES ($1, $2, 'tenant_id', '', 5000000, 3),"
+        " ($1, $2, 'model', 'gpt-4o', 5000000, 3)",
+        tenant_id,
+        datetime(2026, 3, 18, tzinfo=UTC),
+    )
+    empty = f"empty-{uuid.uuid4().hex[:8]}"
+    now = {"now": NOW.isoformat()}
+    for tenant, incidents in ((tenant_id, 1), (empty, 0)):
+        for kind in ("trend", "distribution", "cost-trend"):
+            body = (
+                await client.get(
+                    f"/api/v1/incidents/historical/{kind}",
+                    params={**now, "window_days": 7, "granularity": "day"},
+                    headers=auth(tenant),
+                )
+            ).json()
+            assert body["last_updated"] == incidents_at.isoformat(), (kind, tenant)
+            assert body["total_incidents"] == incidents
+            if kind != "distribution":
+                assert len(body["points"]) == 8  # seven days back to today, every day listed
+        explained = (
+            await client.get(
+                "/guard/costs/explained", params={**now, "period": "7d"}, headers=auth(tenant)
+            )
+        ).json()
+        assert explained["last_updated"] == costs_at.isoformat(), tenant
+        assert [m["name"] for m in explained["by_model"]] == (["gpt-4o"] if incidents else [])
+        assert explained["total_cents"] == (500 if incidents else 0)

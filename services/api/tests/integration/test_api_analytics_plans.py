@@ -44,8 +44,8 @@ STATEMENTS = {
     "recurring": (analytics._RECURRENCE, {"threshold": 2}),
     "metrics": (analytics._METRICS, SLA),
     "cost impact": (analytics._COST_IMPACT, {}),
-    "trend": (analytics._BY_DAY, {}),
-    "distribution": (analytics._BY_DIMENSION, {}),
+    "trend": (analytics._BY_DAY, {"job": "incidents"}),
+    "distribution": (analytics._BY_DIMENSION, {"job": "incidents"}),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -51,6 +51,10 @@ def test_month_buckets_cross_a_year_and_a_leap_february() -> None:
     assert found == ["2027-12-01", "2028-01-01", "2028-02-01", "2028-03-01"]
 
 
+def _midnight(ordinal: int) -> datetime:
+    return datetime.combine(date.fromordinal(ordinal), time(), UTC)
+
+
 @given(
     start=st.datetimes(
         min_value=datetime(2024, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
@@ -62,14 +66,15 @@ def test_buckets_cover_the_window_contiguously(
     start: datetime, days: int, grain: Granularity
 ) -> None:
     end = start + timedelta(days=days)
-    found = list(buckets(start, end, grain))
+    found = [_midnight(b) for b in buckets(start, end, grain)]  # day ordinals as UTC midnights
     assert found[0] <= start
     assert found[-1] <= end
     assert found == sorted(set(found))
-    assert bucket_start(end, grain) == found[-1]
+    assert _midnight(bucket_start(start, grain)) == found[0]
+    assert _midnight(bucket_start(end, grain)) == found[-1]
     for a, b in itertools.pairwise(found):
-        # each bucket ends where the next begins: the day before b falls in bucket a
-        assert bucket_start(b - timedelta(microseconds=1), grain) == a
+        # each bucket ends where the next begins: the moment before b falls in bucket a
+        assert _midnight(bucket_start(b - timedelta(microseconds=1), grain)) == a
     if grain is Granularity.WEEK:
         assert {b.weekday() for b in found} == {0}
     if grain is Granularity.MONTH:

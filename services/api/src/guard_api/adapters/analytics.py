@@ -116,25 +116,37 @@ class IncidentAnalytics:
 
     async def _days(
         self, tenant: str, window_days: int, at: datetime, by_day: bool
-    ) -> tuple[datetime, list[history.IncidentDay]]:
+    ) -> tuple[datetime, list[history.IncidentDay], datetime | None]:
         start = at - timedelta(days=window_days)
         repo = await self._repo()
-        rows = await repo.incident_days(tenant, start, at, by_day)
-        return start, [history.IncidentDay(**dict(r)) for r in rows]
+        rows, last = await repo.incident_days(tenant, start, at, by_day, INCIDENT_JOB)
+        days = [
+            history.IncidentDay(
+                r["day"],
+                r["category"],
+                r["severity"],
+                r["cause_type"],
+                r["created_count"],
+                r["cost_micros"],
+                r["resolved_count"],
+                r["resolution_us_sum"],
+            )
+            for r in rows
+        ]
+        return start, days, last
 
     async def historical(
         self, kind: str, tenant: str, window_days: int, granularity_name: str, now: datetime | None
     ) -> dict[str, Any]:
         grain = granularity(granularity_name)
         at = self.settings.resolve_now(now)
-        start, rows = await self._days(tenant, window_days, at, kind != "distribution")
+        start, rows, last = await self._days(tenant, window_days, at, kind != "distribution")
         if kind == "trend":
             body = history.trend(rows, start, at, grain)
         elif kind == "distribution":
             body = history.distribution(rows)
         else:
             body = history.cost_trend(rows, start, at, grain)
-        last = await (await self._repo()).last_updated(INCIDENT_JOB)
         return {
             **body,
             "granularity": grain.value,

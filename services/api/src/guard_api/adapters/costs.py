@@ -94,7 +94,7 @@ class CostQueries:
                 PERIOD_DAYS[period],
             )
         end = floor_hour(at) + timedelta(hours=1)  # the current hour, as far as processed
-        rows = await repo.dimension_spend(tenant, start, end)
+        rows, last = await repo.dimension_spend(tenant, start, end, COST_JOB)
         total = sum(r.cost_micros for r in rows if r.dimension == "tenant_id")
         tops: dict[str, list[dict[str, Any]]] = {}
         asked = [(r.dimension, r.value) for r in rows if r.dimension != "tenant_id"]
@@ -113,7 +113,6 @@ class CostQueries:
             ]
             tops[dimension] = costs.explained_items(dimension, items, total, period_days)
         driver_type, driver_name, driver_pct = costs.largest_driver(tops)
-        last = await repo.last_updated(COST_JOB)
         return {
             "tenant_id": tenant,
             "period": period,

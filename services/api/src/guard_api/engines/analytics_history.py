@@ -45,7 +45,7 @@ class _Totals:
 
 def _by_bucket(
     rows: Sequence[IncidentDay], start: datetime, end: datetime, granularity: Granularity
-) -> dict[datetime, _Totals]:
+) -> dict[int, _Totals]:
     """Every bucket of the window (empty ones too, so trends have no gaps), each row's measures
     added to its bucket in one pass."""
     totals = {b: _Totals() for b in buckets(start, end, granularity)}
