@@ -41,6 +41,8 @@ from guard_contracts.enums import (
 )
 
 MAX_USD = Decimal(1_000_000)
+_MIN_USD = -MAX_USD
+_ZERO = Decimal(0)
 _MICRO = Decimal("0.000001")
 MAX_EVIDENCE_BYTES = 64 * 1024
 TENANT_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
@@ -53,26 +55,28 @@ NonNegativeInt = Annotated[int, Field(ge=0, strict=True)]
 
 def _parse_usd(value: object, *, allow_negative: bool) -> Decimal:
     """Accept a decimal string or a JSON number; reject bools, non-finite, out of range and > 6 dp."""
-    if isinstance(value, bool):
+    # The JSON string is the common case: tested first. The comparisons below are Decimal against
+    # Decimal (against an int they convert it on every call); the checks are the same.
+    if isinstance(value, str):
+        try:
+            amount = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not a decimal number") from None
+    elif isinstance(value, bool):
         raise ValueError("must be a decimal string or number, not a boolean")
-    if isinstance(value, Decimal):
+    elif isinstance(value, Decimal):
         amount = value
     elif isinstance(value, int):
         amount = Decimal(value)
     elif isinstance(value, float):
         amount = Decimal(repr(value))
-    elif isinstance(value, str):
-        try:
-            amount = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"{value!r} is not a decimal number") from None
     else:
         raise ValueError("must be a decimal string or number")
     if not amount.is_finite():
         raise ValueError("must be finite")
-    if not allow_negative and amount < 0:
+    if not allow_negative and amount < _ZERO:
         raise ValueError("must be ≥ 0")
-    if abs(amount) > MAX_USD:
+    if amount > MAX_USD or amount < _MIN_USD:
         raise ValueError("must be ≤ 1,000,000")
     exact = amount.quantize(_MICRO)
     if exact != amount:

@@ -6,11 +6,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 MICROS_PER_USD = 1_000_000
 _MICRO = Decimal("0.000001")
+_MICROS_PER_USD = Decimal(MICROS_PER_USD)  # Decimal × Decimal: no int conversion per call
 
 
 def usd_to_micros(usd: Decimal) -> int:
     """Exact conversion; the contracts already reject more than 6 decimals."""
-    micros = usd * MICROS_PER_USD
+    micros = usd * _MICROS_PER_USD
     if micros != micros.to_integral_value():
         raise ValueError(f"{usd} has more than 6 decimals")
     return int(micros)

@@ -6,6 +6,7 @@ carries the DLQ error code and a message naming the problem.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
@@ -53,6 +54,12 @@ EVENT_TYPES: dict[str, type[Any]] = {
     )
 }
 _ADAPTER: TypeAdapter[GuardEvent] = TypeAdapter(GuardEvent)
+#: event_type -> its model's own validator, JSON mode. Once orjson has read the event type, the
+#: union's discriminator work is redundant; same validator, same events (the fast-path tests).
+_VALIDATE_JSON: dict[str, Callable[[bytes], Any]] = {
+    event_type: model.__pydantic_validator__.validate_json
+    for event_type, model in EVENT_TYPES.items()
+}
 
 DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024
 DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
@@ -136,10 +143,12 @@ def decode_event(
         )
     try:
         # Fast path: pydantic validates straight from the bytes (about 40 % cheaper than from the
-        # dict). orjson has parsed them already, so what is malformed JSON is decided exactly as
-        # before, and both modes give the same event for the same bytes (see
-        # libs/contracts/tests/test_contracts_wire_fast_path.py).
-        return _ADAPTER.validate_json(raw)
+        # dict) with the model of the event type orjson read (the union would find the same one:
+        # both parsers keep the last of repeated keys). orjson has parsed the bytes already, so
+        # what is malformed JSON is decided exactly as before, and both modes give the same event
+        # for the same bytes (see libs/contracts/tests/test_contracts_wire_fast_path.py).
+        event: GuardEvent = _VALIDATE_JSON[event_type](raw)
+        return event
     except ValidationError:
         pass
     try:

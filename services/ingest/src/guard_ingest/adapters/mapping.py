@@ -26,7 +26,7 @@ from guard_contracts.events import (
     KillswitchTriggered,
 )
 from guard_contracts.incidents import IncidentDetail
-from guard_contracts.money import micros_to_usd, usd_to_micros
+from guard_contracts.money import MICROS_PER_USD, usd_to_micros
 from guard_contracts.outputs import IncidentChanged
 from guard_ingest.drivers.incidents import INCIDENT_COLUMNS
 from guard_ingest.engines.model import Incident, TimelineEntry
@@ -88,7 +88,9 @@ def change_message(entry: TimelineEntry, topic: str) -> tuple[str, bytes, bytes]
     """
     incident = entry.incident
     detail = dict(zip(_DETAIL_FIELDS, _DETAIL_VALUES(incident), strict=True))
-    detail["cost_impact_usd"] = float(micros_to_usd(incident.cost_impact_micros))
+    # Both are the correctly rounded double of micros / 10^6 (int true division rounds once,
+    # float(Decimal) parses the exact decimal): the same number without building two Decimals.
+    detail["cost_impact_usd"] = incident.cost_impact_micros / MICROS_PER_USD
     change = {
         "event_id": IncidentChanged.id_for(entry.incident_id, entry.sequence),
         "schema_version": 1,
@@ -104,10 +106,11 @@ def change_message(entry: TimelineEntry, topic: str) -> tuple[str, bytes, bytes]
 
 
 def cost_row(e: CostRecorded) -> tuple[Any, ...]:
+    status = e.status
     return (
         e.tenant_id, e.event_id, e.occurred_at, e.run_id, e.step_index, e.agent_id, e.user_id,
         e.feature_tag, e.model, e.provider, e.input_tokens, e.output_tokens,
-        usd_to_micros(e.cost_usd), e.duration_ms, e.status.value if e.status else None,
+        usd_to_micros(e.cost_usd), e.duration_ms, status._value_ if status is not None else None,
     )  # fmt: skip
 
 
