@@ -7,11 +7,11 @@ routers through the gateway (``app.state.gateway``) and its request scope, never
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from guard_runtime.gc_tuning import tune_gc
 
 from guard_api.adapters.gateway import Gateway
 from guard_api.adapters.ports import GatewayPort
@@ -29,15 +29,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await gateway.start()
         port: GatewayPort = gateway  # the edge sees the gateway only through its port
         app.state.gateway = port
-        # Everything alive now (modules, routes, pools) lives as long as the process; keeping
-        # it out of the cyclic GC's scans removes the long full-collection pauses that showed
-        # up as p99 spikes in bench/api.
-        gc.freeze()
-        # A young-generation collection every 700 allocations (the default) ran ~50 times a
-        # second under load, each pausing every request in flight; requests leave little cyclic
-        # garbage, so collect far less often (docs/operations-gateway.md#cost-per-request).
-        _, older, oldest = gc.get_threshold()
-        gc.set_threshold(settings.gc_gen0_threshold, older, oldest)
+        # The routes and pools now live as long as the process: out of the collector's scans,
+        # and young collections far less often (docs/operations-gateway.md#cost-per-request).
+        tune_gc(settings.gc_gen0_threshold)
         try:
             yield
         finally:

@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 
 import uvloop
 from faststream import FastStream
 from faststream.kafka import KafkaBroker
+from guard_runtime.gc_tuning import tune_gc
 from guard_runtime.logging import configure_logging
 from guard_runtime.ops import create_ops_app, run_with_ops
 
@@ -58,19 +58,6 @@ async def serve(settings: Settings | None = None) -> None:
     ops = create_ops_app("guard-ingest", ready)
     tune_gc(settings.gc_gen0_threshold)
     await run_with_ops(app, ops, host=settings.ops_host, port=settings.ops_port)
-
-
-def tune_gc(gen0_threshold: int) -> None:
-    """Take the start-up heap out of the cyclic collector's scans and collect less often.
-
-    Everything imported and built so far (modules, classes, schemas, the app) lives as long as
-    the process, yet each full collection walked all of it again; and a young collection every
-    700 allocations kept re-scanning the events of the batch in hand. Batches leave little
-    cyclic garbage, so this changes when it is freed, not whether.
-    """
-    gc.freeze()
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(gen0_threshold, older, oldest)
 
 
 def run() -> None:
