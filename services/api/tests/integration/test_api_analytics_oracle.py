@@ -46,7 +46,7 @@ def _cost_events(rng: random.Random, tenant: str, n: int) -> list[dict[str, Any]
                 "tenant_id": tenant,
                 "event_id": uuid.UUID(int=rng.getrandbits(128)),
                 "occurred_at": at,
-                "user_id": rng.choice([None, "u1", "u2", "u3"]),
+                "user_id": rng.choice([None, *(f"u{k}" for k in range(1, 15))]),  # > 10 listed
                 "feature_tag": rng.choice([None, "search", "chat", "summarise"]),
                 "model": rng.choice(["claude-3-haiku", "gpt-4o", "claude-sonnet-4"]),
                 "input_tokens": rng.randrange(1000),

@@ -170,3 +170,25 @@ def test_anomaly_status_and_money() -> None:
     assert costs.anomaly_item(linked, T0 + timedelta(days=2))["resolved_at"] == T0.isoformat()
     open_incident = _record(incident_id="i", incident_state="ACTIVE")
     assert costs.anomaly_item(open_incident, T0 + timedelta(days=2))["status"] == "attention_needed"
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b", "anonymous", "z"]), st.integers(0, 5)),
+        max_size=25,
+    )
+)
+def test_the_listed_items_are_chosen_without_baselines_and_keep_their_order(
+    spends: list[tuple[str, int]],
+) -> None:
+    # The gateway reads baselines only for these positions; listing them with or without their
+    # baselines must give the same items in the same order.
+    bare = [costs.ItemSpend(name, spend, 1, None) for name, spend in spends]
+    with_baselines = [costs.ItemSpend(name, spend, 1, 2.0) for name, spend in spends]
+    picked = costs.top_items(bare)
+    assert len(picked) == min(len(spends), costs.TOP_ITEMS) == len(set(picked))
+    ranked = sorted(bare, key=lambda i: (-i.spend_micros, i.name))[: costs.TOP_ITEMS]
+    assert [bare[k] for k in picked] == ranked
+    full = costs.explained_items("user", with_baselines, 100, 7.0)
+    listed_first = costs.explained_items("user", [with_baselines[k] for k in picked], 100, 7.0)
+    assert full == listed_first

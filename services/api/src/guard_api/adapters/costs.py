@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from guard_api.adapters.analytics_settings import AnalyticsApiSettings
-from guard_api.drivers.analytics import AnalyticsRepository
+from guard_api.drivers.analytics import AnalyticsRepository, DimensionSpend
 from guard_api.engines import analytics_costs as costs
 from guard_api.engines.analytics_numbers import floor_hour, half_up
 from guard_contracts.money import micros_to_cents
@@ -96,9 +96,19 @@ class CostQueries:
         end = floor_hour(at) + timedelta(hours=1)  # the current hour, as far as processed
         rows, last = await repo.dimension_spend(tenant, start, end, COST_JOB)
         total = sum(r.cost_micros for r in rows if r.dimension == "tenant_id")
-        tops: dict[str, list[dict[str, Any]]] = {}
-        asked = [(r.dimension, r.value) for r in rows if r.dimension != "tenant_id"]
+        # The items listed per dimension are ranked by spend alone, so only their baselines are
+        # read (a tenant with thousands of users asks for ten, not thousands).
+        listed: dict[str, list[DimensionSpend]] = {}
+        for dimension, column in DIMENSIONS.items():
+            found = [r for r in rows if r.dimension == column]
+            unranked = [
+                costs.ItemSpend(_name(dimension, r.value), r.cost_micros, r.request_count, None)
+                for r in found
+            ]
+            listed[dimension] = [found[k] for k in costs.top_items(unranked)]
+        asked = [(r.dimension, r.value) for found in listed.values() for r in found]
         all_baselines = await self._item_baselines(repo, tenant, today, asked)
+        tops: dict[str, list[dict[str, Any]]] = {}
         for dimension, column in DIMENSIONS.items():
             baselines = all_baselines[column]
             items = [
@@ -108,8 +118,7 @@ class CostQueries:
                     r.request_count,
                     baselines.get(r.value),
                 )
-                for r in rows
-                if r.dimension == column
+                for r in listed[dimension]
             ]
             tops[dimension] = costs.explained_items(dimension, items, total, period_days)
         driver_type, driver_name, driver_pct = costs.largest_driver(tops)

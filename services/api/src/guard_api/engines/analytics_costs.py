@@ -99,11 +99,24 @@ class ItemSpend:
     baseline_daily_micros: float | None  # 7-day baseline, None when none
 
 
+#: Items an explanation lists per dimension.
+TOP_ITEMS = 10
+
+
+def top_items(items: Sequence[ItemSpend]) -> list[int]:
+    """Positions of the items an explanation lists, in order: spend desc, then name asc (a stable
+    sort, so equal items keep their order), at most ``TOP_ITEMS``. The ranking needs no baseline,
+    so only these items' baselines are read."""
+    return sorted(range(len(items)), key=lambda k: (-items[k].spend_micros, items[k].name))[
+        :TOP_ITEMS
+    ]
+
+
 def explained_items(
     dimension: str, items: Sequence[ItemSpend], total_micros: int, period_days: float
 ) -> list[dict[str, Any]]:
-    """Top 10 by spend desc then name asc; pct 1 decimal; trend against baseline × period days."""
-    ranked = sorted(items, key=lambda i: (-i.spend_micros, i.name))[:10]
+    """The top items (``top_items``); pct 1 decimal; trend against baseline × period days."""
+    ranked = [items[k] for k in top_items(items)]
     out = []
     for item in ranked:
         expected = (
