@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import io
-import sys
 import zipfile
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
 
-from guard_api.config import Environment, Settings
-from guard_api.main import create_app
 from guard_contracts.topics import Topics
 from guard_devtools.token import mint
-
-sys.path.insert(0, str(Path(__file__).parents[3] / "exporter" / "tests"))
-from exporter_harness import KEY, exporter_settings, running_exporter
-from exporter_samples import insert_rows, sample_rows
-
 from guard_exporter.engines.verify import verify_bundle
+
+from .exporting import KEY, exporting_client, insert_rows, sample_rows
 
 pytestmark = pytest.mark.integration
 SECRET = "api-history-test-secret-0123456789abcdef"
@@ -37,23 +30,8 @@ def _auth(tenant_id: str) -> dict[str, str]:
 async def client(
     database_url: str, kafka_bootstrap: str, topics: Topics
 ) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(
-        database_url=database_url,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        topic_incident_commands=topics.incident_commands,
-        topic_export_requests=topics.export_requests,
-        environment=Environment.PREFLIGHT,
-        jwt_secret=SECRET,
-        db_pool_size=5,
-    )
-    app = create_app(settings)
-    async with (
-        running_exporter(exporter_settings(database_url, kafka_bootstrap, topics)),
-        app.router.lifespan_context(app),
-    ):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as http:
-            yield http
+    async with exporting_client(database_url, kafka_bootstrap, topics, SECRET) as client:
+        yield client
 
 
 async def _audit(client: httpx.AsyncClient, tenant_id: str, **body: Any) -> dict[str, Any]:

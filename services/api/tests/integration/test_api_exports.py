@@ -3,10 +3,8 @@ renders it from Postgres rows, and the API serves status and download (docs/prod
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,18 +12,12 @@ import pytest
 import pytest_asyncio
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from guard_api.config import Environment, Settings
-from guard_api.main import create_app
 from guard_contracts.topics import Topics
 from guard_devtools.token import mint
-
-# The exporter's sample incident (rows shaped like ingest's) and in-process runner.
-sys.path.insert(0, str(Path(__file__).parents[3] / "exporter" / "tests"))
-from exporter_harness import KEY, exporter_settings, running_exporter
-from exporter_samples import insert_rows, sample_rows
-
 from guard_exporter.engines.keys import key_id
 from guard_exporter.engines.verify import verify_bundle
+
+from .exporting import KEY, exporting_client, insert_rows, sample_rows
 
 pytestmark = pytest.mark.integration
 SECRET = "api-exports-test-secret-0123456789abcdef"
@@ -39,23 +31,8 @@ def _auth(tenant_id: str) -> dict[str, str]:
 async def exports_client(
     database_url: str, kafka_bootstrap: str, topics: Topics
 ) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(
-        database_url=database_url,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        topic_incident_commands=topics.incident_commands,
-        topic_export_requests=topics.export_requests,
-        environment=Environment.PREFLIGHT,
-        jwt_secret=SECRET,
-        db_pool_size=5,
-    )
-    app = create_app(settings)
-    async with (
-        running_exporter(exporter_settings(database_url, kafka_bootstrap, topics)),
-        app.router.lifespan_context(app),
-    ):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as client:
-            yield client
+    async with exporting_client(database_url, kafka_bootstrap, topics, SECRET) as client:
+        yield client
 
 
 @pytest.fixture
