@@ -16,20 +16,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, TextClause, cast, func, select, text
+from sqlalchemy import TextClause, select, text
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from guard_storage.models.analytics import (
-    CostRollupDimensionDaily,
-    CostRollupTenantHourly,
-)
 from guard_storage.models.ingest import Incident
 
 _I = Incident.__table__
-_TENANT_HOURLY = CostRollupTenantHourly.__table__
-_DIM_DAILY = CostRollupDimensionDaily.__table__
-_DIMENSIONS = ("tenant_id", "feature_tag", "model", "user_id")
 _DAY = timedelta(days=1)
 
 
@@ -43,11 +36,6 @@ def day_interior(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     low = low if low == start else low + _DAY
     high = _midnight(end)
     return (min(low, high), high)
-
-
-def _sum(column: ColumnElement[int]) -> ColumnElement[int]:
-    """``sum()`` of a bigint is numeric in Postgres; micro-dollars stay integers."""
-    return cast(func.sum(column), BigInteger)
 
 
 # The incidents created in the window's partial days at either edge: two index range scans, so
@@ -64,13 +52,17 @@ _EDGE_INCIDENTS = """(
 )"""
 
 
+#: When the ``:job`` snapshot last advanced (the answers' ``last_updated``).
+_WATERMARK = "(SELECT advanced_at FROM analytics_watermarks WHERE name = :job)"
+
+
 def _with_last_updated(grouped: str) -> str:
     """Every row of ``grouped`` with when the ``:job`` snapshot last advanced, in the same round
     trip (a separate statement was ~10 % of a trend answer's gateway CPU). With no rows,
     ``grouped`` still yields one row: NULLs and ``last_updated`` (see ``_split_last_updated``)."""
     return f"""
 SELECT g.*, w.advanced_at AS last_updated
-FROM (SELECT (SELECT advanced_at FROM analytics_watermarks WHERE name = :job) AS advanced_at) AS w
+FROM (SELECT {_WATERMARK} AS advanced_at) AS w
 LEFT JOIN ({grouped}) AS g ON true
 """
 
@@ -342,7 +334,7 @@ ORDER BY a.detected_at DESC, a.event_id DESC
 # dimension-daily rollup's tenant rows, the last 7 days per hour, the tenant's first day with
 # spend, its tenant budget and when the cost snapshot last advanced.
 _SUMMARY = text(
-    """
+    f"""
 SELECT
     (SELECT coalesce(sum(cost_micros), 0)::bigint FROM cost_rollups_tenant_hourly
      WHERE tenant_id = :tenant AND bucket >= :midnight AND bucket < :end) AS today_micros,
@@ -354,15 +346,15 @@ SELECT
     d.days AS daily_days, d.costs AS daily_costs,
     h.buckets AS hourly_buckets, h.costs AS hourly_costs,
     b.daily_limit_micros, b.monthly_limit_micros,
-    (SELECT advanced_at FROM analytics_watermarks WHERE name = :job) AS last_updated
+    {_WATERMARK} AS last_updated
 FROM (
-    SELECT coalesce(array_agg(day), '{}') AS days, coalesce(array_agg(cost_micros), '{}') AS costs
+    SELECT coalesce(array_agg(day), '{{}}') AS days, coalesce(array_agg(cost_micros), '{{}}') AS costs
     FROM cost_rollups_dimension_daily
     WHERE tenant_id = :tenant AND dimension = 'tenant_id' AND day >= :daily_low AND day < :midnight
 ) AS d
 CROSS JOIN (
-    SELECT coalesce(array_agg(bucket), '{}') AS buckets,
-           coalesce(array_agg(cost_micros), '{}') AS costs
+    SELECT coalesce(array_agg(bucket), '{{}}') AS buckets,
+           coalesce(array_agg(cost_micros), '{{}}') AS costs
     FROM cost_rollups_tenant_hourly
     WHERE tenant_id = :tenant AND bucket >= :hourly_low AND bucket < :midnight
 ) AS h
@@ -375,8 +367,7 @@ LEFT JOIN LATERAL (
 )
 
 
-# A constant statement: composing it with Core on every answer cost more than running it.
-_LAST_UPDATED = text("SELECT advanced_at FROM analytics_watermarks WHERE name = :job")
+_LAST_UPDATED = text(f"SELECT {_WATERMARK}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,9 +392,6 @@ class DimensionSpend:
     value: str
     cost_micros: int
     request_count: int
-
-
-_SPEND_FIELDS = ("dimension", "value", "cost_micros", "request_count")
 
 
 class AnalyticsRepository:
@@ -491,7 +479,11 @@ class AnalyticsRepository:
             job=job,
         )
         found, last = _split_last_updated(rows, "dimension")
-        return [DimensionSpend(**{k: r[k] for k in _SPEND_FIELDS}) for r in found], last
+        spend = [
+            DimensionSpend(r["dimension"], r["value"], r["cost_micros"], r["request_count"])
+            for r in found
+        ]
+        return spend, last
 
     async def item_days(
         self,
