@@ -9,12 +9,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from guard_contracts.chain import ChainVerdict, link_hash, verify_chain
-from guard_contracts.money import micros_to_cents, micros_to_usd, usd_to_micros
+from guard_contracts.money import (
+    micros_to_cents,
+    micros_to_usd,
+    micros_to_usd_number,
+    usd_to_micros,
+)
 
 
 @given(st.integers(min_value=0, max_value=10**12))
 def test_micros_round_trip(micros: int) -> None:
     assert usd_to_micros(micros_to_usd(micros)) == micros
+
+
+@given(st.integers(-(10**21), 10**21) | st.integers(-(10**7), 10**7))
+def test_the_json_number_is_the_exact_amounts_own_float(micros: int) -> None:
+    assert micros_to_usd_number(micros) == float(micros_to_usd(micros))
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,13 @@ def micros_to_usd(micros: int) -> Decimal:
     return (Decimal(micros) / MICROS_PER_USD).quantize(_MICRO)
 
 
+def micros_to_usd_number(micros: int) -> float:
+    """USD as a JSON number: the same double as ``float(micros_to_usd(micros))`` (how the read
+    models serialise money) without building Decimals. ``micros_to_usd`` is exact (6 places), and
+    Python's int true division rounds the exact quotient once, as ``float(Decimal)`` does."""
+    return micros / MICROS_PER_USD
+
+
 def micros_to_cents(micros: int) -> int:
     """Cents = exact USD × 100, rounded half up once (docs/product/costs.md#money)."""
     return int((Decimal(micros) / 10_000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -40,6 +47,7 @@ __all__ = [
     "micros_to_cents",
     "micros_to_usd",
     "micros_to_usd_2dp",
+    "micros_to_usd_number",
     "round_usd",
     "usd_to_micros",
 ]

@@ -11,7 +11,7 @@ import orjson
 
 from guard_api.drivers.rows import IncidentRow, IncidentSummaryRow
 from guard_contracts.incidents import IncidentDetail, IncidentSummary
-from guard_contracts.money import micros_to_usd
+from guard_contracts.money import micros_to_usd, micros_to_usd_number
 
 # Plain getattr over precomputed names: dataclasses.asdict deep-copies every value, which cost
 # more than the whole query on the list path (bench/api).
@@ -25,10 +25,6 @@ def _values(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
     return data
 
 
-#: Money as the read models serialise it: micro-dollars / 10^6 as a JSON number. Both operands are
-#: integers below 2^53, so the quotient is the same correctly rounded float as
-#: ``float(micros_to_usd(micros))``, the models' own serialisation.
-_MICROS_PER_USD = 1_000_000
 _SUMMARY_ORDER = tuple(f.name for f in fields(IncidentSummaryRow))
 #: Instants as pydantic writes them: RFC 3339, "Z" for UTC.
 _JSON_OPTIONS = orjson.OPT_UTC_Z
@@ -44,7 +40,7 @@ _DETAIL_WIRE = tuple(
 
 def _record_json(record: Mapping[str, Any], wire: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     data = {name: record[column] for name, column in wire}
-    data[_USD] = data[_USD] / _MICROS_PER_USD  # an existing key keeps its position
+    data[_USD] = micros_to_usd_number(data[_USD])  # an existing key keeps its position
     return data
 
 

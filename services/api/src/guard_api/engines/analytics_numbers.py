@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from guard_contracts.money import micros_to_usd_number
 from guard_rules.rounding import half_up, pct
 from guard_rules.rounding import whole as whole_ms
 
@@ -17,13 +18,12 @@ class Granularity(StrEnum):
 
 
 def micros_usd(micros: int, places: int = 6) -> float:
-    """Exact USD (micro-dollars have 6 decimals) as a JSON number.
+    """Exact USD (micro-dollars have 6 decimals) as a JSON number, rounded half up to ``places``.
 
-    With 6 places nothing is rounded, and ``int / int`` is correctly rounded like ``float(Decimal)``,
-    so the division gives the same double as the Decimal path, ~20x faster (trends call this per
-    point)."""
+    With 6 places nothing is rounded: the money rule's own number, ~20x faster than the Decimal
+    path (trends call this per point)."""
     if places >= 6:
-        return micros / 1_000_000
+        return micros_to_usd_number(micros)
     return half_up(Decimal(micros) / 1_000_000, places)
 
 

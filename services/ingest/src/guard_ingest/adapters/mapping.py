@@ -26,7 +26,7 @@ from guard_contracts.events import (
     KillswitchTriggered,
 )
 from guard_contracts.incidents import IncidentDetail
-from guard_contracts.money import MICROS_PER_USD, usd_to_micros
+from guard_contracts.money import micros_to_usd_number, usd_to_micros
 from guard_contracts.outputs import IncidentChanged
 from guard_ingest.drivers.incidents import INCIDENT_COLUMNS
 from guard_ingest.engines.model import Incident, TimelineEntry
@@ -88,9 +88,7 @@ def change_message(entry: TimelineEntry, topic: str) -> tuple[str, bytes, bytes]
     """
     incident = entry.incident
     detail = dict(zip(_DETAIL_FIELDS, _DETAIL_VALUES(incident), strict=True))
-    # Both are the correctly rounded double of micros / 10^6 (int true division rounds once,
-    # float(Decimal) parses the exact decimal): the same number without building two Decimals.
-    detail["cost_impact_usd"] = incident.cost_impact_micros / MICROS_PER_USD
+    detail["cost_impact_usd"] = micros_to_usd_number(incident.cost_impact_micros)
     change = {
         "event_id": IncidentChanged.id_for(entry.incident_id, entry.sequence),
         "schema_version": 1,
