@@ -10,6 +10,14 @@ Requests and batches leave little cyclic garbage, so this changes when it is fre
 from __future__ import annotations
 
 import gc
+from typing import Annotated
+
+from pydantic import Field
+
+#: The ``gc_gen0_threshold`` setting of a service: allocations between two young-generation
+#: collections (Python's default is 700).
+Gen0Threshold = Annotated[int, Field(ge=100, le=10_000_000)]
+DEFAULT_GEN0_THRESHOLD = 50_000
 
 
 def tune_gc(gen0_threshold: int) -> None:

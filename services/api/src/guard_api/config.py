@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+from guard_runtime.gc_tuning import DEFAULT_GEN0_THRESHOLD, Gen0Threshold
 from guard_runtime.settings import Environment as Environment
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -98,7 +99,7 @@ class Settings(BaseSettings):
     fast_reads: bool = True
 
     #: Allocations between two young-generation garbage collections (Python's default: 700).
-    gc_gen0_threshold: int = Field(default=50_000, ge=100, le=10_000_000)
+    gc_gen0_threshold: Gen0Threshold = DEFAULT_GEN0_THRESHOLD
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from guard_runtime.gc_tuning import DEFAULT_GEN0_THRESHOLD, Gen0Threshold
 from guard_runtime.settings import InfraSettings
-from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from guard_contracts.topics import Topics
@@ -34,10 +34,10 @@ class Settings(InfraSettings):
     cost_consumers: int = 2
     max_partition_fetch_bytes: int = 4 * 1024 * 1024
     incident_max_records: int = 2000
-    #: Allocations between two young-generation garbage collections (Python's default: 700).
-    #: A batch keeps ~10 objects per event alive until it is written; at the default the
+    #: Young-generation collections every this many allocations (guard_runtime.gc_tuning). A
+    #: batch keeps ~10 objects per event alive until it is written; at Python's 700 the
     #: collector kept re-scanning them (bench/ingest/RESULTS.md, fourth pass).
-    gc_gen0_threshold: int = Field(default=50_000, ge=100, le=10_000_000)
+    gc_gen0_threshold: Gen0Threshold = DEFAULT_GEN0_THRESHOLD
     batch_timeout_ms: int = 200
     #: Seconds FastStream waits for the batch in hand on shutdown.
     graceful_timeout_s: float = 30.0
