@@ -432,7 +432,7 @@ async def truncate_cost_rollups(conn: asyncpg.Connection[Any]) -> None:
     """Empty the cost rollups and drop their keys and indexes (:func:`restore_cost_keys` puts
     them back): a rebuild then appends rows without index insertions and builds each index
     with one sort. (Filling UNLOGGED tables and setting them LOGGED afterwards was slower here:
-    the rewrite costs more than the WAL it saves, docs/operations-scaling.md.)"""
+    the rewrite costs more than the WAL it saves, docs/benchmarks-log.md.)"""
     async with conn.transaction():
         await conn.execute(f"TRUNCATE {', '.join(COST_ROLLUP_TABLES)}")
         for index in _COST_INDEXES:
