@@ -61,7 +61,6 @@ class IncidentBook:
         self._killswitches = dict(killswitches or {})
         self._opened: Counter[tuple[str, datetime]] = Counter(opened_per_hour or {})
         self._dirty: dict[uuid.UUID, None] = {}
-        self._overflow: dict[datetime, str] = {}
         #: Timeline entries produced so far, in the order they happened.
         self.entries: list[TimelineEntry] = []
         #: killswitch event_id -> the incident it opened, joined or resolved.
@@ -92,18 +91,18 @@ class IncidentBook:
         incident = self._open_match(event.tenant_id, fingerprint, at, self.config.group_window)
         if incident is not None:
             self._attach(incident, event)
-        else:
-            hour = (event.tenant_id, rules.hour_start(at))
-            if self._opened[hour] >= self.config.flood_cap_per_hour:
-                overflow = self._overflow_fingerprint(hour[1])
-                incident = self._open_match(event.tenant_id, overflow, at, None)
-                if incident is None:
-                    incident = self._open_overflow(event, overflow)
-                else:
-                    self._attach(incident, event)
+        elif (
+            self._opened[(event.tenant_id, rules.hour_start(at))] >= self.config.flood_cap_per_hour
+        ):
+            overflow = rules.overflow_fingerprint(at)
+            incident = self._open_match(event.tenant_id, overflow, at, None)
+            if incident is None:
+                incident = self._open_overflow(event, overflow)
             else:
-                incident = self._open_killswitch(event, fingerprint)
-                self._opened[hour] += 1
+                self._attach(incident, event)
+        else:
+            incident = self._open_killswitch(event, fingerprint)
+            self._opened[(event.tenant_id, rules.hour_start(at))] += 1
         self._killswitches[(event.tenant_id, event.killswitch_id)] = incident.incident_id
         self.assignments[event.event_id] = incident.incident_id
         return Outcome.applied(incident.incident_id)
@@ -215,14 +214,6 @@ class IncidentBook:
         return [i.incident_id for i in due]
 
     # -- internals ---------------------------------------------------------------------------
-
-    def _overflow_fingerprint(self, hour: datetime) -> str:
-        """``rules.overflow_fingerprint`` once per hour of the batch (a flooding tenant asks it
-        for every event past the cap; ``strftime`` is most of its cost)."""
-        fingerprint = self._overflow.get(hour)
-        if fingerprint is None:
-            fingerprint = self._overflow[hour] = rules.overflow_fingerprint(hour)
-        return fingerprint
 
     def _index(self, incident: Incident) -> None:
         self._incidents[incident.incident_id] = incident
