@@ -88,6 +88,7 @@ class IngestService:
             # wait for a full batch to drain before it can queue the next ten; 512 KiB holds a
             # few hundred and stays well under the broker's 1 MB message.max.bytes.
             max_batch_size=_CHANGES_BATCH_BYTES,
+            partitioner=outbox.partition,
         )
         self.incident_topics = (t.killswitch_events, t.cost_anomalies, t.incident_commands,
                                 t.budgets)  # fmt: skip

@@ -4,13 +4,36 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
 
 #: One relay at a time keeps each incident's changes in order on the topic.
 _RELAY_LOCK = 0x6775617264_01  # "guard" 01
+
+
+_DEFAULT_PARTITIONER = DefaultPartitioner()
+
+
+def partition(key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
+    """aiokafka's default partitioner (Kafka's: murmur2 of the key), remembered per key.
+
+    The relay sends one message per timeline entry, keyed by tenant, and aiokafka hashes every
+    key in pure Python (~3 µs each); a tenant's key always gives the same partition index for a
+    given partition count, so the index is computed once by aiokafka's own function and reused.
+    Keyless messages (none here) still go to a random partition through it.
+    """
+    if key is None:
+        return int(_DEFAULT_PARTITIONER(key, all_partitions, available))
+    return all_partitions[_partition_index(key, len(all_partitions))]
+
+
+@lru_cache(maxsize=65_536)
+def _partition_index(key: bytes, count: int) -> int:
+    return int(_DEFAULT_PARTITIONER(key, range(count), None))
 
 
 async def add(conn: asyncpg.Connection[Any], rows: Sequence[tuple[str, bytes, bytes]]) -> None:
