@@ -180,7 +180,9 @@ async def test_plain_requests_match_byte_for_byte(
     statuses: set[int] = set()
     for now in GIVEN_NOWS:
         for combination in product(*values.values()):
-            response = await _same(clients, _url(path, **dict(zip(values, combination)), now=now))
+            response = await _same(
+                clients, _url(path, **dict(zip(values, combination, strict=True)), now=now)
+            )
             statuses.add(response.status_code)
             sent += 1
     assert statuses == {200}
@@ -195,7 +197,7 @@ async def test_answers_hold_data(clients: Clients, seeded: None) -> None:
     trend = (await _same(clients, _url(f"{INC}/historical/trend", window_days=90, **now))).json()
     assert trend["total_incidents"] > 0
     explained = (await _same(clients, _url("/guard/costs/explained", period="30d", **now))).json()
-    assert explained != {} and "last_updated" in explained
+    assert explained["total_cents"] > 0
     listed = await _same(clients, _url("/guard/costs/incidents", include_resolved="true", **now))
     assert listed.json()["total"] > 0
     metrics = (await _same(clients, _url(f"{INC}/metrics", window_days=90, **now))).json()
