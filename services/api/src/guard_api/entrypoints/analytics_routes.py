@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from guard_api.adapters.analytics_ports import IncidentAnalyticsPort
 from guard_api.entrypoints.deps import STRICT_QUERY, CurrentTenant, ReadScope
 from guard_api.entrypoints.errors import error_responses
-from guard_api.entrypoints.params import Now
+from guard_api.entrypoints.params import IntRange, Now
 from guard_contracts.api.analytics import (
     CostImpactPublic,
     HistoricalCostTrendPublic,
@@ -24,12 +24,24 @@ from guard_contracts.api.analytics import (
     RecurringPublic,
 )
 
-WindowDays = Annotated[int, Query(ge=7, le=365, description="Days back from now.")]
+# Bounds and defaults of the query parameters, read by the routes below and by the fast lane
+# (``fast_plans``), so each rule is written once.
+PATTERNS_WINDOW_HOURS = IntRange(1, 168, 24)
+PATTERNS_LIMIT = IntRange(1, 50, 10)
+BASELINE_DAYS = IntRange(1, 90, 30)
+RECURRENCE_THRESHOLD = IntRange(2, 100, 3)
+TOP_LIMIT = IntRange(1, 50, 20)  # recurring and cost-impact
+METRICS_WINDOW_DAYS = IntRange(1, 90, 30)
+HISTORY_WINDOW_DAYS = IntRange(7, 365, 90)
+GRANULARITIES = ("day", "week", "month")
+DEFAULT_GRANULARITY = "week"
+
+WindowDays = Annotated[int, HISTORY_WINDOW_DAYS.query("Days back from now.")]
 GranularityParam = Annotated[
     str,
     Query(
         description="day, week or month (anything else: 400 invalid_granularity).",
-        json_schema_extra={"enum": ["day", "week", "month"]},
+        json_schema_extra={"enum": list(GRANULARITIES)},
     ),
 ]
 
@@ -53,8 +65,8 @@ def create_router() -> APIRouter:
     async def incident_patterns(
         tenant: CurrentTenant,
         scope: ReadScope,
-        window_hours: Annotated[int, Query(ge=1, le=168)] = 24,
-        limit: Annotated[int, Query(ge=1, le=50, description="Per pattern type.")] = 10,
+        window_hours: Annotated[int, PATTERNS_WINDOW_HOURS.query()] = PATTERNS_WINDOW_HOURS.default,
+        limit: Annotated[int, PATTERNS_LIMIT.query("Per pattern type.")] = PATTERNS_LIMIT.default,
         now: Now = None,
     ) -> dict[str, Any]:
         return await _service(scope).patterns(tenant, window_hours, limit, now)
@@ -67,9 +79,11 @@ def create_router() -> APIRouter:
     async def incident_recurrence(
         tenant: CurrentTenant,
         scope: ReadScope,
-        baseline_days: Annotated[int, Query(ge=1, le=90)] = 30,
-        recurrence_threshold: Annotated[int, Query(ge=2, le=100)] = 3,
-        limit: Annotated[int, Query(ge=1, le=50)] = 20,
+        baseline_days: Annotated[int, BASELINE_DAYS.query()] = BASELINE_DAYS.default,
+        recurrence_threshold: Annotated[
+            int, RECURRENCE_THRESHOLD.query()
+        ] = RECURRENCE_THRESHOLD.default,
+        limit: Annotated[int, TOP_LIMIT.query()] = TOP_LIMIT.default,
         now: Now = None,
     ) -> dict[str, Any]:
         service = _service(scope)
@@ -83,8 +97,8 @@ def create_router() -> APIRouter:
     async def incident_cost_impact(
         tenant: CurrentTenant,
         scope: ReadScope,
-        baseline_days: Annotated[int, Query(ge=1, le=90)] = 30,
-        limit: Annotated[int, Query(ge=1, le=50)] = 20,
+        baseline_days: Annotated[int, BASELINE_DAYS.query()] = BASELINE_DAYS.default,
+        limit: Annotated[int, TOP_LIMIT.query()] = TOP_LIMIT.default,
         now: Now = None,
     ) -> dict[str, Any]:
         return await _service(scope).cost_impact(tenant, baseline_days, limit, now)
@@ -97,7 +111,7 @@ def create_router() -> APIRouter:
     async def incident_metrics(
         tenant: CurrentTenant,
         scope: ReadScope,
-        window_days: Annotated[int, Query(ge=1, le=90)] = 30,
+        window_days: Annotated[int, METRICS_WINDOW_DAYS.query()] = METRICS_WINDOW_DAYS.default,
         now: Now = None,
     ) -> dict[str, Any]:
         return await _service(scope).metrics(tenant, window_days, now)
@@ -111,8 +125,8 @@ def create_router() -> APIRouter:
     async def historical_trend(
         tenant: CurrentTenant,
         scope: ReadScope,
-        window_days: WindowDays = 90,
-        granularity: GranularityParam = "week",
+        window_days: WindowDays = HISTORY_WINDOW_DAYS.default,
+        granularity: GranularityParam = DEFAULT_GRANULARITY,
         now: Now = None,
     ) -> dict[str, Any]:
         return await _service(scope).historical("trend", tenant, window_days, granularity, now)
@@ -126,8 +140,8 @@ def create_router() -> APIRouter:
     async def historical_distribution(
         tenant: CurrentTenant,
         scope: ReadScope,
-        window_days: WindowDays = 90,
-        granularity: GranularityParam = "week",
+        window_days: WindowDays = HISTORY_WINDOW_DAYS.default,
+        granularity: GranularityParam = DEFAULT_GRANULARITY,
         now: Now = None,
     ) -> dict[str, Any]:
         service = _service(scope)
@@ -142,8 +156,8 @@ def create_router() -> APIRouter:
     async def historical_cost_trend(
         tenant: CurrentTenant,
         scope: ReadScope,
-        window_days: WindowDays = 90,
-        granularity: GranularityParam = "week",
+        window_days: WindowDays = HISTORY_WINDOW_DAYS.default,
+        granularity: GranularityParam = DEFAULT_GRANULARITY,
         now: Now = None,
     ) -> dict[str, Any]:
         service = _service(scope)

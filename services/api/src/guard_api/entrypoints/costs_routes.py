@@ -12,8 +12,14 @@ from fastapi import APIRouter, Query
 from guard_api.adapters.analytics_ports import CostQueriesPort, check_tenant
 from guard_api.entrypoints.deps import STRICT_QUERY, CurrentTenant, ReadScope
 from guard_api.entrypoints.errors import error_responses
-from guard_api.entrypoints.params import Now
+from guard_api.entrypoints.params import IntRange, Now
 from guard_contracts.api.costs import CostExplainedPublic, CostIncidentsPublic, CostSummaryPublic
+
+# Values, bounds and defaults of the query parameters, read by the routes below and by the fast
+# lane (``fast_plans``), so each rule is written once.
+Period = Literal["today", "7d", "30d"]
+DEFAULT_PERIOD: Period = "today"
+INCIDENTS_LIMIT = IntRange(1, 100, 20)
 
 TenantParam = Annotated[
     str | None, Query(description="Must equal the token's tenant (else 403 tenant_mismatch).")
@@ -51,7 +57,7 @@ def create_router() -> APIRouter:
         tenant: CurrentTenant,
         scope: ReadScope,
         tenant_id: TenantParam = None,
-        period: Annotated[Literal["today", "7d", "30d"], Query()] = "today",
+        period: Annotated[Period, Query()] = DEFAULT_PERIOD,
         now: Now = None,
     ) -> dict[str, Any]:
         check_tenant(tenant, tenant_id)
@@ -67,7 +73,7 @@ def create_router() -> APIRouter:
         scope: ReadScope,
         tenant_id: TenantParam = None,
         include_resolved: bool = False,
-        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+        limit: Annotated[int, INCIDENTS_LIMIT.query()] = INCIDENTS_LIMIT.default,
         now: Now = None,
     ) -> dict[str, Any]:
         check_tenant(tenant, tenant_id)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query
 from pydantic import BeforeValidator, WithJsonSchema
@@ -65,8 +65,24 @@ def _rfc3339(pattern: str, years: str) -> Callable[[object], datetime | None]:
     return parse
 
 
-#: Parses a filter bound (ValueError if it is not one); shared with ``fast_reads``.
+#: Parses a filter bound (ValueError if it is not one); shared with the fast lane.
 parse_filter_time = _rfc3339(FILTER_PATTERN, "years 0001-9999")
+#: Parses ``now`` (ValueError if it is not one); shared with the fast lane.
+parse_now = _rfc3339(NOW_PATTERN, "years 1972-9996")
+
+
+@dataclass(frozen=True, slots=True)
+class IntRange:
+    """An integer query parameter's bounds and default. Its route declares ``Query(ge=low,
+    le=high)`` from it and the fast lane (``fast_plans``) parses with the same numbers."""
+
+    low: int
+    high: int
+    default: int
+
+    def query(self, description: str | None = None) -> Any:
+        return Query(ge=self.low, le=self.high, description=description)
+
 
 #: A filter bound: RFC 3339 with an offset, converted to UTC.
 UtcDateTime = Annotated[
@@ -205,7 +221,7 @@ SortResolvedDep = Annotated[Sort, Depends(sort_by_resolved)]
 #: A fixed "now" for the analytics and cost endpoints, so their answers are reproducible.
 Now = Annotated[
     datetime | None,
-    BeforeValidator(_rfc3339(NOW_PATTERN, "years 1972-9996")),
+    BeforeValidator(parse_now),
     WithJsonSchema(
         {"type": "string", "format": "date-time", "pattern": NOW_PATTERN, "examples": [_EXAMPLE]}
     ),
