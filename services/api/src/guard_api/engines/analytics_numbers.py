@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from guard_contracts.money import micros_to_usd_number
 from guard_rules.rounding import half_up, pct
@@ -60,7 +61,10 @@ def buckets(start: datetime, end: datetime, granularity: Granularity) -> list[in
     return out
 
 
+@lru_cache(maxsize=8192)
 def label(bucket: int) -> str:
+    """The bucket's first day, ``YYYY-MM-DD``; remembered, since every answer names the same few
+    hundred recent days (a year-long daily trend names 366 per answer)."""
     return date.fromordinal(bucket).isoformat()
 
 
