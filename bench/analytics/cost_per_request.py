@@ -20,12 +20,13 @@ import random
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import uvloop
 
 sys.path.insert(0, str(Path(__file__).parent))
 import run as ar
+
+from guard_devtools import bench
 
 IN_FLIGHT = 16
 
@@ -50,24 +51,8 @@ async def measure(database: str, requests: int, only: str | None, profile: str |
     statuses: dict[int, int] = {}
 
     async def one(path: str, tenant: str) -> None:
-        route, _, query = path.partition("?")
-        query = f"{query}&{ar.NOW_Q}" if query else ar.NOW_Q
-        scope: dict[str, Any] = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-            "scheme": "http", "path": route, "raw_path": route.encode(),
-            "query_string": query.encode(), "root_path": "", "client": ("127.0.0.1", 1),
-            "server": ("127.0.0.1", 80), "state": {},
-            "headers": [(b"host", b"bench"), (b"authorization", f"Bearer {tokens[tenant]}".encode())],
-        }  # fmt: skip
-
-        async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                statuses[message["status"]] = statuses.get(message["status"], 0) + 1
-
-        await app(scope, receive, send)
+        sep = "&" if "?" in path else "?"
+        await bench.asgi_get(app, f"{path}{sep}{ar.NOW_Q}", tokens[tenant], statuses)
 
     async def worker(path: str, seed: int, count: int) -> None:
         pick = random.Random(seed)

@@ -20,13 +20,13 @@ import random
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import uvloop
 
 sys.path.insert(0, str(Path(__file__).parent))
 import run_bench as rb
 
+from guard_devtools import bench
 from guard_storage.db import to_async_url, to_asyncpg_dsn
 
 IN_FLIGHT = 32
@@ -48,29 +48,11 @@ async def measure(name: str, requests: int, database: str, profile: str | None) 
     app = create_app(Settings())
     statuses: dict[int, int] = {}
 
-    async def one(path: str, token: str) -> None:
-        route, _, query = path.partition("?")
-        scope: dict[str, Any] = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-            "scheme": "http", "path": route, "raw_path": route.encode(),
-            "query_string": query.encode(), "root_path": "", "client": ("127.0.0.1", 1),
-            "server": ("127.0.0.1", 80), "state": {},
-            "headers": [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode())],
-        }  # fmt: skip
-
-        async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                statuses[message["status"]] = statuses.get(message["status"], 0) + 1
-
-        await app(scope, receive, send)
-
     async def worker(seed: int) -> None:
         rng = random.Random(seed)
         for _ in range(requests // IN_FLIGHT):
-            await one(*rng.choice(plan))
+            path, token = rng.choice(plan)
+            await bench.asgi_get(app, path, token, statuses)
 
     async with app.router.lifespan_context(app):
         await asyncio.gather(*(worker(k) for k in range(IN_FLIGHT)))  # warm-up

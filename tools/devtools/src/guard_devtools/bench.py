@@ -2,7 +2,8 @@
 
 ``start_api`` runs ``python -m guard_api`` in production mode against a database and waits for
 ``/readyz``; ``run_wrk`` drives it with wrk over a list of (path, token) requests and reads the
-throughput, p50, p99 and non-2xx count from wrk's ``--latency`` report.
+throughput, p50, p99 and non-2xx count from wrk's ``--latency`` report. ``asgi_get`` calls an app
+in-process, without an HTTP server (the ``cost_per_request`` scripts).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -31,6 +33,30 @@ request = function()
 end
 """
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+async def asgi_get(
+    app: Callable[..., Any], path: str, token: str, statuses: dict[int, int]
+) -> None:
+    """``GET path`` (query string included) with a bearer token, straight into the ASGI ``app``;
+    the response status is counted in ``statuses`` and the body dropped."""
+    route, _, query = path.partition("?")
+    scope: dict[str, Any] = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": route, "raw_path": route.encode(),
+        "query_string": query.encode(), "root_path": "", "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80), "state": {},
+        "headers": [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode())],
+    }  # fmt: skip
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses[message["status"]] = statuses.get(message["status"], 0) + 1
+
+    await app(scope, receive, send)
 
 
 @dataclass(frozen=True, slots=True)
