@@ -41,7 +41,7 @@ async def _generic_plan(db: asyncpg.Connection[Any], statement: TextClause, **va
 SLA = {"sla_critical": Decimal(900), "sla_high": Decimal(3600), "sla_medium": Decimal(14400),
        "sla_low": Decimal(86400)}  # fmt: skip
 STATEMENTS = {
-    "recurring": (analytics._RECURRENCE, {"threshold": 2}),
+    "recurring": (analytics._RECURRENCE, {"threshold": 2, "limit": 20}),
     "metrics": (analytics._METRICS, SLA),
     "cost impact": (analytics._COST_IMPACT, {}),
     "trend": (analytics._BY_DAY, {"job": "incidents"}),

@@ -64,7 +64,7 @@ class IncidentAnalytics:
     ) -> dict[str, Any]:
         at = self.settings.resolve_now(now)
         rows = await (await self._repo()).recurrence_groups(
-            tenant, at - timedelta(days=baseline_days), at, threshold
+            tenant, at - timedelta(days=baseline_days), at, threshold, limit
         )
         groups = recurring([RecurrenceGroup(**dict(r)) for r in rows], limit)
         return {

@@ -136,7 +136,9 @@ WHERE f.first IS NOT NULL
 #   that ``avg`` over the exact millisecond values (``round(us / 1000.0, 6)``) performs;
 # - a percentile orders ``us::float8 / 1000``: IEEE division is correctly rounded, so it is the
 #   same double as the exact millisecond value cast to float8, which ``percentile_cont`` used;
-# - an SLA target is compared in whole microseconds (targets are whole seconds).
+# - an SLA target is compared in whole microseconds (targets are whole seconds), in the pass
+#   that orders the resolution times (three subqueries per day part took 23 of a large
+#   tenant's 65 ms).
 _US = "(extract(epoch FROM {0}) * 1000000)::bigint"
 _EDGES = f"FROM {_EDGE_INCIDENTS} AS i WHERE true"
 _METRIC_PARTS = f"""
@@ -175,21 +177,19 @@ _METRICS = text(
 ), res AS (
     SELECT round(sum(u) / 1000.0, 6) / nullif(count(*), 0) AS a,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY u::float8 / 1000) AS m,
-           percentile_cont(0.9) WITHIN GROUP (ORDER BY u::float8 / 1000) AS p90
-    FROM parts, unnest(parts.resolution_us) AS u
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY u::float8 / 1000) AS p90,
+           count(*) FILTER (WHERE u <= p.target_us) AS met,
+           count(*) FILTER (WHERE u > p.target_us) AS late
+    FROM p, unnest(p.resolution_us) AS u
 ), con AS (
     SELECT round(sum(u) / 1000.0, 6) / nullif(count(*), 0) AS a,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY u::float8 / 1000) AS m
     FROM parts, unnest(parts.containment_us) AS u
+), overdue AS (
+    SELECT count(*) AS n FROM p, unnest(p.open_created) AS c
+    WHERE extract(epoch FROM CAST(:end AS timestamptz) - c) * 1000 > p.target_s * 1000
 ), sla AS (
-    SELECT coalesce(sum((SELECT count(*) FROM unnest(p.resolution_us) AS u
-                         WHERE u <= p.target_us)), 0)::bigint AS met,
-           coalesce(sum((SELECT count(*) FROM unnest(p.resolution_us) AS u
-                         WHERE u > p.target_us)
-                        + (SELECT count(*) FROM unnest(p.open_created) AS c
-                           WHERE extract(epoch FROM CAST(:end AS timestamptz) - c) * 1000
-                               > p.target_s * 1000)), 0)::bigint AS breached
-    FROM p
+    SELECT res.met::bigint AS met, (res.late + overdue.n)::bigint AS breached FROM res, overdue
 ), counts AS (
     SELECT coalesce(sum(n), 0)::bigint AS total_count,
            coalesce(sum(n) FILTER (WHERE lifecycle_state IN ('ACTIVE', 'ACKED')), 0)::bigint
@@ -210,16 +210,22 @@ FROM counts, ack, res, con, sla
 """
 )
 
-# One pass, no join: the day parts, their newest incidents (unnested) and their per-method counts
-# (summed per group first) go into one stream that a single GROUP BY folds. A join between the
-# parts and the groups let a generic plan (a prepared statement's plan after five runs, costed
-# for an average tenant) nest its loops: 1.2 s instead of 0.1 s for a large tenant. The most
-# common method is the highest count, then the smallest name. A day part usually holds one
-# incident: its single method and recent id are read as array elements, and only the parts with
-# more are unnested (a set-returning call per part was ~20 % of a large tenant's statement).
+# Only the groups the answer lists are folded in full. ``top`` ranks every group by its total
+# (one hash aggregate over the day parts: the order of the answer, names compared by code point as
+# Python compares them) and keeps ``limit``; ``chosen`` is the day parts of those groups alone, and
+# only they are unnested and folded for their days, newest incidents and most common method. Over
+# 90 days the largest benchmark tenant has 1,000 groups in 23,000 day parts, and folding all of
+# them took 150-250 ms against 35-60 ms for the 20 listed (bench/analytics/RESULTS.md).
+# - No join: a generic plan (a prepared statement's plan after five runs, costed for an average
+#   tenant) nests a join's loops, and matching 20 groups against 23,000 parts that way took 90 ms.
+#   ``chosen`` instead tests each part's key against the listed keys, an array computed once.
+# - One stream: the parts, their newest incidents (unnested) and their per-method counts (summed
+#   per group first) go into one stream that a single GROUP BY folds. The most common method is
+#   the highest count, then the smallest name. A day part usually holds one incident: its single
+#   method and recent id are read as array elements, and only the parts with more are unnested.
 _RECURRENCE = text(
     f"""
-WITH parts AS (
+WITH parts AS MATERIALIZED (
     SELECT day, category, fingerprint, created_count AS n, first_at, last_at, recent_at,
            recent_ids, reopened_count, methods, method_counts
     FROM incident_rollups_recurrence_daily
@@ -232,26 +238,34 @@ WITH parts AS (
                 ELSE ARRAY[i.resolution_method::text] END,
            CASE WHEN i.resolution_method IS NULL THEN '{{}}'::bigint[] ELSE ARRAY[1::bigint] END
     {_EDGES}
+), top AS (
+    SELECT category, fingerprint FROM parts
+    GROUP BY 1, 2
+    HAVING sum(n) >= :threshold
+    ORDER BY sum(n) DESC, category COLLATE "C", fingerprint COLLATE "C"
+    LIMIT :limit
+), chosen AS MATERIALIZED (
+    SELECT * FROM parts WHERE fingerprint = ANY (ARRAY(SELECT fingerprint FROM top))
 ), method_totals AS (
     SELECT category, fingerprint, method, sum(c) AS c FROM (
         SELECT category, fingerprint, methods[1] AS method, method_counts[1] AS c
-        FROM parts WHERE cardinality(methods) = 1
+        FROM chosen WHERE cardinality(methods) = 1
         UNION ALL
         SELECT p.category, p.fingerprint, m.method, m.c
-        FROM parts AS p, unnest(p.methods, p.method_counts) AS m(method, c)
+        FROM chosen AS p, unnest(p.methods, p.method_counts) AS m(method, c)
         WHERE cardinality(p.methods) > 1
     ) AS m
     GROUP BY 1, 2, 3
 ), stream AS (
     SELECT category, fingerprint, day, n, first_at, last_at, reopened_count AS reopened,
            NULL::timestamptz AS at, NULL::uuid AS id, NULL::text AS method, NULL::numeric AS c
-    FROM parts
+    FROM chosen
     UNION ALL
     SELECT category, fingerprint, NULL, 0, NULL, NULL, 0, recent_at[1], recent_ids[1], NULL, NULL
-    FROM parts WHERE cardinality(recent_ids) = 1
+    FROM chosen WHERE cardinality(recent_ids) = 1
     UNION ALL
     SELECT p.category, p.fingerprint, NULL, 0, NULL, NULL, 0, r.at, r.id, NULL, NULL
-    FROM parts AS p, unnest(p.recent_at, p.recent_ids) AS r(at, id)
+    FROM chosen AS p, unnest(p.recent_at, p.recent_ids) AS r(at, id)
     WHERE cardinality(p.recent_ids) > 1
     UNION ALL
     SELECT category, fingerprint, NULL, 0, NULL, NULL, 0, NULL, NULL, method, c
@@ -266,7 +280,7 @@ SELECT category, fingerprint, sum(n)::bigint AS total, count(DISTINCT day) AS di
          AS common_method
 FROM stream
 GROUP BY 1, 2
-HAVING sum(n) >= :threshold
+HAVING (category, fingerprint) = ANY (ARRAY(SELECT (category, fingerprint) FROM top))
 """
 )
 
@@ -419,11 +433,12 @@ class AnalyticsRepository:
         )
 
     async def recurrence_groups(
-        self, tenant: str, start: datetime, end: datetime, threshold: int
+        self, tenant: str, start: datetime, end: datetime, threshold: int, limit: int
     ) -> list[RowMapping]:
-        """(category, fingerprint) groups of the window with at least ``threshold`` incidents."""
+        """The ``limit`` (category, fingerprint) groups of the window with the most incidents, at
+        least ``threshold`` each (ties: category, then fingerprint, by code point)."""
         rows: list[RowMapping] = await self._days(
-            _RECURRENCE, start, end, tenant=tenant, threshold=threshold
+            _RECURRENCE, start, end, tenant=tenant, threshold=threshold, limit=limit
         )
         return rows
 
