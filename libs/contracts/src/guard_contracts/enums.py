@@ -37,6 +37,10 @@ class LifecycleState(StrEnum):
         return self is not LifecycleState.RESOLVED
 
 
+#: The lifecycle states of an incident not yet resolved, as stored.
+OPEN_STATES: tuple[str, ...] = tuple(s.value for s in LifecycleState if s.is_open)
+
+
 class Category(StrEnum):
     BUDGET_EXCEEDED = "BUDGET_EXCEEDED"
     EXECUTION_FAILURE = "EXECUTION_FAILURE"

@@ -42,6 +42,16 @@ SLA = {"sla_critical": Decimal(900), "sla_high": Decimal(3600), "sla_medium": De
        "sla_low": Decimal(86400)}  # fmt: skip
 STATEMENTS = {
     "recurring": (analytics._RECURRENCE, {"threshold": 2, "limit": 20}),
+    "patterns": (
+        analytics._PATTERN_GROUPS,
+        {
+            "spike_from": T0 - timedelta(hours=1),
+            "spike_severities": ["critical", "high"],
+            "open_states": ["ACTIVE", "ACKED"],
+            "ids": 10,
+            "limit": 10,
+        },
+    ),
     "metrics": (analytics._METRICS, SLA),
     "cost impact": (analytics._COST_IMPACT, {}),
     "trend": (analytics._BY_DAY, {"job": "incidents"}),

@@ -14,9 +14,11 @@ from hypothesis import strategies as st
 
 from guard_api.engines import analytics_history as history
 from guard_api.engines.analytics_incidents import (
+    PATTERN_IDS,
+    PATTERN_RULES,
     CostImpactRow,
     MetricsAggregate,
-    PatternIncident,
+    PatternGroup,
     RecurrenceGroup,
     cost_impact,
     metrics,
@@ -89,71 +91,96 @@ def test_rounding_is_half_up_once() -> None:
     assert pct(1, 0) == 0.0
 
 
-def pattern(
-    minutes_ago: int,
-    category: str = "RATE_LIMIT",
-    severity: str = "low",
-    state: str = "ACTIVE",
-    run: str | None = None,
-) -> PatternIncident:
-    return PatternIncident(
-        incident_id=uuid.uuid4(),
-        created_at=NOW - timedelta(minutes=minutes_ago),
-        category=category,
-        severity=severity,
-        lifecycle_state=state,
-        llm_run_id=run,
-    )
+def pattern(kind: str, dimension: str, count: int) -> PatternGroup:
+    ids = [uuid.UUID(int=k) for k in range(count, 0, -1)][:PATTERN_IDS]  # newest first
+    return PatternGroup(kind, dimension, count, ids)
 
 
 def test_category_cluster_needs_three_and_grows_by_a_tenth() -> None:
-    incidents = [pattern(i) for i in range(5)] + [pattern(i, "FREEZE") for i in range(2)]
-    found = patterns(incidents, NOW, 10)
+    groups = [
+        pattern("category_cluster", "RATE_LIMIT", 5),
+        pattern("category_cluster", "FREEZE", 2),
+    ]
+    found = patterns(groups, 10)
     assert [(p["pattern_type"], p["dimension"], p["count"], p["confidence"]) for p in found] == [
         ("category_cluster", "RATE_LIMIT", 5, 0.7)
     ]
-    newest_first = [str(i.incident_id) for i in incidents[:5]]
-    assert found[0]["incident_ids"] == newest_first
+    assert found[0]["incident_ids"] == [str(i) for i in groups[0].incident_ids]
 
 
 def test_confidences_are_capped() -> None:
-    many = [pattern(i, severity="critical", run="r1") for i in range(30)]
-    found = {p["pattern_type"]: p for p in patterns(many, NOW, 10)}
+    groups = [
+        pattern("category_cluster", "RATE_LIMIT", 30),
+        pattern("severity_spike", "critical", 30),
+        pattern("cascade_failure", "r1", 30),
+    ]
+    found = {p["pattern_type"]: p for p in patterns(groups, 10)}
     assert found["category_cluster"]["confidence"] == 0.95
     assert found["severity_spike"]["confidence"] == 0.98
     assert found["cascade_failure"]["confidence"] == 0.95
     assert len(found["category_cluster"]["incident_ids"]) == 10
 
 
-def test_severity_spike_counts_open_incidents_of_the_last_hour() -> None:
-    recent_high = [pattern(i, severity="high") for i in range(3)]
-    ignored = [
-        pattern(61, severity="high"),
-        pattern(5, severity="high", state="RESOLVED"),
-        pattern(5, severity="medium"),
-    ]
-    found = patterns(recent_high + ignored, NOW, 10)
-    spikes = [p for p in found if p["pattern_type"] == "severity_spike"]
-    assert [(p["dimension"], p["count"], p["confidence"]) for p in spikes] == [("high", 3, 0.7)]
+def test_a_high_spike_starts_lower_than_a_critical_one() -> None:
+    found = patterns(
+        [pattern("severity_spike", "high", 3), pattern("severity_spike", "critical", 5)], 10
+    )
+    assert [(p["dimension"], p["confidence"]) for p in found] == [("critical", 0.9), ("high", 0.7)]
 
 
 def test_cascade_is_two_incidents_of_one_run_and_types_keep_their_order() -> None:
-    incidents = [pattern(1, "X", run="r1"), pattern(2, "Y", run="r1"), pattern(3, "Z", run="r2")]
-    incidents += [pattern(i, category="FREEZE", severity="critical") for i in range(3)]
-    found = patterns(incidents, NOW, 10)
+    groups = [
+        pattern("cascade_failure", "r1", 2),
+        pattern("cascade_failure", "r2", 1),
+        pattern("severity_spike", "critical", 3),
+        pattern("category_cluster", "FREEZE", 3),
+    ]
+    found = patterns(groups, 10)
     assert [p["pattern_type"] for p in found] == [
         "category_cluster",
         "severity_spike",
         "cascade_failure",
     ]
+    assert found[-1]["dimension"] == "r1"
     assert found[-1]["confidence"] == 0.75
 
 
-def test_limit_applies_per_pattern_type() -> None:
-    sizes = {"A": 5, "B": 3, "C": 4}
-    incidents = [pattern(i, category=c) for c, n in sizes.items() for i in range(n)]
-    found = patterns(incidents, NOW, 2)
-    assert [(p["dimension"], p["count"]) for p in found] == [("A", 5), ("C", 4)]
+def test_limit_applies_per_pattern_type_and_ties_rank_by_dimension() -> None:
+    groups = [pattern("category_cluster", c, n) for c, n in {"B": 4, "A": 5, "C": 4}.items()]
+    groups += [pattern("cascade_failure", r, 2) for r in ("run-b", "run-a", "Run-c")]
+    found = patterns(groups, 2)
+    assert [(p["dimension"], p["count"]) for p in found] == [
+        ("A", 5),
+        ("B", 4),
+        ("Run-c", 2),  # by code point: upper case first
+        ("run-a", 2),
+    ]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(list(PATTERN_RULES)),
+            st.text("abAB-", min_size=1, max_size=3),
+            st.integers(1, 12),
+        ),
+        unique_by=lambda g: (g[0], g[1]),
+    ),
+    st.integers(1, 5),
+)
+def test_only_each_types_largest_groups_are_needed(
+    found: list[tuple[str, str, int]], limit: int
+) -> None:
+    """The repository may send each type's ``limit`` largest groups only: same answer."""
+    groups = [pattern(kind, dim, n) for kind, dim, n in found]
+    largest = [
+        g
+        for kind in PATTERN_RULES
+        for g in sorted(
+            (g for g in groups if g.pattern_type == kind), key=lambda g: (-g.count, g.dimension)
+        )[:limit]
+    ]
+    assert patterns(largest, limit) == patterns(groups, limit)
 
 
 def group(fingerprint: str, total: int, days: int) -> RecurrenceGroup:

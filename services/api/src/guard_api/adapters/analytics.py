@@ -10,9 +10,12 @@ from guard_api.adapters.errors import ApiError
 from guard_api.drivers.analytics import AnalyticsRepository
 from guard_api.engines import analytics_history as history
 from guard_api.engines.analytics_incidents import (
+    PATTERN_IDS,
+    SPIKE_SEVERITIES,
+    SPIKE_WINDOW,
     CostImpactRow,
     MetricsAggregate,
-    PatternIncident,
+    PatternGroup,
     RecurrenceGroup,
     cost_impact,
     metrics,
@@ -20,6 +23,7 @@ from guard_api.engines.analytics_incidents import (
     recurring,
 )
 from guard_api.engines.analytics_numbers import Granularity, micros_usd
+from guard_contracts.enums import OPEN_STATES
 
 INCIDENT_JOB = "incident_rollup"
 
@@ -48,13 +52,25 @@ class IncidentAnalytics:
         self, tenant: str, window_hours: int, limit: int, now: datetime | None
     ) -> dict[str, Any]:
         at = self.settings.resolve_now(now)
-        rows = await (await self._repo()).pattern_incidents(
-            tenant, at - timedelta(hours=window_hours), at
+        analyzed, rows = await (await self._repo()).pattern_groups(
+            tenant,
+            at - timedelta(hours=window_hours),
+            at,
+            spike_from=at - SPIKE_WINDOW,
+            spike_severities=SPIKE_SEVERITIES,
+            open_states=OPEN_STATES,
+            ids=PATTERN_IDS,
+            limit=limit,
         )
-        found = patterns([PatternIncident(**dict(r)) for r in rows], at, limit)
         return {
-            "patterns": found,
-            "incidents_analyzed": len(rows),
+            "patterns": patterns(
+                [
+                    PatternGroup(r["pattern_type"], r["dimension"], r["count"], r["incident_ids"])
+                    for r in rows
+                ],
+                limit,
+            ),
+            "incidents_analyzed": analyzed,
             "window_hours": window_hours,
             "generated_at": at.isoformat(),
         }

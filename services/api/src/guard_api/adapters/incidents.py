@@ -18,10 +18,9 @@ from guard_api.drivers.incidents import IncidentFilter, IncidentRepository
 from guard_api.engines.pagination import page
 from guard_api.engines.sorting import order_terms
 from guard_contracts.api.query import Topic
-from guard_contracts.enums import LifecycleState
+from guard_contracts.enums import OPEN_STATES, LifecycleState
 from guard_contracts.incidents import IncidentDetail
 
-OPEN_STATES = (LifecycleState.ACTIVE.value, LifecycleState.ACKED.value)
 RESOLVED_STATES = (LifecycleState.RESOLVED.value,)
 #: /by-run answers without paging; a run holding more incidents than this shows the newest.
 MAX_RUN_INCIDENTS = 500

@@ -3,87 +3,76 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from guard_api.engines.analytics_numbers import half_up, micros_usd, whole_ms
+from guard_contracts.enums import Severity
 
-OPEN_STATES = frozenset({"ACTIVE", "ACKED"})
+#: A severity spike: open incidents of these severities created within the last hour.
+SPIKE_SEVERITIES = (Severity.CRITICAL.value, Severity.HIGH.value)
+SPIKE_WINDOW = timedelta(hours=1)
+#: Newest incident ids listed per pattern.
+PATTERN_IDS = 10
 
 
 @dataclass(frozen=True, slots=True)
-class PatternIncident:
-    incident_id: uuid.UUID
-    created_at: datetime
-    category: str
-    severity: str
-    lifecycle_state: str
-    llm_run_id: str | None
+class PatternGroup:
+    """Incidents of the window sharing one dimension, as the repository groups them: a category
+    (``category_cluster``), a severity of ``SPIKE_SEVERITIES`` among the ``OPEN_STATES``
+    incidents created in the last ``SPIKE_WINDOW`` (``severity_spike``), or an LLM run
+    (``cascade_failure``)."""
+
+    pattern_type: str
+    dimension: str
+    count: int
+    incident_ids: Sequence[uuid.UUID]  # newest first (created_at, then id), at most PATTERN_IDS
 
 
-def _newest(items: Sequence[PatternIncident]) -> list[PatternIncident]:
-    return sorted(items, key=lambda i: (i.created_at, i.incident_id), reverse=True)
+def _cluster(n: int, _dimension: str) -> float:
+    return min(0.5 + 0.1 * (n - 3), 0.95)
 
 
-def _pattern(
-    kind: str, dimension: str, items: Sequence[PatternIncident], conf: float
-) -> dict[str, Any]:
-    return {
-        "pattern_type": kind,
-        "dimension": dimension,
-        "count": len(items),
-        "incident_ids": [str(i.incident_id) for i in _newest(items)[:10]],
-        "confidence": half_up(conf),
-    }
+def _spike(n: int, severity: str) -> float:
+    return min((0.8 if severity == Severity.CRITICAL else 0.7) + 0.05 * (n - 3), 0.98)
 
 
-def _ranked(found: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
-    return sorted(found, key=lambda p: (-p["count"], p["dimension"]))[:limit]
+def _cascade(n: int, _dimension: str) -> float:
+    return min(0.75 + 0.1 * (n - 2), 0.95)
 
 
-def patterns(
-    incidents: Sequence[PatternIncident], now: datetime, limit: int
-) -> list[dict[str, Any]]:
-    """category_cluster, then severity_spike, then cascade_failure; each count desc."""
-    by_category: dict[str, list[PatternIncident]] = defaultdict(list)
-    by_severity: dict[str, list[PatternIncident]] = defaultdict(list)
-    by_run: dict[str, list[PatternIncident]] = defaultdict(list)
-    hour_ago = now - timedelta(hours=1)
-    for inc in incidents:
-        by_category[inc.category].append(inc)
-        if (
-            inc.severity in ("critical", "high")
-            and inc.lifecycle_state in OPEN_STATES
-            and inc.created_at >= hour_ago
-        ):
-            by_severity[inc.severity].append(inc)
-        if inc.llm_run_id:
-            by_run[inc.llm_run_id].append(inc)
-    clusters = [
-        _pattern("category_cluster", k, v, min(0.5 + 0.1 * (len(v) - 3), 0.95))
-        for k, v in by_category.items()
-        if len(v) >= 3
-    ]
-    spikes = [
-        _pattern(
-            "severity_spike",
-            k,
-            v,
-            min((0.8 if k == "critical" else 0.7) + 0.05 * (len(v) - 3), 0.98),
+#: Pattern type (in the answer's order): the least count that makes a pattern, its confidence.
+PATTERN_RULES: dict[str, tuple[int, Callable[[int, str], float]]] = {
+    "category_cluster": (3, _cluster),
+    "severity_spike": (3, _spike),
+    "cascade_failure": (2, _cascade),
+}
+
+
+def patterns(groups: Sequence[PatternGroup], limit: int) -> list[dict[str, Any]]:
+    """category_cluster, then severity_spike, then cascade_failure; each count desc, then
+    dimension, at most ``limit`` of each. The repository may send only each type's ``limit``
+    largest groups: the least count keeps a prefix of that order, so the answer is the same."""
+    out: list[dict[str, Any]] = []
+    for kind, (least, confidence) in PATTERN_RULES.items():
+        found = sorted(
+            (g for g in groups if g.pattern_type == kind and g.count >= least),
+            key=lambda g: (-g.count, g.dimension),
         )
-        for k, v in by_severity.items()
-        if len(v) >= 3
-    ]
-    cascades = [
-        _pattern("cascade_failure", k, v, min(0.75 + 0.1 * (len(v) - 2), 0.95))
-        for k, v in by_run.items()
-        if len(v) >= 2
-    ]
-    return _ranked(clusters, limit) + _ranked(spikes, limit) + _ranked(cascades, limit)
+        out += [
+            {
+                "pattern_type": kind,
+                "dimension": g.dimension,
+                "count": g.count,
+                "incident_ids": [str(i) for i in g.incident_ids[:PATTERN_IDS]],
+                "confidence": half_up(confidence(g.count, g.dimension)),
+            }
+            for g in found[:limit]
+        ]
+    return out
 
 
 @dataclass(frozen=True, slots=True)
