@@ -11,6 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
+from .analytics_seed import anomaly
 from .conftest import InsertIncident, auth
 
 pytestmark = pytest.mark.integration
@@ -71,22 +72,6 @@ async def test_analytics_need_a_token(client: httpx.AsyncClient) -> None:
         assert response.status_code == 401
 
 
-async def _anomaly(db: asyncpg.Connection[Any], tenant: str, **fields: Any) -> uuid.UUID:
-    row: dict[str, Any] = {
-        "tenant_id": tenant, "event_id": uuid.uuid4(), "anomaly_type": "cost_spike",
-        "entity_type": "feature", "entity_id": "search", "current_micros": 30_000_000,
-        "expected_micros": 10_000_000, "deviation_pct": Decimal("200.00"),
-        "threshold": Decimal("14.000000"), "severity": "high",
-        "window_start": NOW - timedelta(days=2), "window_end": NOW + timedelta(hours=12),
-        "detected_at": NOW - timedelta(hours=1), "incident_id": None,
-    }  # fmt: skip
-    row.update(fields)
-    names = ", ".join(row)
-    marks = ", ".join(f"${i}" for i in range(1, len(row) + 1))
-    await db.execute(f"INSERT INTO cost_anomalies ({names}) VALUES ({marks})", *row.values())
-    return uuid.UUID(str(row["event_id"]))
-
-
 async def test_cost_incidents_list_statuses_newest_first(
     client: httpx.AsyncClient,
     db: asyncpg.Connection[Any],
@@ -103,20 +88,20 @@ async def test_cost_incidents_list_statuses_newest_first(
         "VALUES ($1, 'tenant', $1, 10000000, NULL, 80, true, $2, $3)",
         tenant_id, uuid.uuid4(), NOW - timedelta(days=10),
     )  # fmt: skip
-    spike = await _anomaly(db, tenant_id)
-    exceeded = await _anomaly(
+    spike = await anomaly(db, tenant_id)
+    exceeded = await anomaly(
         db, tenant_id, anomaly_type="budget_exceeded", entity_type="tenant", entity_id=tenant_id,
         current_micros=12_500_000, threshold=Decimal("10"), detected_at=NOW - timedelta(minutes=30),
     )  # fmt: skip
-    closed = await _anomaly(
+    closed = await anomaly(
         db, tenant_id, incident_id=resolved_incident, detected_at=NOW - timedelta(hours=2)
     )
-    ended = await _anomaly(
+    ended = await anomaly(
         db, tenant_id, anomaly_type="cost_drift", window_end=NOW - timedelta(days=1),
         detected_at=NOW - timedelta(days=3),
     )  # fmt: skip
-    await _anomaly(db, tenant_id, detected_at=NOW - timedelta(days=31))  # too old
-    await _anomaly(db, "other-tenant-" + tenant_id)
+    await anomaly(db, tenant_id, detected_at=NOW - timedelta(days=31))  # too old
+    await anomaly(db, "other-tenant-" + tenant_id)
     params = {"now": NOW.isoformat(), "tenant_id": tenant_id}
 
     response = await client.get("/guard/costs/incidents", params=params, headers=auth(tenant_id))

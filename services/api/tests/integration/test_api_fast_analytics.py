@@ -28,9 +28,8 @@ from guard_api.config import Environment
 from guard_contracts.topics import Topics
 from guard_storage.db import to_asyncpg_dsn
 
+from .analytics_seed import NOWS, START, anomaly, cost_events, incidents, insert, rollup
 from .conftest import api_settings, auth, running_client
-from .test_api_analytics_endpoints import _anomaly
-from .test_api_analytics_oracle import NOWS, START, _cost_events, _incidents, _insert, _rollup
 
 pytestmark = pytest.mark.integration
 TENANT = f"tenant-fastan-{uuid.uuid4().hex[:8]}"
@@ -59,7 +58,7 @@ async def seeded(database_url: str) -> None:
     db = await asyncpg.connect(to_asyncpg_dsn(database_url))
     try:
         rng = random.Random(7)
-        await _insert(db, _cost_events(rng, TENANT, 1200), _incidents(rng, TENANT, 160))
+        await insert(db, cost_events(rng, TENANT, 1200), incidents(rng, TENANT, 160))
         await db.execute(
             "INSERT INTO budgets (tenant_id, budget_type, entity_id, daily_limit_micros, "
             "monthly_limit_micros, warn_threshold_pct, hard_limit_enabled, event_id, occurred_at) "
@@ -69,7 +68,7 @@ async def seeded(database_url: str) -> None:
             START,
         )
         for k, now in enumerate(NOWS * 2):
-            await _anomaly(
+            await anomaly(
                 db,
                 TENANT,
                 detected_at=now - timedelta(hours=k + 1),
@@ -77,7 +76,7 @@ async def seeded(database_url: str) -> None:
                 window_end=now + timedelta(hours=12) if k % 2 else now - timedelta(hours=1),
                 anomaly_type=["cost_spike", "budget_exceeded", "cost_drift"][k % 3],
             )
-        await _rollup(database_url)
+        await rollup(database_url)
     finally:
         await db.close()
 
