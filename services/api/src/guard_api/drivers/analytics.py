@@ -215,10 +215,11 @@ FROM counts, ack, res, con, sla
 # Python compares them) and keeps ``limit``; ``chosen`` is the day parts of those groups alone, and
 # only they are unnested and folded for their days, newest incidents and most common method. Over
 # 90 days the largest benchmark tenant has 1,000 groups in 23,000 day parts, and folding all of
-# them took 150-250 ms against 35-60 ms for the 20 listed (bench/analytics/RESULTS.md).
+# them took 128-269 ms against 39-67 ms for the 20 listed (docs/benchmarks-log.md, sixth session).
 # - No join: a generic plan (a prepared statement's plan after five runs, costed for an average
 #   tenant) nests a join's loops, and matching 20 groups against 23,000 parts that way took 90 ms.
-#   ``chosen`` instead tests each part's key against the listed keys, an array computed once.
+#   ``chosen`` instead tests each part's fingerprint against the listed ones (an array computed
+#   once), and the final HAVING drops a group that only shares a listed fingerprint.
 # - One stream: the parts, their newest incidents (unnested) and their per-method counts (summed
 #   per group first) go into one stream that a single GROUP BY folds. The most common method is
 #   the highest count, then the smallest name. A day part usually holds one incident: its single
@@ -286,7 +287,7 @@ HAVING (category, fingerprint) = ANY (ARRAY(SELECT (category, fingerprint) FROM 
 
 # Patterns group the window's incidents in PostgreSQL and send each type's ``limit`` largest
 # groups with their newest ids, not every incident: the largest benchmark tenant has ~2,000
-# incidents in a week, which the gateway decoded and grouped itself (~20 ms of its CPU per answer).
+# incidents in a week, which the gateway used to decode and group itself.
 # Dimensions rank by code point, as the engine ranks them. Spike severities and open states are
 # the engine's (PatternGroup), passed in by the adapter.
 _PATTERN_GROUPS = text(

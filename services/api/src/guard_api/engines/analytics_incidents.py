@@ -22,9 +22,9 @@ PATTERN_IDS = 10
 @dataclass(frozen=True, slots=True)
 class PatternGroup:
     """Incidents of the window sharing one dimension, as the repository groups them: a category
-    (``category_cluster``), a severity of ``SPIKE_SEVERITIES`` among the ``OPEN_STATES``
-    incidents created in the last ``SPIKE_WINDOW`` (``severity_spike``), or an LLM run
-    (``cascade_failure``)."""
+    (``category_cluster``), a severity of ``SPIKE_SEVERITIES`` among the open incidents
+    (``guard_contracts.enums.OPEN_STATES``) created in the last ``SPIKE_WINDOW``
+    (``severity_spike``), or a non-empty LLM run id (``cascade_failure``)."""
 
     pattern_type: str
     dimension: str
