@@ -2,7 +2,8 @@
 
     export KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 DATABASE_URL=postgresql+asyncpg://guard@127.0.0.1:55432/guard
     .venv/bin/python bench/fuzz/run_schemathesis.py [--max-examples 50] [--seed N] [--max-time S]
-        [--phases examples,coverage,fuzzing] [--report-dir DIR] [-- extra schemathesis args]
+        [--phases examples,coverage,fuzzing] [--rate-limit] [--report-dir DIR]
+        [-- extra schemathesis args]
 
 What it does: creates a throw-away database on the server of DATABASE_URL (migrated to head) and
 its own Kafka topics, seeds a few incidents with a chained timeline, serves the API in uvicorn on
@@ -112,6 +113,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--max-time", type=int, default=None, help="seconds for the whole run")
     parser.add_argument("--phases", default="examples,coverage,fuzzing")
+    parser.add_argument(
+        "--rate-limit",
+        action="store_true",
+        help="keep the gateway's rate limiter on (off by default)",
+    )
     parser.add_argument("--report-dir", default=None)
     parser.add_argument("extra", nargs="*", help="passed to `schemathesis run` after --")
     args = parser.parse_args()
@@ -139,6 +145,10 @@ def main() -> int:
             topic_export_requests=topics.export_requests,
             environment=Environment.PREFLIGHT,
             jwt_secret=SECRET,
+            # One token sends every case: at the default limits most answers would be 429s and
+            # the fuzzer would explore the limiter instead of the endpoints. The limiter's own
+            # answers are covered by services/api/tests (429 with Retry-After).
+            rate_limit_enabled=args.rate_limit,
         )
         token = mint(TENANT, subject="fuzzer", secret=SECRET)
         with (
