@@ -168,8 +168,10 @@ def main() -> int:
                 "--header", f"Authorization: Bearer {token}",
                 "--generation-with-security-parameters", "false",
                 "--workers", "1",
-                # ``?wait=`` may hold a download up to 30 s by design.
+                # ``?wait=`` may hold a download up to 30 s by design: neither a timeout nor a
+                # slow answer (schemathesis' default limit is 10 s).
                 "--request-timeout", "45",
+                "--max-response-time", "40",
                 "--report", "junit",
                 "--report-dir", report_dir,
                 *(["--max-time", str(args.max_time)] if args.max_time else []),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -72,15 +73,58 @@ def _field_and_message(error: Mapping[str, Any]) -> tuple[str | None, str]:
     return field, message
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+@lru_cache(maxsize=256)
+def _template(path: str) -> re.Pattern[str]:
+    """``/exports/{export_id}`` as a pattern: each parameter one path segment."""
+    parts = re.split(r"\{[^}]+\}", path)
+    return re.compile("[^/]+".join(re.escape(p) for p in parts))
+
+
+def _resource_methods(request: Request) -> tuple[list[str], bool]:
+    """The documented methods of the resource a request's path names, and whether the API
+    documents that exact path. An exact path (``/exports/audit-period``) names its resource,
+    though a template (``/exports/{export_id}``) matches it too; otherwise every template that
+    matches the path counts, so ``Allow`` lists them all (Starlette's own 405 lists the first
+    matching route's methods only). Read from the OpenAPI document, which FastAPI builds once."""
+    paths: dict[str, dict[str, Any]] = request.app.openapi().get("paths", {})
+    path = request.scope["path"]
+    if path in paths:
+        return sorted(m.upper() for m in paths[path] if m in _METHODS), True
+    found = {
+        m.upper()
+        for template, item in paths.items()
+        if "{" in template and _template(template).fullmatch(path)
+        for m in item
+        if m in _METHODS
+    }
+    return sorted(found), False
+
+
+def _method_not_allowed(methods: list[str]) -> JSONResponse:
+    return _body(405, "method_not_allowed", "Method Not Allowed", None, Allow=", ".join(methods))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    methods, fixed = _resource_methods(request)
+    if fixed and request.method not in methods:
+        # A template took a fixed path for a method the fixed path does not have (GET
+        # /exports/audit-period is not the export "audit-period"): the method is not allowed.
+        return _method_not_allowed(methods)
     errors = exc.errors()
     field, message = _field_and_message(errors[0] if errors else {})
     return _body(422, "validation_error", f"{field}: {message}" if field else message, field)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        methods = _resource_methods(request)[0]
+        if methods:
+            return _method_not_allowed(methods)
     if exc.status_code == 400:
         # FastAPI's "error parsing the body" (e.g. not UTF-8): a validation error of the body.
         return _body(422, "validation_error", f"body: {exc.detail}", "body")
