@@ -126,6 +126,32 @@ async def test_bad_audit_requests_are_422(
     assert answer.status_code == 422, answer.text
 
 
+@pytest.mark.parametrize(
+    "value", [0, 1700000000, "1700000000", "2026-11-19", "2026-11-19T00:00:00"]
+)
+@pytest.mark.parametrize("field", ["from", "to"])
+async def test_period_bounds_are_rfc3339_only(
+    client: httpx.AsyncClient, tenant_id: str, field: str, value: object
+) -> None:
+    """A bare number was read as a unix time (found by the exploratory fuzz run)."""
+    body = {**PERIOD, field: value}
+    answer = await client.post("/api/v1/exports/audit-period", json=body, headers=_auth(tenant_id))
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["error"]
+    assert error["field"] == field
+    assert "RFC 3339" in error["message"]
+
+
+async def test_period_bounds_with_an_offset_are_the_same_instants_in_utc(
+    client: httpx.AsyncClient, tenant_id: str
+) -> None:
+    body = {**PERIOD, "from": "2026-11-19T02:00:00+02:00", "to": "2026-11-20t00:00:00.5z"}
+    answer = await client.post("/api/v1/exports/audit-period", json=body, headers=_auth(tenant_id))
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["period_from"] == "2026-11-19T00:00:00Z"
+    assert answer.json()["period_to"] == "2026-11-20T00:00:00.500000Z"
+
+
 async def test_the_development_key_is_flagged_by_the_signing_key_endpoint(
     client: httpx.AsyncClient, db: Any, tenant_id: str
 ) -> None:

@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from pydantic import TypeAdapter, ValidationError
 from schemathesis.specs.openapi.formats import rfc3339_values
 
+from guard_api.adapters.rfc3339 import FILTER_PATTERN, NOW_PATTERN, UtcDateTime
 from guard_api.config import Environment, Settings
-from guard_api.entrypoints.params import FILTER_PATTERN, NOW_PATTERN, Now, UtcDateTime
+from guard_api.entrypoints.params import Now
 from guard_api.main import create_app
 
 ANALYTICS_AND_COSTS = {

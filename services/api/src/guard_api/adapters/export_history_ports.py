@@ -10,10 +10,11 @@ import uuid
 from datetime import datetime
 from typing import Any, Protocol
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from guard_api.adapters.auth import Principal
 from guard_api.adapters.exports_ports import ExportLinks
+from guard_api.adapters.rfc3339 import UtcDateTime
 from guard_contracts.enums import (
     Category,
     ExportFormat,
@@ -45,8 +46,8 @@ class AuditPeriodExportCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    period_from: AwareDatetime = Field(alias="from", description="RFC 3339, inclusive.")
-    period_to: AwareDatetime = Field(alias="to", description="RFC 3339, exclusive.")
+    period_from: UtcDateTime = Field(alias="from", description="RFC 3339, inclusive.")
+    period_to: UtcDateTime = Field(alias="to", description="RFC 3339, exclusive.")
     filters: AuditFilters = Field(default_factory=AuditFilters)
     export_reason: str | None = Field(default=None, max_length=4096)
     prepared_for: str | None = Field(default=None, min_length=1, max_length=256)

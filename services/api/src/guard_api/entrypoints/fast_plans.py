@@ -21,7 +21,7 @@ costs_incidents     /guard/costs/incidents                      costs_routes
 
 A parameter is taken only in its plain form and inside the bounds its route declares (the same
 constants: ``params.IntRange``, ``analytics_routes.GRANULARITIES``, ``costs_routes.Period``,
-``params.parse_now``...); anything else raises :class:`Decline` and FastAPI answers, 422s and
+``rfc3339.parse_now``...); anything else raises :class:`Decline` and FastAPI answers, 422s and
 400s included. The three incident reads' use cases return JSON bytes already; the others return
 a dict that the route's ``response_model`` validates and serialises, as FastAPI does.
 ``test_api_fast_reads`` and ``test_api_fast_analytics`` hold every lane to FastAPI's bytes.
@@ -42,6 +42,7 @@ from fastapi.routing import APIRoute
 
 from guard_api.adapters.analytics_ports import check_tenant
 from guard_api.adapters.ports import ListQuery, ReadScopePort
+from guard_api.adapters.rfc3339 import parse_filter_time, parse_now
 from guard_api.entrypoints import (
     analytics_routes,
     costs_routes,
@@ -60,14 +61,7 @@ from guard_api.entrypoints.analytics_routes import (
     TOP_LIMIT,
 )
 from guard_api.entrypoints.costs_routes import DEFAULT_PERIOD, INCIDENTS_LIMIT, Period
-from guard_api.entrypoints.params import (
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    MAX_OFFSET,
-    IntRange,
-    parse_filter_time,
-    parse_now,
-)
+from guard_api.entrypoints.params import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, IntRange
 from guard_contracts.api.query import SortField, SortOrder
 from guard_contracts.enums import Category, CauseType, Severity
 
