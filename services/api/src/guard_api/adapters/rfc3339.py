@@ -15,9 +15,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, WithJsonSchema
 
-# RFC 3339 ``date-time`` (section 5.6) with an offset, as the published schema states it: the
-# schema carries ``format: date-time`` plus this pattern, and validation applies the same pattern,
-# so every value the schema admits is accepted and nothing else is (docs/api/README.md).
+# RFC 3339 ``date-time`` (section 5.6) with an offset, after the year.
 _TIME = (
     r"-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
     r"(?:\.[0-9]{1,9})?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
@@ -62,7 +60,7 @@ parse_filter_time = _rfc3339(FILTER_PATTERN, "years 0001-9999")
 parse_now = _rfc3339(NOW_PATTERN, "years 1972-9996")
 
 
-#: A filter bound: RFC 3339 with an offset, converted to UTC.
+#: A list filter bound or an audit-period bound: RFC 3339 with an offset, converted to UTC.
 UtcDateTime = Annotated[
     datetime,
     BeforeValidator(parse_filter_time),

@@ -83,24 +83,28 @@ def _template(path: str) -> re.Pattern[str]:
     return re.compile("[^/]+".join(re.escape(p) for p in parts))
 
 
-def _resource_methods(request: Request) -> tuple[list[str], bool]:
-    """The documented methods of the resource a request's path names, and whether the API
-    documents that exact path. An exact path (``/exports/audit-period``) names its resource,
-    though a template (``/exports/{export_id}``) matches it too; otherwise every template that
-    matches the path counts, so ``Allow`` lists them all (Starlette's own 405 lists the first
-    matching route's methods only). Read from the OpenAPI document, which FastAPI builds once."""
-    paths: dict[str, dict[str, Any]] = request.app.openapi().get("paths", {})
-    path = request.scope["path"]
+def _documented(request: Request) -> tuple[dict[str, dict[str, Any]], str]:
+    """The OpenAPI paths (FastAPI builds the document once) and the request's path."""
+    return request.app.openapi().get("paths", {}), request.scope["path"]
+
+
+def _methods(item: Mapping[str, Any]) -> set[str]:
+    return {m.upper() for m in item if m in _METHODS}
+
+
+def _allowed(request: Request) -> list[str]:
+    """The documented methods of the resource a path names. A documented exact path
+    (``/exports/audit-period``) names its resource, though a template (``/exports/{export_id}``)
+    matches it too; otherwise every template that matches the path counts, so ``Allow`` lists
+    them all (Starlette's own 405 lists the first matching route's methods only)."""
+    paths, path = _documented(request)
     if path in paths:
-        return sorted(m.upper() for m in paths[path] if m in _METHODS), True
-    found = {
-        m.upper()
-        for template, item in paths.items()
-        if "{" in template and _template(template).fullmatch(path)
-        for m in item
-        if m in _METHODS
-    }
-    return sorted(found), False
+        return sorted(_methods(paths[path]))
+    found: set[str] = set()
+    for template, item in paths.items():
+        if "{" in template and _template(template).fullmatch(path):
+            found |= _methods(item)
+    return sorted(found)
 
 
 def _method_not_allowed(methods: list[str]) -> JSONResponse:
@@ -109,11 +113,11 @@ def _method_not_allowed(methods: list[str]) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    methods, fixed = _resource_methods(request)
-    if fixed and request.method not in methods:
-        # A template took a fixed path for a method the fixed path does not have (GET
+    paths, path = _documented(request)
+    if path in paths and request.method not in _methods(paths[path]):
+        # A template took a documented exact path for a method that path does not have (GET
         # /exports/audit-period is not the export "audit-period"): the method is not allowed.
-        return _method_not_allowed(methods)
+        return _method_not_allowed(sorted(_methods(paths[path])))
     errors = exc.errors()
     field, message = _field_and_message(errors[0] if errors else {})
     return _body(422, "validation_error", f"{field}: {message}" if field else message, field)
@@ -122,7 +126,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
-        methods = _resource_methods(request)[0]
+        methods = _allowed(request)
         if methods:
             return _method_not_allowed(methods)
     if exc.status_code == 400:
