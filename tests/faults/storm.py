@@ -170,7 +170,8 @@ async def settled(database_url: str) -> dict[str, int]:
             "AS stored, (SELECT count(*) FROM incidents WHERE lifecycle_state <> 'RESOLVED') AS open, "
             "(SELECT count(*) FROM outbox) AS outbox, "
             "(SELECT coalesce(sum(cost_micros), 0) FROM cost_events) AS spend, "
-            "(SELECT coalesce(sum(cost_micros), 0) FROM cost_rollups_daily) AS rolled_up"
+            "(SELECT coalesce(sum(cost_micros), 0) FROM cost_rollups_dimension_daily "
+            "WHERE dimension = 'tenant_id') AS rolled_up"
         )
         return dict(row)  # fmt: skip
     finally:
@@ -198,8 +199,8 @@ async def snapshot(database_url: str) -> dict[str, Any]:
             "SELECT tenant_id, sum(cost_micros) AS micros, count(*) AS n FROM cost_events "
             "GROUP BY tenant_id")}  # fmt: skip
         rollups = {r["tenant_id"]: r["micros"] for r in await conn.fetch(
-            "SELECT tenant_id, sum(cost_micros) AS micros FROM cost_rollups_daily "
-            "GROUP BY tenant_id")}  # fmt: skip
+            "SELECT tenant_id, sum(cost_micros) AS micros FROM cost_rollups_dimension_daily "
+            "WHERE dimension = 'tenant_id' GROUP BY tenant_id")}  # fmt: skip
         return {"incidents": incidents, "timeline": timeline, "spend": spend, "rollups": rollups}
     finally:
         await conn.close()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from datetime import datetime
+from typing import Any
 
 import asyncpg
 import pytest
@@ -129,20 +131,25 @@ def test_every_tenant_table_is_keyed_by_tenant_first(database_url: str) -> None:
     assert unique == {}, "unique indexes without tenant_id"
 
 
+async def _run(database_url: str, *statements: str) -> list[asyncpg.Record]:
+    """Execute every statement but the last, and return the last one's rows."""
+    conn = await asyncpg.connect(to_asyncpg_dsn(database_url))
+    try:
+        for sql in statements[:-1]:
+            await conn.execute(sql)
+        return await conn.fetch(statements[-1])
+    finally:
+        await conn.close()
+
+
 def test_tenant_first_keys_keep_the_rows_both_ways(empty_database: str) -> None:
     # 0010 re-keys tables that hold data: the outbox learns its tenant from the Kafka key, the
     # notifier's composite foreign key still cascades, and the downgrade keeps every row.
     upgrade(empty_database, "0009_incident_rollups_daily")
     channel = uuid.uuid4()
 
-    async def run(*statements: str) -> list[asyncpg.Record]:
-        conn = await asyncpg.connect(to_asyncpg_dsn(empty_database))
-        try:
-            for sql in statements[:-1]:
-                await conn.execute(sql)
-            return await conn.fetch(statements[-1])
-        finally:
-            await conn.close()
+    def run(*statements: str) -> Coroutine[Any, Any, list[asyncpg.Record]]:
+        return _run(empty_database, *statements)
 
     asyncio.run(
         run(
@@ -178,3 +185,41 @@ def test_tenant_first_keys_keep_the_rows_both_ways(empty_database: str) -> None:
         )
     )
     assert tuple(left[0]) == (0, 0)
+
+
+def test_the_daily_combination_rollup_goes_and_comes_back_from_the_hours(
+    empty_database: str,
+) -> None:
+    # 0011 drops cost_rollups_daily and the hourly token sums; the hourly spend stays, and a
+    # downgrade sums it back into days (tokens 0: nothing read them).
+    upgrade(empty_database, "0010_tenant_first_keys")
+    hours = (
+        "INSERT INTO cost_rollups_hourly (tenant_id, bucket, feature_tag, model, user_id,"
+        " cost_micros, request_count, input_tokens, output_tokens) VALUES"
+        " ('tenant-a', '2026-03-01 09:00+00', 'search', 'gpt-4o', '', 100, 1, 7, 8),"
+        " ('tenant-a', '2026-03-01 23:00+00', 'search', 'gpt-4o', '', 50, 2, 7, 8),"
+        " ('tenant-a', '2026-03-02 00:00+00', '', 'gpt-4o', 'u1', 25, 1, 7, 8)"
+    )
+    asyncio.run(_run(empty_database, hours, "SELECT 1"))
+    upgrade(empty_database)
+    kept = asyncio.run(
+        _run(
+            empty_database,
+            "SELECT bucket, cost_micros, request_count FROM cost_rollups_hourly ORDER BY 1",
+        )
+    )
+    assert [(r["cost_micros"], r["request_count"]) for r in kept] == [(100, 1), (50, 2), (25, 1)]
+    gone = asyncio.run(_run(empty_database, "SELECT to_regclass('cost_rollups_daily') AS t"))
+    assert gone[0]["t"] is None
+    downgrade(empty_database, "0010_tenant_first_keys")
+    days = asyncio.run(
+        _run(
+            empty_database,
+            "SELECT day AT TIME ZONE 'UTC' AS day, feature_tag, user_id, cost_micros,"
+            " request_count, input_tokens FROM cost_rollups_daily ORDER BY 1",
+        )
+    )
+    assert [tuple(r) for r in days] == [
+        (datetime(2026, 3, 1), "search", "", 150, 3, 0),
+        (datetime(2026, 3, 2), "", "u1", 25, 1, 0),
+    ]

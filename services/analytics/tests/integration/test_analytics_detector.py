@@ -20,15 +20,22 @@ TODAY = datetime(2026, 3, 20, tzinfo=UTC)
 
 
 async def arrange_daily(db: asyncpg.Connection[Any], tenant: str, dollars: list[int]) -> None:
-    """One daily rollup row per day, the last on yesterday."""
+    """One day of spend per element (feature ``search``, model ``gpt-4o``, no user), the last on
+    yesterday: the per-dimension daily rows the rollup job writes for it."""
+    dimensions = (
+        ("tenant_id", ""),
+        ("feature_tag", "search"),
+        ("model", "gpt-4o"),
+        ("user_id", ""),
+    )
     rows = [
-        (tenant, TODAY - timedelta(days=len(dollars) - i), "search", "gpt-4o", "", d * 1_000_000)
+        (tenant, TODAY - timedelta(days=len(dollars) - i), dimension, value, d * 1_000_000)
         for i, d in enumerate(dollars)
+        for dimension, value in dimensions
     ]
     await db.executemany(
-        "INSERT INTO cost_rollups_daily (tenant_id, day, feature_tag, model, user_id, "
-        "cost_micros, request_count, input_tokens, output_tokens) "
-        "VALUES ($1, $2, $3, $4, $5, $6, 1, 0, 0)",
+        "INSERT INTO cost_rollups_dimension_daily (tenant_id, day, dimension, value, "
+        "cost_micros, request_count) VALUES ($1, $2, $3, $4, $5, 1)",
         rows,
     )
 
@@ -101,8 +108,7 @@ async def test_a_jump_from_0_to_129_percent_fires_once_at_the_highest_level(
         assert await service.anomalies_once() == 0  # no spend yet
         await db.execute(
             "INSERT INTO cost_rollups_hourly (tenant_id, bucket, feature_tag, model, user_id, "
-            "cost_micros, request_count, input_tokens, output_tokens) "
-            "VALUES ($1, $2, 'search', 'gpt-4o', '', 12900000, 1, 0, 0)",
+            "cost_micros, request_count) VALUES ($1, $2, 'search', 'gpt-4o', '', 12900000, 1)",
             tenant_id,
             now.replace(minute=0),
         )

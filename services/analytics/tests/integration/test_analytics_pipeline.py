@@ -119,7 +119,9 @@ async def tenant_rollups(db: asyncpg.Connection[Any], tenant: str) -> tuple[int,
         tenant,
     )
     daily = await db.fetchval(
-        "SELECT coalesce(sum(cost_micros), 0) FROM cost_rollups_daily WHERE tenant_id = $1", tenant
+        "SELECT coalesce(sum(cost_micros), 0) FROM cost_rollups_dimension_daily "
+        "WHERE tenant_id = $1 AND dimension = 'tenant_id'",
+        tenant,
     )
     assert hourly is not None
     return int(hourly["c"]), int(daily), int(hourly["n"])

@@ -58,7 +58,8 @@ def rows_for(tenant: str, n: int, rng: random.Random) -> list[tuple[Any, ...]]:
 
 
 async def raw_vs_rollup(db: asyncpg.Connection[Any], tenant: str) -> tuple[Any, Any, Any, Any]:
-    """(raw hourly, rolled hourly, raw daily, rolled daily) as sorted lists of tuples."""
+    """(raw hourly, rolled hourly, raw daily, rolled daily) as sorted lists of tuples; the daily
+    ones per dimension value (the tenant's total under ``tenant_id``)."""
     keys = "coalesce(feature_tag, ''), model, coalesce(user_id, '')"
     raw_h = await db.fetch(
         f"SELECT date_trunc('hour', occurred_at, 'UTC') AS b, {keys}, sum(cost_micros)::bigint, "
@@ -71,13 +72,17 @@ async def raw_vs_rollup(db: asyncpg.Connection[Any], tenant: str) -> tuple[Any, 
         tenant,
     )
     raw_d = await db.fetch(
-        f"SELECT date_trunc('day', occurred_at, 'UTC') AS d, {keys}, sum(cost_micros)::bigint "
-        "FROM cost_events WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+        "SELECT d, dimension, value, sum(cost)::bigint, count(*) FROM ("
+        "  SELECT date_trunc('day', occurred_at, 'UTC') AS d, cost_micros AS cost,"
+        "         unnest(ARRAY['tenant_id', 'feature_tag', 'model', 'user_id']) AS dimension,"
+        "         unnest(ARRAY['', coalesce(feature_tag, ''), model, coalesce(user_id, '')]) AS value"
+        "  FROM cost_events WHERE tenant_id = $1) AS e "
+        "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
         tenant,
     )
     rolled_d = await db.fetch(
-        "SELECT day, feature_tag, model, user_id, cost_micros FROM cost_rollups_daily "
-        "WHERE tenant_id = $1 ORDER BY 1, 2, 3, 4",
+        "SELECT day, dimension, value, cost_micros, request_count "
+        "FROM cost_rollups_dimension_daily WHERE tenant_id = $1 ORDER BY 1, 2, 3",
         tenant,
     )
     return (

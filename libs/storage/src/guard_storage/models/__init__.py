@@ -2,7 +2,6 @@
 
 from guard_storage.models.analytics import (
     AnalyticsWatermark,
-    CostRollupDaily,
     CostRollupDimensionDaily,
     CostRollupHourly,
     CostRollupTenantHourly,
@@ -37,7 +36,6 @@ __all__ = [
     "CostAnomaly",
     "CostEvent",
     "CostEventKey",
-    "CostRollupDaily",
     "CostRollupDimensionDaily",
     "CostRollupHourly",
     "CostRollupTenantHourly",

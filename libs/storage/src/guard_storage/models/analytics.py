@@ -16,7 +16,10 @@ DIMENSION = String(256)
 
 
 class CostRollupHourly(Base):
-    """Spend per tenant × feature × model × user × UTC hour. Empty dimensions are ''."""
+    """Spend per tenant × feature × model × user × UTC hour. Empty dimensions are ''.
+
+    The only rollup that keeps the combinations: daily questions read the per-dimension daily
+    rollup (docs/operations-scaling.md, "The rollup shapes")."""
 
     __tablename__ = "cost_rollups_hourly"
     __table_args__ = (
@@ -30,25 +33,6 @@ class CostRollupHourly(Base):
     user_id: Mapped[str] = mapped_column(DIMENSION)
     cost_micros: Mapped[int] = mapped_column(BigInteger)
     request_count: Mapped[int] = mapped_column(BigInteger)
-    input_tokens: Mapped[int] = mapped_column(BigInteger)
-    output_tokens: Mapped[int] = mapped_column(BigInteger)
-
-
-class CostRollupDaily(Base):
-    """Spend per tenant × feature × model × user × UTC day."""
-
-    __tablename__ = "cost_rollups_daily"
-    __table_args__ = (PrimaryKeyConstraint("tenant_id", "day", "feature_tag", "model", "user_id"),)
-
-    tenant_id: Mapped[str] = mapped_column(TENANT)
-    day: Mapped[datetime]
-    feature_tag: Mapped[str] = mapped_column(DIMENSION)
-    model: Mapped[str] = mapped_column(DIMENSION)
-    user_id: Mapped[str] = mapped_column(DIMENSION)
-    cost_micros: Mapped[int] = mapped_column(BigInteger)
-    request_count: Mapped[int] = mapped_column(BigInteger)
-    input_tokens: Mapped[int] = mapped_column(BigInteger)
-    output_tokens: Mapped[int] = mapped_column(BigInteger)
 
 
 class AnalyticsWatermark(Base):

@@ -180,6 +180,9 @@ class RebuildResult:
     events: int
     position: int
     seconds: float
+    #: Of ``seconds``: aggregating the chunks, and building the keys afterwards.
+    aggregate_seconds: float = 0.0
+    keys_seconds: float = 0.0
 
 
 async def rebuild_cost_rollups(
@@ -199,7 +202,8 @@ async def rebuild_cost_rollups(
     leave one connection working alone at the end. The rollups' primary keys
     are dropped meanwhile and built once at the end. Readers see partial rollups while it
     runs: it is a maintenance operation (docs/operations-scaling.md)."""
-    started = asyncio.get_running_loop().time()
+    clock_s = asyncio.get_running_loop().time
+    started = clock_s()
     async with pool.acquire() as lead:
         await session_lock(lead, COST_JOB)
         try:
@@ -230,7 +234,9 @@ async def rebuild_cost_rollups(
                 return done
 
             try:
+                aggregating = clock_s()
                 events = sum(await asyncio.gather(*(worker() for _ in range(parallel))))
+                keying = clock_s()
                 # Biggest first, on the parallel connections: the keys are sorts, one per table.
                 tables: asyncio.Queue[str] = asyncio.Queue()
                 for table in COST_ROLLUP_TABLES:
@@ -242,6 +248,7 @@ async def rebuild_cost_rollups(
                             await restore_cost_table(conn, tables.get_nowait(), work_mem)
 
                 await asyncio.gather(*(restorer() for _ in range(parallel)))
+                keyed = clock_s()
             finally:
                 await restore_cost_keys(lead, work_mem)  # a no-op unless a step above failed
             async with lead.transaction():
@@ -250,4 +257,4 @@ async def rebuild_cost_rollups(
                 await repo.save_watermark(COST_JOB, Watermark(target, None, None, now))
         finally:
             await session_unlock(lead, COST_JOB)
-    return RebuildResult(events, target, asyncio.get_running_loop().time() - started)
+    return RebuildResult(events, target, clock_s() - started, keying - aggregating, keyed - keying)

@@ -50,8 +50,7 @@ SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
 _DELTA = """
     SELECT tenant_id, date_trunc('hour', occurred_at, 'UTC') AS bucket,
            coalesce(feature_tag, '') AS feature_tag, model, coalesce(user_id, '') AS user_id,
-           sum(cost_micros)::bigint AS cost, count(*) AS n,
-           sum(input_tokens)::bigint AS input_tokens, sum(output_tokens)::bigint AS output_tokens
+           sum(cost_micros)::bigint AS cost, count(*) AS n
     FROM {source} WHERE {where}
     GROUP BY 1, 2, 3, 4, 5"""
 
@@ -59,25 +58,11 @@ _COST_DELTA_TEMPLATE = """
 WITH delta AS MATERIALIZED ({delta}
 ), hourly AS (
     INSERT INTO cost_rollups_hourly AS r (tenant_id, bucket, feature_tag, model, user_id,
-        cost_micros, request_count, input_tokens, output_tokens)
+        cost_micros, request_count)
     SELECT * FROM delta ORDER BY 1, 2, 3, 4, 5  -- key order: index pages are hit in sequence
     ON CONFLICT (tenant_id, bucket, feature_tag, model, user_id) DO UPDATE SET
         cost_micros = r.cost_micros + EXCLUDED.cost_micros,
-        request_count = r.request_count + EXCLUDED.request_count,
-        input_tokens = r.input_tokens + EXCLUDED.input_tokens,
-        output_tokens = r.output_tokens + EXCLUDED.output_tokens
-    RETURNING 1
-), daily AS (
-    INSERT INTO cost_rollups_daily AS r (tenant_id, day, feature_tag, model, user_id,
-        cost_micros, request_count, input_tokens, output_tokens)
-    SELECT tenant_id, date_trunc('day', bucket, 'UTC'), feature_tag, model, user_id,
-           sum(cost), sum(n), sum(input_tokens), sum(output_tokens)
-    FROM delta GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-    ON CONFLICT (tenant_id, day, feature_tag, model, user_id) DO UPDATE SET
-        cost_micros = r.cost_micros + EXCLUDED.cost_micros,
-        request_count = r.request_count + EXCLUDED.request_count,
-        input_tokens = r.input_tokens + EXCLUDED.input_tokens,
-        output_tokens = r.output_tokens + EXCLUDED.output_tokens
+        request_count = r.request_count + EXCLUDED.request_count
     RETURNING 1
 ), tenant_hourly AS (
     INSERT INTO cost_rollups_tenant_hourly AS r (tenant_id, bucket, cost_micros, request_count)
@@ -98,7 +83,7 @@ WITH delta AS MATERIALIZED ({delta}
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM hourly) + (SELECT count(*) FROM tenant_hourly) AS hourly_rows,
-       (SELECT count(*) FROM daily) + (SELECT count(*) FROM dimension_daily) AS daily_rows,
+       (SELECT count(*) FROM dimension_daily) AS daily_rows,
        (SELECT coalesce(sum(n), 0)::bigint FROM delta) AS events
 """
 # One row per (tenant, day) for the total and one per feature, model and user value present.
@@ -367,7 +352,6 @@ async def refresh_incident_buckets(
 COST_ROLLUP_TABLES = (
     "cost_rollups_hourly",
     "cost_rollups_dimension_daily",
-    "cost_rollups_daily",
     "cost_rollups_tenant_hourly",
 )
 _REBUILD_CHUNK = (
@@ -377,14 +361,8 @@ WITH delta AS MATERIALIZED ("""
     + """
 ), hourly AS (
     INSERT INTO cost_rollups_hourly (tenant_id, bucket, feature_tag, model, user_id,
-        cost_micros, request_count, input_tokens, output_tokens)
+        cost_micros, request_count)
     SELECT * FROM delta
-), daily AS (
-    INSERT INTO cost_rollups_daily (tenant_id, day, feature_tag, model, user_id,
-        cost_micros, request_count, input_tokens, output_tokens)
-    SELECT tenant_id, date_trunc('day', bucket, 'UTC'), feature_tag, model, user_id,
-           sum(cost), sum(n), sum(input_tokens), sum(output_tokens)
-    FROM delta GROUP BY 1, 2, 3, 4, 5
 ), tenant_hourly AS (
     INSERT INTO cost_rollups_tenant_hourly (tenant_id, bucket, cost_micros, request_count)
     SELECT tenant_id, bucket, sum(cost), sum(n) FROM delta GROUP BY 1, 2
@@ -405,7 +383,6 @@ SELECT coalesce(sum(n), 0)::bigint FROM delta
 #: once at the end (one sort per table instead of millions of index insertions).
 _COST_KEYS = {
     "cost_rollups_hourly": "tenant_id, bucket, feature_tag, model, user_id",
-    "cost_rollups_daily": "tenant_id, day, feature_tag, model, user_id",
     "cost_rollups_tenant_hourly": "tenant_id, bucket",
     "cost_rollups_dimension_daily": "tenant_id, day, dimension, value",
 }

@@ -9,13 +9,16 @@ from typing import Any
 
 import asyncpg
 
-#: entity type -> rollup column holding its id ('' = none, skipped for feature and user).
+#: entity type -> the hourly rollup's column holding its id, which is also its ``dimension`` in
+#: the per-dimension daily rollup ('' = none, skipped for feature and user).
 ENTITY_COLUMNS = {
     "tenant": "tenant_id",
     "feature": "feature_tag",
     "model": "model",
     "user": "user_id",
 }
+#: The entity's id in a per-dimension daily row: the tenant's total row has the value ''.
+_ENTITY_ID = "CASE WHEN dimension = 'tenant_id' THEN tenant_id ELSE value END"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,23 +46,28 @@ class SpendRepository:
         self.conn = conn
 
     async def daily_by_entity(self, entity_type: str, since: datetime) -> list[DailySpend]:
-        column = ENTITY_COLUMNS[entity_type]
+        """Each entity's spend per UTC day from ``since``, from the per-dimension daily rollup."""
         rows = await self.conn.fetch(
-            f"SELECT tenant_id, {column} AS entity_id, day, sum(cost_micros)::bigint AS cost "
-            f"FROM cost_rollups_daily WHERE day >= $1 AND {column} <> '' "
-            "GROUP BY 1, 2, 3",
+            f"SELECT tenant_id, {_ENTITY_ID} AS entity_id, day, cost_micros "
+            "FROM cost_rollups_dimension_daily "
+            "WHERE dimension = $1 AND day >= $2 AND (dimension = 'tenant_id' OR value <> '')",
+            ENTITY_COLUMNS[entity_type],
             since,
         )
         return [
-            DailySpend(r["tenant_id"], entity_type, r["entity_id"], r["day"].date(), r["cost"])
+            DailySpend(
+                r["tenant_id"], entity_type, r["entity_id"], r["day"].date(), r["cost_micros"]
+            )
             for r in rows
         ]
 
     async def first_days(self, entity_type: str) -> dict[tuple[str, str], date]:
-        column = ENTITY_COLUMNS[entity_type]
+        """Each entity's first day with spend."""
         rows = await self.conn.fetch(
-            f"SELECT tenant_id, {column} AS entity_id, min(day) AS first "
-            f"FROM cost_rollups_daily WHERE {column} <> '' GROUP BY 1, 2"
+            f"SELECT tenant_id, {_ENTITY_ID} AS entity_id, min(day) AS first "
+            "FROM cost_rollups_dimension_daily "
+            "WHERE dimension = $1 AND (dimension = 'tenant_id' OR value <> '') GROUP BY 1, 2",
+            ENTITY_COLUMNS[entity_type],
         )
         return {(r["tenant_id"], r["entity_id"]): r["first"].date() for r in rows}
 
