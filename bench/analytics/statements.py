@@ -48,8 +48,8 @@ def calls() -> dict[str, Call]:
         "recurring 7d": lambda r, t: r.recurrence_groups(t, days(7), NOW, 3, 20),
         "recurring 90d": lambda r, t: r.recurrence_groups(t, days(90), NOW, 3, 20),
         "cost-impact 90d": lambda r, t: r.cost_impact(t, days(90), NOW),
-        "metrics 7d": lambda r, t: r.metrics(t, days(7), NOW, SLA),
-        "metrics 90d": lambda r, t: r.metrics(t, days(90), NOW, SLA),
+        "metrics 7d": lambda r, t: r.metrics(t, days(7), NOW, SLA, OPEN_STATES),
+        "metrics 90d": lambda r, t: r.metrics(t, days(90), NOW, SLA, OPEN_STATES),
         "trend 365d": lambda r, t: r.incident_days(t, days(365), NOW, True, "incident_rollup"),
     }  # fmt: skip
 

@@ -52,7 +52,7 @@ STATEMENTS = {
             "limit": 10,
         },
     ),
-    "metrics": (analytics._METRICS, SLA),
+    "metrics": (analytics._METRICS, {**SLA, "open_states": ["ACTIVE", "ACKED"]}),
     "cost impact": (analytics._COST_IMPACT, {}),
     "trend": (analytics._BY_DAY, {"job": "incidents"}),
     "distribution": (analytics._BY_DIMENSION, {"job": "incidents"}),

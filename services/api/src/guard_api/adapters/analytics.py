@@ -108,7 +108,7 @@ class IncidentAnalytics:
     async def metrics(self, tenant: str, window_days: int, now: datetime | None) -> dict[str, Any]:
         at = self.settings.resolve_now(now)
         row = await (await self._repo()).metrics(
-            tenant, at - timedelta(days=window_days), at, self.settings.sla_seconds
+            tenant, at - timedelta(days=window_days), at, self.settings.sla_seconds, OPEN_STATES
         )
         counts = [
             "total_count",

@@ -192,8 +192,8 @@ _METRICS = text(
     SELECT res.met::bigint AS met, (res.late + overdue.n)::bigint AS breached FROM res, overdue
 ), counts AS (
     SELECT coalesce(sum(n), 0)::bigint AS total_count,
-           coalesce(sum(n) FILTER (WHERE lifecycle_state IN ('ACTIVE', 'ACKED')), 0)::bigint
-             AS active_count,
+           coalesce(sum(n) FILTER (WHERE lifecycle_state = ANY (CAST(:open_states AS text[]))),
+                    0)::bigint AS active_count,
            coalesce(sum(n) FILTER (WHERE lifecycle_state = 'ACKED'), 0)::bigint AS acked_count,
            coalesce(sum(n) FILTER (WHERE lifecycle_state = 'RESOLVED'), 0)::bigint
              AS resolved_count,
@@ -502,13 +502,21 @@ class AnalyticsRepository:
         return rows
 
     async def metrics(
-        self, tenant: str, start: datetime, now: datetime, sla_seconds: dict[str, int]
+        self,
+        tenant: str,
+        start: datetime,
+        now: datetime,
+        sla_seconds: dict[str, int],
+        open_states: Sequence[str],
     ) -> RowMapping:
+        """Counts, durations and SLA of the incidents created in ``[start, now]``; those in
+        ``open_states`` count as active."""
         rows = await self._days(
             _METRICS,
             start,
             now,
             tenant=tenant,
+            open_states=list(open_states),
             sla_critical=Decimal(sla_seconds["critical"]),
             sla_high=Decimal(sla_seconds["high"]),
             sla_medium=Decimal(sla_seconds["medium"]),
