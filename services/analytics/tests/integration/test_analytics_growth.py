@@ -4,7 +4,10 @@ daily incident rollups follow bucket refreshes, and cost_events partitions are c
 
 from __future__ import annotations
 
+import asyncio
+import os
 import random
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -114,6 +117,50 @@ async def test_the_parallel_rebuild_equals_the_incremental_rollups(
         "SELECT sum(cost_micros) FROM cost_events WHERE tenant_id = $1", tenant_id
     )
     assert sum(r[1] for r in after["cost_rollups_tenant_hourly"]) == raw
+
+
+async def _command(*args: str, database_url: str) -> tuple[int, str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "GUARD_ANALYTICS_DATABASE_URL"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "guard_analytics.rebuild", *args,
+        env={**env, "DATABASE_URL": database_url},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_the_rebuild_command_repairs_damaged_rollups(
+    pool: asyncpg.Pool[Any], db: asyncpg.Connection[Any], tenant_id: str, database_url: str
+) -> None:
+    await db.copy_records_to_table("cost_events", records=events(tenant_id, 300, random.Random(5)),
+                                   columns=COLUMNS)  # fmt: skip
+    await catch_up(pool, clock)
+    rolled = await snapshot(db, tenant_id)
+    await db.execute("DELETE FROM cost_rollups_hourly WHERE tenant_id = $1", tenant_id)
+    await db.execute(
+        "UPDATE cost_rollups_dimension_daily SET cost_micros = 0 WHERE tenant_id = $1", tenant_id
+    )
+    assert await snapshot(db, tenant_id) != rolled
+
+    code, out, err = await _command("--parallel", "2", database_url=database_url)
+
+    assert (code, err) == (0, "")
+    assert out.startswith("rebuilt the cost rollups from ")
+    assert await snapshot(db, tenant_id) == rolled
+
+
+async def test_the_rebuild_command_names_a_bad_argument_and_an_unreachable_database(
+    database_url: str,
+) -> None:
+    code, _, err = await _command("--parallel", "0", database_url=database_url)
+    assert code == 2
+    assert "--parallel: must be a whole number from 1 to 32, not '0'" in err
+    unreachable = database_url.replace(database_url.split("@")[1].split("/")[0], "127.0.0.1:1")
+    code, _, err = await _command(database_url=unreachable)
+    assert code == 2
+    assert err.startswith("ERROR: the database cannot be used:")
 
 
 async def _incident(db: asyncpg.Connection[Any], tenant: str, created: datetime, **kw: Any) -> Any:
