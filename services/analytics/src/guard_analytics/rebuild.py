@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import UTC, datetime
 
 import asyncpg
 from pydantic import ValidationError
@@ -31,15 +30,11 @@ def _connections(text: str) -> int:
     return int(text)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def _rebuild(settings: Settings, parallel: int) -> RebuildResult:
     pool = await open_pool(settings.database_url, parallel + 1)
     try:
         return await rebuild_cost_rollups(
-            pool, _now, parallel=parallel, work_mem=settings.rollup_work_mem
+            pool, settings.clock, parallel=parallel, work_mem=settings.rollup_work_mem
         )
     finally:
         await pool.close()
