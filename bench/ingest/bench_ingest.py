@@ -227,7 +227,9 @@ async def main(args: argparse.Namespace) -> None:
         rows = decoded_cost_rows(work.messages)
         copy = await copy_ceiling(to_asyncpg_dsn(url), rows, work.killswitch_events)
         log(f"ceiling B, COPY into Postgres: {copy:,.0f} rows/s")
-        keyed = await copy_ceiling(to_asyncpg_dsn(url), rows, work.killswitch_events, True)
+        keyed = await copy_ceiling(
+            to_asyncpg_dsn(url), rows, work.killswitch_events, with_keys=True
+        )
         log(
             f"B2, COPY of each event's key and row (the ingest's own writes): {keyed:,.0f} events/s"
         )
