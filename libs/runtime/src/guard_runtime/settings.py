@@ -10,9 +10,11 @@ CI export. Constructor arguments win over both.
 from __future__ import annotations
 
 import os
+import sys
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -85,3 +87,20 @@ class InfraSettings(BaseSettings):
             file_secret_settings,
             _UnprefixedEnv(settings_cls),
         )
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load_settings(settings_cls: type[S], service: str) -> S:
+    """The service's settings, or exit 2 with the reasons in one line naming the variables.
+
+    A production deployment without a real secret or key refuses to start here, before it opens
+    a connection, instead of failing later with a traceback.
+    """
+    try:
+        return settings_cls()
+    except ValidationError as exc:
+        reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        print(f"{service}: refusing to start: {reasons}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import sys
-
 import uvicorn
 from guard_runtime.logging import configure_logging
-from pydantic import ValidationError
+from guard_runtime.settings import load_settings
 
 from guard_api.config import Settings
 
 
 def main() -> None:
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        # e.g. production without a real JWT secret: refuse to start, naming the variable.
-        messages = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-        sys.exit(f"guard_api: refusing to start: {messages}")
+    # e.g. production without a real JWT secret: refuse to start, naming the variable.
+    settings = load_settings(Settings, "guard_api")
     configure_logging("api", settings.log_level)
     uvicorn.run(
         "guard_api.main:create_app",

@@ -237,7 +237,7 @@ def test_the_gateway_process_refuses_to_start_in_production_with_the_committed_s
     run = subprocess.run(
         [sys.executable, "-m", "guard_api"], env=env, capture_output=True, text=True, timeout=60
     )
-    assert run.returncode == 1
+    assert run.returncode == 2  # the same exit status as every service's bad configuration
     assert "refusing to start" in run.stderr
     assert "environment is production" in run.stderr
     assert "GUARD_API_JWT_SECRET" in run.stderr

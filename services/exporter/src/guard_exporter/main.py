@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 
 from faststream import FastStream
 from faststream.kafka import KafkaBroker
 from guard_runtime.logging import configure_logging
 from guard_runtime.ops import run_with_ops
-from pydantic import ValidationError
+from guard_runtime.settings import load_settings as load_runtime_settings
 
 from guard_exporter.adapters.processing import Renderer
 from guard_exporter.adapters.service import ExporterParts, build_parts
@@ -60,12 +59,7 @@ async def serve(settings: Settings) -> None:
 
 def load_settings() -> Settings:
     """Settings, or exit 2 with the reason (e.g. no signing key in production) in one clear line."""
-    try:
-        return Settings()
-    except ValidationError as exc:
-        reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
-        print(f"guard-exporter: refusing to start: {reasons}", file=sys.stderr)
-        raise SystemExit(2) from None
+    return load_runtime_settings(Settings, "guard-exporter")
 
 
 def main() -> None:

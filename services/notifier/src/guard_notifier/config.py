@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from cryptography.fernet import Fernet
 from guard_runtime.settings import Environment, InfraSettings
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from guard_contracts.topics import DEFAULT_TOPICS
+
+#: The key that seals channel secrets in development when none is set. It is public (it is in
+#: this file), so production refuses it: see ``secret_keys``.
+DEV_SECRET_KEY = "Z3VhcmQtbm90aWZpZXItZGV2ZWxvcG1lbnQta2V5ISE="
 
 
 class Settings(InfraSettings):
@@ -58,6 +63,57 @@ class Settings(InfraSettings):
     flood_window_s: float = Field(default=60.0, gt=0, le=86_400)
     #: The digest leaves this long after its window closed (lets the last batch commit).
     digest_grace_s: float = Field(default=2.0, ge=0, le=600)
+
+    # -- secrets at rest ------------------------------------------------------------------------
+    #: Fernet keys, comma-separated, newest first, that seal the channels' signing secrets in the
+    #: database (docs/notifications.md, "The signing secret"): the first seals, every one opens,
+    #: so a key is rotated by putting the new one first and dropping the old one once the notifier
+    #: has re-sealed every channel (it does at start). Required outside development.
+    secret_keys: SecretStr | None = None
+
+    @field_validator("secret_keys", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # docker-compose passes an unset variable on as "" (``${VAR:-}``).
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _secret_keys_outside_development(self) -> Settings:
+        if self.secret_keys is None:
+            if self.environment is not Environment.DEVELOPMENT:
+                raise ValueError(
+                    f"GUARD_NOTIFIER_SECRET_KEYS is required in {self.environment} "
+                    "(GUARD_NOTIFIER_ENVIRONMENT): set it to one or more Fernet keys, "
+                    "comma-separated, newest first (make one with `python -c 'from "
+                    "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`); "
+                    "the public development key is used only with "
+                    "GUARD_NOTIFIER_ENVIRONMENT=development"
+                )
+            return self
+        keys = self.secret_key_list()
+        if not keys:
+            raise ValueError("GUARD_NOTIFIER_SECRET_KEYS: give at least one Fernet key")
+        for position, key in enumerate(keys, start=1):
+            try:
+                Fernet(key)
+            except ValueError:
+                raise ValueError(
+                    f"GUARD_NOTIFIER_SECRET_KEYS: key {position} is not a Fernet key "
+                    "(url-safe base64 of 32 bytes, 44 characters)"
+                ) from None
+        if self.environment is not Environment.DEVELOPMENT and DEV_SECRET_KEY in keys:
+            raise ValueError(
+                "GUARD_NOTIFIER_SECRET_KEYS: the public development key is refused in "
+                f"{self.environment}"
+            )
+        return self
+
+    def secret_key_list(self) -> list[str]:
+        """The sealing keys, newest first (the development key when none is set)."""
+        if self.secret_keys is None:
+            return [DEV_SECRET_KEY]
+        raw = self.secret_keys.get_secret_value()
+        return [key.strip() for key in raw.split(",") if key.strip()]
 
     @property
     def development(self) -> bool:

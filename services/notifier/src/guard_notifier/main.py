@@ -12,6 +12,7 @@ from faststream import FastStream
 from faststream.kafka import KafkaBroker
 from guard_runtime.logging import configure_logging
 from guard_runtime.ops import create_ops_app, run_with_ops
+from guard_runtime.settings import load_settings
 
 from guard_notifier.adapters.service import NotifierService
 from guard_notifier.config import Settings
@@ -49,5 +50,7 @@ async def serve(settings: Settings | None = None) -> None:
 
 
 def run() -> None:
+    # Production without GUARD_NOTIFIER_SECRET_KEYS stops here, exit 2, naming the variable.
+    settings = load_settings(Settings, "guard-notifier")
     # uvloop: the sender is I/O-bound Python; its cheaper event loop is CPU for deliveries.
-    uvloop.run(serve())
+    uvloop.run(serve(settings))

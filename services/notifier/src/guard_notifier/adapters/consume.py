@@ -40,6 +40,7 @@ from guard_notifier.adapters.metrics import CHANGES, DELIVERIES
 from guard_notifier.config import Settings
 from guard_notifier.drivers import channels as channel_store
 from guard_notifier.drivers import ledger
+from guard_notifier.drivers.sealing import secret_box
 from guard_notifier.engines.flood import Window, admit
 from guard_notifier.engines.messages import change_message, test_message
 from guard_notifier.engines.routing import Filters, change_kind
@@ -107,7 +108,9 @@ async def _apply_command(
             {
                 "channel_id": command.channel_id, "tenant_id": command.tenant_id,
                 "name": command.name, "kind": command.kind.value, "url": command.url,
-                "secret": command.secret, "created_by": command.actor_id, "now": now,
+                # Sealed before it is written: the table never holds a usable secret.
+                "secret": secret_box(tuple(settings.secret_key_list())).seal(command.secret),
+                "created_by": command.actor_id, "now": now,
                 "change_types": [c.value for c in command.filters.change_types],
                 "min_severity": command.filters.min_severity.value
                 if command.filters.min_severity else None,

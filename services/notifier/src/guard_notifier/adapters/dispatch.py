@@ -39,6 +39,7 @@ from guard_notifier.drivers import channels as channel_store
 from guard_notifier.drivers import ledger
 from guard_notifier.drivers.database import connect
 from guard_notifier.drivers.http import HttpSender, resolve
+from guard_notifier.drivers.sealing import SecretUnreadable, secret_box
 from guard_notifier.engines.messages import digest_message
 from guard_notifier.engines.outcome import Verdict, judge
 from guard_rules.urls import UrlRefused, check_url_shape, refused_host
@@ -72,6 +73,7 @@ class Dispatcher:
         self._per_channel: dict[uuid.UUID, int] = defaultdict(int)
         self._channel_slots: dict[uuid.UUID, asyncio.Semaphore] = {}
         self._slots = asyncio.Semaphore(settings.max_in_flight)
+        self._secrets = secret_box(tuple(settings.secret_key_list()))
         self._leader: asyncpg.Connection[Any] | None = None
         self._depth_at = 0.0
         #: channel id -> (read at, row): a channel is read at most once a second per process.
@@ -103,6 +105,7 @@ class Dispatcher:
         while not await self._leader.fetchval("SELECT pg_try_advisory_lock($1)", _LEADER_LOCK):  # noqa: ASYNC110 (a lock in PostgreSQL, polled)
             await asyncio.sleep(1.0)
         log.info("this process sends notifications")
+        await self.reseal_secrets()
         pinged = time.monotonic()
         while True:
             self._nudge.clear()
@@ -114,6 +117,32 @@ class Dispatcher:
             if time.monotonic() - pinged > 1.0:
                 await self._leader.fetchval("SELECT 1")  # the lock lives as long as this connection
                 pinged = time.monotonic()
+
+    async def reseal_secrets(self) -> int:
+        """Seal with the newest key every secret that is not (plain ones written before sealing
+        existed, or ones sealed with an older key); returns how many were re-sealed. Only the
+        sender does it, so two notifiers never race on it."""
+        resealed = unreadable = 0
+        for tenant, cid, stored in await channel_store.stored_secrets(self.pool):
+            try:
+                sealed = self._secrets.resealed(stored)
+            except SecretUnreadable:
+                unreadable += 1
+                continue
+            if sealed is not None and await channel_store.replace_secret(
+                self.pool, tenant, cid, stored, sealed
+            ):
+                resealed += 1
+        if resealed or unreadable:
+            log.info("channel secrets re-sealed",
+                     extra={"resealed": resealed, "unreadable": unreadable})  # fmt: skip
+        if unreadable:
+            log.error(
+                "some channel secrets cannot be opened with GUARD_NOTIFIER_SECRET_KEYS; their "
+                "deliveries fail until the key that sealed them is configured again",
+                extra={"channels": unreadable},
+            )
+        return resealed
 
     async def _step_down(self) -> None:
         tasks = list(self._tasks.values())
@@ -225,13 +254,19 @@ class Dispatcher:
             await ledger.close(self.pool, tenant, did, "failed", f"url refused: {refusal}", now)
             DELIVERIES.labels("failed").inc()
             return payload
+        try:
+            secret = self._secrets.open(channel["secret"])
+        except SecretUnreadable as exc:
+            await ledger.close(self.pool, tenant, did, "failed", str(exc), now)
+            DELIVERIES.labels("failed").inc()
+            return payload
         body = orjson.dumps(payload)
         msg_id = str(did)
         headers = {
             "content-type": "application/json",
             "webhook-id": msg_id,
             "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": Webhook(channel["secret"]).sign(msg_id, now, body.decode()),
+            "webhook-signature": Webhook(secret).sign(msg_id, now, body.decode()),
         }
         answer = await self.sender.post(cid, channel["url"], body, headers)
         REQUEST_SECONDS.observe(answer.seconds)

@@ -49,10 +49,13 @@ async def set_status(
     conn: Conn, tenant_id: str, channel_id: uuid.UUID, status: str, reason: str | None,
     now: datetime,
 ) -> bool:  # fmt: skip
-    """Move an active or disabled channel to ``status``; False if unknown or already deleted."""
+    """Move an active or disabled channel to ``status``; False if unknown or already deleted.
+
+    A deleted channel never signs again, so its (sealed) secret is erased with the delete."""
     done = await conn.fetchval(
         """UPDATE notification_channels
-           SET status = $3, disabled_reason = $4, updated_at = $5
+           SET status = $3, disabled_reason = $4, updated_at = $5,
+               secret = CASE WHEN $3::varchar = 'deleted' THEN '' ELSE secret END
            WHERE channel_id = $1 AND tenant_id = $2 AND status <> 'deleted' RETURNING true""",
         channel_id, tenant_id, status, reason, now,
     )  # fmt: skip
@@ -109,3 +112,24 @@ async def mark_failing(conn: Db, tenant_id: str, channel_id: uuid.UUID, now: dat
         tenant_id, channel_id, now,
     )  # fmt: skip
     return since
+
+
+async def stored_secrets(db: Db) -> list[tuple[str, uuid.UUID, str]]:
+    """(tenant, channel, stored secret) of every channel not deleted: the start-up re-seal."""
+    rows = await db.fetch(
+        "SELECT tenant_id, channel_id, secret FROM notification_channels "
+        "WHERE status <> 'deleted' AND secret <> ''"
+    )
+    return [(r["tenant_id"], r["channel_id"], r["secret"]) for r in rows]
+
+
+async def replace_secret(
+    db: Db, tenant_id: str, channel_id: uuid.UUID, stored: str, sealed: str
+) -> bool:
+    """Store ``sealed`` in place of ``stored``, unless the row changed meanwhile (a delete)."""
+    done = await db.fetchval(
+        "UPDATE notification_channels SET secret = $4 "
+        "WHERE tenant_id = $1 AND channel_id = $2 AND secret = $3 RETURNING true",
+        tenant_id, channel_id, stored, sealed,
+    )  # fmt: skip
+    return bool(done)
