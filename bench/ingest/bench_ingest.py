@@ -167,12 +167,14 @@ async def run_ingest_timed(
     group = f"bench-{uuid.uuid4().hex[:6]}"
     started = time.perf_counter()
     async with contextlib.AsyncExitStack() as stack:
-        procs = [
-            await stack.enter_async_context(run_ingest_process(
+        # Every replica starts at once, so the group forms once instead of rebalancing when a
+        # late one joins mid-stream.
+        procs = await asyncio.gather(*(
+            stack.enter_async_context(run_ingest_process(
                 bootstrap, url, topics, log_path=f"/tmp/guard-ingest-bench-{i}.log",
                 log_level="WARNING", group_id=group, **overrides))
             for i in range(replicas)
-        ]  # fmt: skip
+        ))  # fmt: skip
         rss = 0.0
         drained: dict[str, float] = {}
         while sum(counts := await stored(dsn)) < total:
