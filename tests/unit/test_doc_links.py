@@ -23,16 +23,23 @@ HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$", re.MULTILINE)
 HTML_ANCHOR = re.compile(r"<a\s+(?:name|id)=\"([^\"]+)\"", re.IGNORECASE)
 
 
-def markdown_files() -> list[Path]:
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.md"],
+CITED = re.compile(r"\b((?:docs|services|libs|tools|bench)/[\w./-]+\.md)(?:#([\w-]+))?")
+SOURCE_SUFFIXES = {".py", ".js", ".toml", ".yml", ".cfg", ".sh", ""}
+
+
+def repository_files(*patterns: str) -> list[str]:
+    return subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", *patterns],
         cwd=REPO,
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split()
+
+
+def markdown_files() -> list[Path]:
     files = []
-    for name in listed:
+    for name in repository_files("*.md"):
         path = REPO / name
         if not path.is_file() or SKIPPED_PARTS.intersection(path.parts):
             continue
@@ -84,6 +91,19 @@ def broken_links(path: Path) -> list[str]:
     return broken
 
 
+def broken_citations(path: Path) -> list[str]:
+    """Markdown pages (and #anchors) that a code comment or docstring names, e.g. under docs."""
+    broken = []
+    for target, anchor in CITED.findall(path.read_text(encoding="utf-8", errors="replace")):
+        cited = REPO / target
+        where = f"{path.relative_to(REPO)} cites {target}{'#' + anchor if anchor else ''}"
+        if not cited.is_file():
+            broken.append(f"{where} (no such file)")
+        elif anchor and anchor not in anchors(cited):
+            broken.append(f"{where} (no such heading)")
+    return broken
+
+
 def test_slugs_follow_github() -> None:
     assert slug("Ops ports & health") == "ops-ports--health"
     assert slug("`GUARD_API_PORT` (default)") == "guard_api_port-default"
@@ -95,3 +115,15 @@ def test_every_relative_link_and_anchor_resolves() -> None:
     assert any(path.name == "README.md" for path in files)
     broken = [problem for path in files for problem in broken_links(path)]
     assert not broken, "broken markdown links:\n" + "\n".join(broken)
+
+
+def test_every_doc_page_cited_in_the_code_exists() -> None:
+    sources = [
+        REPO / name
+        for name in repository_files()
+        if Path(name).suffix in SOURCE_SUFFIXES
+        and not SKIPPED_PARTS.intersection(Path(name).parts)
+        and (REPO / name).is_file()
+    ]
+    broken = [problem for path in sources for problem in broken_citations(path)]
+    assert not broken, "code cites missing doc pages or headings:\n" + "\n".join(broken)
