@@ -124,6 +124,13 @@ async def test_cors_is_off_by_default_and_follows_the_allow_list(
             f"{BASE}/active", headers={**preflight, "Origin": "https://evil.example"}
         )
         assert "access-control-allow-origin" not in other.headers
+        # A channel is deleted with DELETE: a console on another origin may send it.
+        delete = await http.options(
+            f"/api/v1/notification-channels/{uuid.uuid4()}",
+            headers={**preflight, "Access-Control-Request-Method": "DELETE"},
+        )
+        assert delete.status_code == 200
+        assert "DELETE" in delete.headers["access-control-allow-methods"]
 
 
 async def test_each_tenant_has_its_own_read_and_command_limits(

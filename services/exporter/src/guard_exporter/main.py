@@ -47,10 +47,15 @@ def create_app(
 
 
 async def serve(settings: Settings) -> None:
-    app, _, parts = create_app(settings)
+    app, broker, parts = create_app(settings)
+
+    async def ready() -> bool:
+        # Ready = its database and its broker answer, as for the other Kafka services.
+        return await parts.ready() and bool(await broker.ping(timeout=2.0))
+
     await run_with_ops(
         app,
-        exporter_ops_app(parts.ready),
+        exporter_ops_app(ready),
         host=settings.ops_host,
         port=settings.ops_port,
         log_level=logging.getLevelName(settings.log_level),

@@ -37,7 +37,7 @@ class Settings(InfraSettings):
     db_pool_size: int = Field(default=16, ge=2, le=100)
 
     #: Base of the console links in messages (``<base>/console/#/incidents/<id>``).
-    console_base_url: str = "http://127.0.0.1:8000"
+    console_base_url: str = "http://127.0.0.1:8080"
 
     # -- sending --------------------------------------------------------------------------------
     #: Seconds between looks at the ledger when nothing nudged the sender.
