@@ -13,7 +13,9 @@ migration, keep the partitions:
   already), and deletes such rows from the default partition; the idempotency ledger
   ``cost_event_keys`` loses the keys of every event so dropped.
 
-The analytics service calls both from its maintenance loop; the benchmark loader calls the first.
+Ingest, the writer of ``cost_events`` and ``cost_event_keys``, calls both from its partition job
+(guard_ingest.adapters.partitions_job); the benchmark loader calls the first. Whether a row is
+rolled up is the cost rollups' watermark (:func:`rolled_up_position`), which ingest reads.
 """
 
 from __future__ import annotations
@@ -99,6 +101,10 @@ DROP_FUNCTIONS = (
     "DROP FUNCTION IF EXISTS guard_cost_partitions_drop(timestamptz, bigint)",
 )
 
+#: The cost rollups' row in ``analytics_watermarks`` (written by analytics): its ``position`` is
+#: the highest ``cost_events.seq`` the rollups hold.
+COST_ROLLUP_WATERMARK = "cost_rollup"
+
 #: Table names that are partitions, not tables of the model (the drift check skips them).
 PARTITION_NAME = r"^cost_events_(p\d{6}|default)$"
 
@@ -111,3 +117,11 @@ async def ensure_partitions(conn: asyncpg.Connection[Any], lo: datetime, hi: dat
 async def drop_partitions(conn: asyncpg.Connection[Any], cutoff: datetime, upto_seq: int) -> int:
     """Drop the month partitions ending by ``cutoff`` whose rows are all rolled up."""
     return int(await conn.fetchval("SELECT guard_cost_partitions_drop($1, $2)", cutoff, upto_seq))
+
+
+async def rolled_up_position(conn: asyncpg.Connection[Any]) -> int:
+    """How far the cost rollups have read ``cost_events`` (0 before their first cycle)."""
+    value = await conn.fetchval(
+        "SELECT position FROM analytics_watermarks WHERE name = $1", COST_ROLLUP_WATERMARK
+    )
+    return int(value or 0)

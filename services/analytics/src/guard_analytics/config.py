@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from guard_runtime.settings import InfraSettings
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from guard_contracts.topics import DEFAULT_TOPICS
@@ -34,24 +34,37 @@ class Settings(InfraSettings):
     anomaly_interval_s: float = Field(default=30.0, gt=0, le=3600)
     #: Spike and drift judge yesterday this long after midnight, so its late events are in.
     daily_detection_delay_s: float = Field(default=600.0, ge=0, le=43_200)
-    #: Seconds between growth maintenance runs (partitions ahead, retention).
+    #: Seconds between maintenance runs (retention of the hourly cost rollups).
     maintenance_interval_s: float = Field(default=3600.0, gt=0, le=86_400)
-    #: cost_events month partitions are kept created this many days ahead.
-    partitions_ahead_days: int = Field(default=93, ge=31, le=3660)
-    #: Days of raw cost events to keep (whole month partitions, and only once rolled up);
-    #: unset keeps them all. Answers come from rollups; exports read raw events of a run.
-    cost_events_retention_days: int | None = Field(default=None, ge=31)
     #: Days of hourly cost rollups to keep (the daily ones stay); unset keeps them all. Answers
     #: read hours only for today, the last 7 days and a window's first partial day.
     hourly_rollups_retention_days: int | None = Field(default=None, ge=32)
-    #: Days to keep finished export jobs and their stored artifacts; unset keeps them all.
-    export_retention_days: int | None = Field(default=None, ge=1)
+    # Settings that moved to the service that writes the table they prune
+    # (docs/adr/0005-one-writer-per-table.md): set here, they stop the service with the new name.
+    cost_events_retention_days: int | None = None
+    partitions_ahead_days: int | None = None
+    export_retention_days: int | None = None
     #: Fixed "now" for reproducible runs; unset = the wall clock.
     now: AwareDatetime | None = None
     db_pool_size: int = Field(default=4, ge=1, le=50)
     topic_incident_changes: str = DEFAULT_TOPICS.incident_changes
     topic_cost_anomalies: str = DEFAULT_TOPICS.cost_anomalies
     topic_analytics_results: str = DEFAULT_TOPICS.analytics_results
+
+    @model_validator(mode="after")
+    def _moved_settings(self) -> Settings:
+        moved = {
+            "cost_events_retention_days": "GUARD_INGEST_COST_EVENTS_RETENTION_DAYS",
+            "partitions_ahead_days": "GUARD_INGEST_PARTITIONS_AHEAD_DAYS",
+            "export_retention_days": "GUARD_EXPORTER_RETENTION_DAYS",
+        }
+        for field, new_name in moved.items():
+            if getattr(self, field) is not None:
+                raise ValueError(
+                    f"GUARD_ANALYTICS_{field.upper()} has moved to {new_name}: the service that "
+                    "writes a table is the one that prunes it; set that instead"
+                )
+        return self
 
     def clock(self) -> datetime:
         return self.now.astimezone(UTC) if self.now is not None else datetime.now(UTC)

@@ -1,6 +1,7 @@
 """Growth against the real Postgres: the parallel rebuild equals the incremental rollups, the
-daily incident rollups follow bucket refreshes, and cost_events partitions are created, filled
-(COPY and replays included) and dropped only once rolled up."""
+daily incident rollups follow bucket refreshes, and the hourly rollups are pruned per their
+retention (the months of cost_events are ingest's: services/ingest/tests/integration/
+test_ingest_partitions.py)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,6 @@ from guard_analytics.drivers.rollups import (
     refresh_incident_buckets,
     refresh_incident_rollups,
 )
-from guard_storage.partitions import drop_partitions, ensure_partitions
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2026, 2, 10, 9, 0, tzinfo=UTC)
@@ -222,59 +222,39 @@ async def test_bucket_refreshes_keep_the_daily_incident_rollups_exact(
     assert await _daily(db, tenant_id) == before
 
 
-async def test_partitions_take_late_rows_and_drop_only_when_rolled_up(
+async def test_maintenance_prunes_only_the_hourly_rollups_past_their_retention(
     db: asyncpg.Connection[Any], tenant_id: str
 ) -> None:
-    old = datetime(2019, 1, 15, tzinfo=UTC)
-    row = (tenant_id, uuid.uuid4(), old, None, None, "gpt-4o", 1, 2, 42)
-    await db.copy_records_to_table("cost_events", records=[row], columns=COLUMNS)
-    where = "FROM cost_events WHERE tenant_id = $1 AND occurred_at = $2"
-    seq = await db.fetchval(f"SELECT seq {where}", tenant_id, old)
-    assert await db.fetchval(f"SELECT tableoid::regclass::text {where}", tenant_id, old) == (
-        "cost_events_default"
-    )
-    assert await ensure_partitions(db, old, old + timedelta(days=1)) == 1
-    assert await db.fetchval(f"SELECT tableoid::regclass::text {where}", tenant_id, old) == (
-        "cost_events_p201901"
-    )
-    assert await db.fetchval(f"SELECT seq {where}", tenant_id, old) == seq
-    # A replay (same id, same instant) is still a conflict, not a second row.
+    old, kept = datetime(2014, 11, 3, 5, tzinfo=UTC), datetime(2014, 12, 20, 7, tzinfo=UTC)
+    for bucket in (old, kept):
+        await db.execute(
+            "INSERT INTO cost_rollups_hourly (tenant_id, bucket, feature_tag, model, user_id, "
+            "cost_micros, request_count) VALUES ($1, $2, '', 'gpt-4o', '', 5, 1)",
+            tenant_id, bucket,
+        )  # fmt: skip
+        await db.execute(
+            "INSERT INTO cost_rollups_tenant_hourly (tenant_id, bucket, cost_micros, "
+            "request_count) VALUES ($1, $2, 5, 1)",
+            tenant_id, bucket,
+        )  # fmt: skip
     await db.execute(
-        "INSERT INTO cost_events (tenant_id, event_id, occurred_at, model, input_tokens, "
-        "output_tokens, cost_micros) VALUES ($1, $2, $3, 'gpt-4o', 1, 2, 42) ON CONFLICT DO NOTHING",
-        tenant_id,
-        row[1],
-        old,
-    )
-    assert await db.fetchval(f"SELECT count(*) {where}", tenant_id, old) == 1
-    # The idempotency ledger's keys go with the events retention drops: one in the month
-    # partition, one in the default partition (no month covers 2018-06 here), one kept.
-    stray = (tenant_id, uuid.uuid4(), datetime(2018, 6, 1, tzinfo=UTC), None, None, "gpt-4o",
-             1, 2, 7)  # fmt: skip
-    await db.copy_records_to_table("cost_events", records=[stray], columns=COLUMNS)
-    stray_seq = await db.fetchval("SELECT max(seq) FROM cost_events")
-    recent = datetime(2019, 3, 2, tzinfo=UTC)
-    await db.executemany(
-        "INSERT INTO cost_event_keys (tenant_id, event_id, occurred_at) VALUES ($1, $2, $3)",
-        [
-            (tenant_id, row[1], old),
-            (tenant_id, stray[1], stray[2]),
-            (tenant_id, uuid.uuid4(), recent),
-        ],
-    )
-    keys = "SELECT occurred_at FROM cost_event_keys WHERE tenant_id = $1 ORDER BY 1"
-    cutoff = datetime(2019, 3, 1, tzinfo=UTC)
-    assert await drop_partitions(db, cutoff, seq - 1) == 0  # not rolled up yet: kept
-    assert len(await db.fetch(keys, tenant_id)) == 3
-    assert await drop_partitions(db, cutoff, max(seq, stray_seq)) == 1
-    assert await db.fetchval("SELECT to_regclass('cost_events_p201901')") is None
-    assert [r[0] for r in await db.fetch(keys, tenant_id)] == [recent]
-
-
-async def test_maintenance_keeps_partitions_ahead(db: asyncpg.Connection[Any]) -> None:
-    now = datetime.now(UTC)
-    result = await maintenance_cycle(db, lambda: now, Retention(partitions_ahead_days=62))
+        "INSERT INTO cost_rollups_dimension_daily (tenant_id, day, dimension, value, cost_micros, "
+        "request_count) VALUES ($1, $2, 'tenant_id', '', 5, 1)",
+        tenant_id, old.replace(hour=0),
+    )  # fmt: skip
+    now = datetime(2015, 1, 10, tzinfo=UTC)  # 32 days: hours before 2014-12-09 go
+    result = await maintenance_cycle(db, lambda: now, Retention(hourly_rollups_days=32))
     assert result.ran
-    ahead = now + timedelta(days=62)
-    name = f"cost_events_p{ahead:%Y%m}"
-    assert await db.fetchval("SELECT to_regclass($1)::text", name) == name
+    assert result.hourly_rows_deleted == 2
+    for table in ("cost_rollups_hourly", "cost_rollups_tenant_hourly"):
+        buckets = await db.fetch(f"SELECT bucket FROM {table} WHERE tenant_id = $1", tenant_id)
+        assert [r[0] for r in buckets] == [kept]
+    # The daily rollups stay: the answers of long windows read them.
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM cost_rollups_dimension_daily WHERE tenant_id = $1", tenant_id
+        )
+        == 1
+    )
+    # Nothing to prune without a retention setting.
+    assert (await maintenance_cycle(db, lambda: now, Retention())).hourly_rows_deleted == 0

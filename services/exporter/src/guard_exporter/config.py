@@ -40,6 +40,12 @@ class Settings(InfraSettings):
     #: anyway if it does not).
     graceful_timeout_seconds: float = Field(default=30.0, gt=0)
     ops_port: int = 8083
+    #: Days to keep finished (completed or failed) export jobs and their artifacts, in
+    #: PostgreSQL or in ``artifact_dir``; unset keeps them all. An expired export id then
+    #: answers like an unknown one (docs/operations-scaling.md#growth-partitions-and-retention).
+    retention_days: int | None = Field(default=None, ge=1)
+    #: Seconds between retention runs.
+    retention_interval_seconds: float = Field(default=3600.0, gt=0, le=86_400)
 
     @model_validator(mode="after")
     def _key_outside_development(self) -> Settings:

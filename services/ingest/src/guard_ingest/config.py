@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from guard_runtime.gc_tuning import DEFAULT_GEN0_THRESHOLD, Gen0Threshold
 from guard_runtime.settings import InfraSettings
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from guard_contracts.topics import Topics
@@ -69,6 +70,16 @@ class Settings(InfraSettings):
     outbox_interval_s: float = 1.0
     outbox_batch: int = 1000
     db_pool_size: int = 6
+
+    # -- growth (docs/operations-scaling.md#growth-partitions-and-retention) --------------------
+    #: Seconds between runs of the partition job (months ahead, retention).
+    maintenance_interval_s: float = Field(default=3600.0, gt=0, le=86_400)
+    #: ``cost_events`` month partitions are kept created this many days ahead.
+    partitions_ahead_days: int = Field(default=93, ge=31, le=3660)
+    #: Days of raw cost events to keep (whole month partitions, and only once the cost rollups
+    #: hold them); unset keeps them all. Answers come from rollups; exports read a run's raw
+    #: events. At least 31, above the topics' retention, so no redelivery reaches back further.
+    cost_events_retention_days: int | None = Field(default=None, ge=31)
 
     def topics(self) -> Topics:
         return Topics(

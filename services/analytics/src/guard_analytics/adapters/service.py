@@ -114,12 +114,7 @@ class AnalyticsService:
 
     async def maintenance_once(self) -> MaintenanceResult:
         s = self.settings
-        retention = Retention(
-            cost_events_days=s.cost_events_retention_days,
-            hourly_rollups_days=s.hourly_rollups_retention_days,
-            export_jobs_days=s.export_retention_days,
-            partitions_ahead_days=s.partitions_ahead_days,
-        )
+        retention = Retention(hourly_rollups_days=s.hourly_rollups_retention_days)
         async with self.pool.acquire() as conn:
             result = await maintenance_cycle(conn, s.clock, retention)
         if result.ran:

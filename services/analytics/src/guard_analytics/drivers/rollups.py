@@ -22,7 +22,9 @@ from typing import Any
 
 import asyncpg
 
-COST_JOB = "cost_rollup"
+from guard_storage.partitions import COST_ROLLUP_WATERMARK
+
+COST_JOB = COST_ROLLUP_WATERMARK  # ingest reads it before dropping raw partitions
 INCIDENT_JOB = "incident_rollup"
 
 _LOCK = "SELECT pg_try_advisory_xact_lock(hashtext('guard_analytics.' || $1))"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
 
 from faststream.kafka import KafkaBroker
 from guard_runtime.dlq import DlqPublisher
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guard_exporter.adapters.processing import ExportProcessor, ProcessingPolicy, Renderer
+from guard_exporter.adapters.retention import ExportRetention
 from guard_exporter.adapters.signing import load_signing_key, public_pem
 from guard_exporter.config import Settings
 from guard_exporter.drivers.artifacts import ArtifactDirectory
@@ -27,12 +30,21 @@ class ExporterParts:
     processor: ExportProcessor
     jobs: ExportJobRepository
     public_key_pem: str
+    retention: ExportRetention | None = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
         await self.dlq.start()
         await self.processor.register_key(self.public_key_pem)
+        if self.retention is not None:
+            self._tasks.append(asyncio.create_task(self.retention.run(), name="export-retention"))
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
         await self.dlq.stop()
         await self.engine.dispose()
 
@@ -50,6 +62,7 @@ def build_parts(
     )
     topics = settings.topics()
     jobs = ExportJobRepository(engine)
+    artifacts = ArtifactDirectory(settings.artifact_dir) if settings.artifact_dir else None
     dlq = DlqPublisher(settings.kafka_bootstrap_servers, topics.dlq, client_id="guard-exporter-dlq")
     processor = ExportProcessor(
         jobs=jobs,
@@ -63,8 +76,13 @@ def build_parts(
             retry_backoff_seconds=settings.retry_backoff_seconds,
             max_run_steps=settings.max_run_steps,
         ),
-        artifacts=ArtifactDirectory(settings.artifact_dir) if settings.artifact_dir else None,
+        artifacts=artifacts,
         renderer=renderer,
         period_reader=PeriodReader(engine),
     )
-    return ExporterParts(engine, dlq, processor, jobs, public_pem(key))
+    retention = None
+    if settings.retention_days is not None:
+        retention = ExportRetention(
+            jobs, artifacts, settings.retention_days, settings.retention_interval_seconds
+        )
+    return ExporterParts(engine, dlq, processor, jobs, public_pem(key), retention)

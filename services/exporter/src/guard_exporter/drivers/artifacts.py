@@ -38,3 +38,18 @@ class ArtifactDirectory:
             os.fsync(out.fileno())
         partial.replace(final)
         return str(final.resolve())
+
+    async def remove(self, path: str) -> bool:
+        """Delete an artifact file this directory holds; False if it was gone already. A path
+        outside the directory is refused (the path comes from a database row)."""
+        return await asyncio.to_thread(self._remove, path)
+
+    def _remove(self, path: str) -> bool:
+        target = Path(path).resolve()
+        if not target.is_relative_to(self._root.resolve()):
+            raise ValueError(f"{path} is not in the artifact directory {self._root}")
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            return False
+        return True

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -126,6 +126,24 @@ class ExportJobRepository:
                 )
                 .on_conflict_do_nothing(index_elements=[ExportSigningKey.key_id])
             )
+
+    async def forget_finished(self, before: datetime, limit: int) -> list[str | None]:
+        """Delete up to ``limit`` finished jobs completed before ``before`` (retention), with
+        their artifacts stored in PostgreSQL; returns the artifact file path of each (None when
+        it was stored in PostgreSQL), for the caller to delete after the commit."""
+        oldest = (
+            select(ExportJob.tenant_id, ExportJob.export_id)
+            .where(ExportJob.status.in_(("completed", "failed")), ExportJob.completed_at < before)
+            .order_by(ExportJob.completed_at)
+            .limit(limit)
+        )
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                delete(ExportJob)
+                .where(tuple_(ExportJob.tenant_id, ExportJob.export_id).in_(oldest))
+                .returning(ExportJob.artifact_path)
+            )
+            return [row[0] for row in result]
 
     async def ping(self) -> bool:
         async with self._engine.connect() as conn:

@@ -34,6 +34,11 @@ from guard_ingest.adapters.metrics import (
     DUPLICATES,
     OUTBOX_PUBLISHED,
 )
+from guard_ingest.adapters.partitions_job import (
+    PartitionPolicy,
+    PartitionResult,
+    maintain_partitions,
+)
 from guard_ingest.config import Settings
 from guard_ingest.drivers import incidents as incident_store
 from guard_ingest.drivers import outbox
@@ -118,6 +123,8 @@ class IngestService:
             asyncio.create_task(self._every(self.settings.auto_resolve_interval_s,
                                             self.auto_resolve_once), name="auto-resolve"),
             asyncio.create_task(self._relay_loop(), name="outbox-relay"),
+            asyncio.create_task(self._every(self.settings.maintenance_interval_s,
+                                            self.maintain_partitions_once), name="partitions"),
         ]  # fmt: skip
 
     async def stop(self) -> None:
@@ -263,6 +270,17 @@ class IngestService:
                 self._outbox_nudge.set()
             if len(rows) < self.settings.auto_resolve_batch:
                 return total
+
+    async def maintain_partitions_once(self, now: datetime | None = None) -> PartitionResult:
+        """Months of ``cost_events`` created ahead, old ones dropped per the retention."""
+        s = self.settings
+        policy = PartitionPolicy(s.partitions_ahead_days, s.cost_events_retention_days)
+        async with self.pool.acquire() as conn:
+            result = await maintain_partitions(conn, now or datetime.now(UTC), policy)
+        if result.created or result.dropped:
+            log.info("cost_events partitions", extra={"created": result.created,
+                                                       "dropped": result.dropped})  # fmt: skip
+        return result
 
     async def relay_outbox_once(self) -> int:
         published = 0
