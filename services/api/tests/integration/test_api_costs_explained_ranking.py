@@ -19,7 +19,11 @@ from typing import Any
 
 import asyncpg
 import httpx
+import orjson
 import pytest
+from pydantic import TypeAdapter
+
+from guard_contracts.api.costs import CostExplainedPublic
 
 from . import analytics_oracle as oracle
 from .analytics_seed import insert, rollup
@@ -35,6 +39,7 @@ NOWS = [
     datetime(2026, 3, 9, 23, 50, tzinfo=UTC),
 ]
 START = datetime(2026, 1, 20, tzinfo=UTC)
+ODD_NAMES = ['quote " back \\ slash / <tag>', "tab\tnewline\n\x01 bell\x07", "ünïcødé €𝄞"]
 SPAN_HOURS = 60 * 24
 
 
@@ -87,6 +92,10 @@ def _events(rng: random.Random, tenant: str) -> list[dict[str, Any]]:
     for day in range(60):
         at = START + timedelta(days=day, hours=rng.randrange(24), minutes=rng.randrange(30))
         add(at, rng.randrange(100_000, 3_000_000), feature=rng.choice(["daily", None]))
+    # Names JSON must escape or carry as UTF-8, listed near the top of every window.
+    for now in NOWS:
+        for k, name in enumerate(ODD_NAMES):
+            add(now.replace(minute=k), 40_000_000 + k, user=name, feature=name, model=name)
     return events
 
 
@@ -120,7 +129,8 @@ def _cut_through_a_tie(events: list[dict[str, Any]], now: datetime, period: str)
 async def test_explained_lists_match_the_reference_across_ties(
     client: httpx.AsyncClient, arranged: list[dict[str, Any]], tenant_id: str, now: datetime
 ) -> None:
-    trends = set()
+    trends: set[str] = set()
+    names: set[str] = set()
     for period in ("today", "7d", "30d"):
         response = await client.get(
             "/guard/costs/explained",
@@ -129,6 +139,11 @@ async def test_explained_lists_match_the_reference_across_ties(
         )
         assert response.status_code == 200, response.text
         got = response.json()
+        # The bytes are what the response_model writes from the same value (FastAPI's way,
+        # ``fast_reads._renderer``): the adapter serialises the answer itself.
+        model = TypeAdapter(CostExplainedPublic)
+        written = model.dump_json(model.validate_python(orjson.loads(response.content)))
+        assert response.content == written, period
         want = oracle.explained(arranged, now, period)
         trimmed = {k: got[k] for k in want}
         for dim in ("feature", "model", "user"):
@@ -137,6 +152,8 @@ async def test_explained_lists_match_the_reference_across_ties(
                 for item in got[f"by_{dim}"]
             ]
             trends |= {item["trend"] for item in got[f"by_{dim}"]}
+            names |= {item["name"] for item in got[f"by_{dim}"]}
         assert trimmed == want, period
         assert _cut_through_a_tie(arranged, now, period), period  # the data do what they say
     assert len(trends) >= 2, trends
+    assert set(ODD_NAMES) <= names

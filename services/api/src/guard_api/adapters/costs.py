@@ -9,7 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
+
 from guard_api.adapters.analytics_settings import AnalyticsApiSettings
+from guard_api.adapters.ports import JsonDocument
 from guard_api.drivers.analytics import AnalyticsRepository
 from guard_api.engines import analytics_costs as costs
 from guard_api.engines.analytics_numbers import floor_hour, half_up
@@ -83,7 +86,10 @@ class CostQueries:
             ),
         }
 
-    async def explained(self, tenant: str, period: str, now: datetime | None) -> dict[str, Any]:
+    async def explained(self, tenant: str, period: str, now: datetime | None) -> JsonDocument:
+        """The answer as JSON bytes shaped as ``CostExplainedPublic`` (validating and writing it
+        through the model was ~80 us of ~1.4 ms of gateway CPU); ``test_api_costs_explained_ranking``
+        holds the bytes to what the model writes."""
         at = self.settings.resolve_now(now)
         repo = await self._repo()
         today = at.date()
@@ -126,7 +132,7 @@ class CostQueries:
             ]
             tops[dimension] = costs.explained_items(dimension, items, total, period_days)
         driver_type, driver_name, driver_pct = costs.largest_driver(tops)
-        return {
+        document = {
             "tenant_id": tenant,
             "period": period,
             "period_start": start.isoformat(),
@@ -141,6 +147,7 @@ class CostQueries:
             "largest_driver_pct": driver_pct,
             "summary": _driver_sentence(driver_type, driver_name, driver_pct),
         }
+        return JsonDocument(orjson.dumps(document))
 
     async def incidents(
         self, tenant: str, include_resolved: bool, limit: int, now: datetime | None
