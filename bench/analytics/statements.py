@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from guard_api.drivers.analytics import AnalyticsRepository
 from guard_api.drivers.database import SESSION_SETTINGS
+from guard_api.engines.analytics_costs import TOP_ITEMS
 from guard_api.engines.analytics_incidents import PATTERN_IDS, SPIKE_SEVERITIES, SPIKE_WINDOW
 from guard_contracts.enums import OPEN_STATES
 
@@ -40,6 +41,11 @@ def calls() -> dict[str, Call]:
     def days(n: int) -> datetime:
         return NOW - timedelta(days=n)
 
+    def explained(start: datetime) -> Call:
+        return lambda r, t: r.explained_spend(
+            t, start, NOW + timedelta(hours=1), (days(7), NOW), TOP_ITEMS, "cost_rollup"
+        )
+
     return {
         "patterns 168h": lambda r, t: r.pattern_groups(
             t, NOW - timedelta(hours=168), NOW, spike_from=NOW - SPIKE_WINDOW,
@@ -51,6 +57,11 @@ def calls() -> dict[str, Call]:
         "metrics 7d": lambda r, t: r.metrics(t, days(7), NOW, SLA, OPEN_STATES),
         "metrics 90d": lambda r, t: r.metrics(t, days(90), NOW, SLA, OPEN_STATES),
         "trend 365d": lambda r, t: r.incident_days(t, days(365), NOW, True, "incident_rollup"),
+        # The cost explanation (adapters.costs.explained): the window's whole hours up to the
+        # current one, the candidates' 7-day baselines.
+        "explained today": explained(NOW),
+        "explained 7d": explained(days(7)),
+        "explained 30d": explained(days(30)),
     }  # fmt: skip
 
 

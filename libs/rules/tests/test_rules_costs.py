@@ -15,7 +15,9 @@ from guard_rules.costs import (
     SPIKE_PCT,
     Trend,
     baseline,
+    baseline_day_count,
     baseline_days,
+    baseline_mean,
     deviation_pct,
     expected_so_far,
     mean_std,
@@ -93,6 +95,27 @@ def test_baseline_is_a_mean_of_at_most_window_days(
     assert min(counted) - 1e-6 <= found.mean_micros <= max(counted) + 1e-6
     assert found.stddev_micros >= 0
     assert not math.isnan(found.stddev_micros)
+
+
+@DETERMINISTIC
+@given(
+    values=st.lists(st.integers(0, 10**12), max_size=40),
+    window=st.sampled_from([1, 7, 30]),
+    first_offset=st.one_of(st.none(), st.integers(-3, 45)),
+)
+def test_baseline_mean_from_a_sum_is_the_baseline_mean(
+    values: list[int], window: int, first_offset: int | None
+) -> None:
+    """The explanation sums an item's last ``window`` days in PostgreSQL (nothing exists before
+    its first day) and takes the mean from the sum: the same float as the day-by-day mean."""
+    first = None if first_offset is None else TODAY - timedelta(days=first_offset)
+    daily = {d: v for d, v in days_before(TODAY, values).items() if first is None or d >= first}
+    assert baseline_day_count(TODAY, window, first) == len(baseline_days(TODAY, window, first))
+    low = TODAY - timedelta(days=window)
+    total = sum(v for d, v in daily.items() if low <= d < TODAY)
+    found = baseline(daily, TODAY, window, first)
+    got = baseline_mean(total, TODAY, window, first)
+    assert got == (None if found is None else found.mean_micros)
 
 
 def test_expected_so_far_uses_complete_hours_and_the_elapsed_part_of_this_one() -> None:

@@ -20,13 +20,18 @@ RISING_PCT = 50
 BELOW_PCT = -30
 
 
+def baseline_day_count(today: date, window: int, first_day: date | None) -> int:
+    """How many days :func:`baseline_days` holds, without listing them."""
+    if first_day is None:
+        return 0
+    return max(0, (today - max(today - timedelta(days=window), first_day)).days)
+
+
 def baseline_days(today: date, window: int, first_day: date | None) -> list[date]:
     """The complete UTC days before ``today``, at most ``window``, none before ``first_day``
     (the entity's first cost day); no first day means no history and no days."""
-    if first_day is None:
-        return []
-    start = max(today - timedelta(days=window), first_day)
-    return [start + timedelta(days=i) for i in range((today - start).days)]
+    count = baseline_day_count(today, window, first_day)
+    return [today - timedelta(days=count - i) for i in range(count)]
 
 
 def mean_std(values: Sequence[int]) -> tuple[float, float] | None:
@@ -53,6 +58,17 @@ def baseline(
     if stats is None:
         return None
     return Baseline(days=len(days), mean_micros=stats[0], stddev_micros=stats[1])
+
+
+def baseline_mean(
+    total_micros: int, today: date, window: int, first_day: date | None
+) -> float | None:
+    """The mean of :func:`baseline`, from ``total_micros``: the spend summed over
+    :func:`baseline_days` (days without spend add 0, so a sum over the last ``window`` days
+    before ``today`` is it when there is no spend before ``first_day``). The same float as
+    ``mean_std`` over the days' values: one int division."""
+    days = baseline_day_count(today, window, first_day)
+    return total_micros / days if days else None
 
 
 def expected_so_far(

@@ -5,9 +5,12 @@ request scope of ``adapters.gateway`` builds the implementations ``IncidentAnaly
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from guard_api.adapters.errors import Forbidden
+
+if TYPE_CHECKING:
+    from guard_api.adapters.ports import JsonDocument
 
 
 class IncidentAnalyticsPort(Protocol):
@@ -30,7 +33,10 @@ class IncidentAnalyticsPort(Protocol):
 
 class CostQueriesPort(Protocol):
     async def summary(self, tenant: str, now: datetime | None) -> dict[str, Any]: ...
-    async def explained(self, tenant: str, period: str, now: datetime | None) -> dict[str, Any]: ...
+    async def explained(self, tenant: str, period: str, now: datetime | None) -> JsonDocument:
+        """JSON bytes shaped as ``CostExplainedPublic``."""
+        ...
+
     async def incidents(
         self, tenant: str, include_resolved: bool, limit: int, now: datetime | None
     ) -> dict[str, Any]: ...

@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
+from asyncpg import Record
 from sqlalchemy import TextClause, text
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -67,9 +69,10 @@ LEFT JOIN ({grouped}) AS g ON true
 """
 
 
-def _split_last_updated(
-    rows: Sequence[RowMapping], key: str
-) -> tuple[list[RowMapping], datetime | None]:
+_R = TypeVar("_R", RowMapping, Record)
+
+
+def _split_last_updated(rows: Sequence[_R], key: str) -> tuple[list[_R], datetime | None]:
     """The rows of a ``_with_last_updated`` statement (without the NULL row) and the watermark."""
     return [r for r in rows if r[key] is not None], rows[0]["last_updated"]
 
@@ -103,28 +106,6 @@ _BY_DAY = _incident_parts(
 )
 _BY_DIMENSION = _incident_parts(
     "CAST(:low AS timestamptz) AS day, category, severity, cause_type", "2, 3, 4"
-)
-
-# Per item: its first day with spend before ``high`` and its daily spend over ``[low, high)``,
-# two probes of the (tenant, dimension, value, day) index each, so the cost is per item asked
-# about, not per day of history.
-_ITEM_DAYS = text(
-    """
-SELECT i.dimension, i.value AS name, f.first, w.days, w.costs
-FROM unnest(CAST(:dimensions AS text[]), CAST(:names AS text[])) AS i(dimension, value)
-CROSS JOIN LATERAL (
-    SELECT min(day) AS first FROM cost_rollups_dimension_daily AS d
-    WHERE d.tenant_id = :tenant AND d.dimension = i.dimension AND d.value = i.value
-      AND d.day < :high
-) AS f
-CROSS JOIN LATERAL (
-    SELECT coalesce(array_agg(day), '{}') AS days, coalesce(array_agg(cost_micros), '{}') AS costs
-    FROM cost_rollups_dimension_daily AS d
-    WHERE d.tenant_id = :tenant AND d.dimension = i.dimension AND d.value = i.value
-      AND d.day >= :low AND d.day < :high
-) AS w
-WHERE f.first IS NOT NULL
-"""
 )
 
 # Metrics, recurrence and cost impact read the daily incident rollups for the whole UTC days
@@ -338,29 +319,87 @@ GROUP BY 1, 2
 
 # Spend per dimension value: whole days from the dimension rollup, the hours at the edges from
 # the hourly rollup summed per dimension in PostgreSQL; ``tenant_id`` rows carry the total.
-_DIMENSION_SPEND = text(
-    _with_last_updated("""
-SELECT dimension, value, sum(cost)::bigint AS cost_micros, sum(n)::bigint AS request_count
-FROM (
-    SELECT dimension, value, cost_micros AS cost, request_count AS n
-    FROM cost_rollups_dimension_daily
-    WHERE tenant_id = :tenant AND day >= :day_low AND day < :day_high
-    UNION ALL
-    SELECT CASE WHEN GROUPING(feature_tag) = 0 THEN 'feature_tag'
-                WHEN GROUPING(model) = 0 THEN 'model'
-                WHEN GROUPING(user_id) = 0 THEN 'user_id' ELSE 'tenant_id' END,
-           coalesce(CASE WHEN GROUPING(feature_tag) = 0 THEN feature_tag END,
-                    CASE WHEN GROUPING(model) = 0 THEN model END,
-                    CASE WHEN GROUPING(user_id) = 0 THEN user_id END, ''),
-           sum(cost_micros), sum(request_count)
-    FROM cost_rollups_hourly
-    WHERE tenant_id = :tenant AND ((bucket >= :start AND bucket < :day_low)
-                                   OR (bucket >= :day_high AND bucket < :end))
-    GROUP BY GROUPING SETS ((), (feature_tag), (model), (user_id)) HAVING count(*) > 0
-) AS parts
-GROUP BY 1, 2
+# Only the candidates for the lists come back, each with its baseline's inputs, in the same round
+# trip (two statements and a baseline built day by day in Python were ~60 % of the gateway's CPU
+# per answer, docs/benchmarks-log.md, eighth session):
+# - a candidate has fewer than ``:top`` values of its dimension with strictly more spend
+#   (``rank``), so every item the engine lists (spend desc, then name, at most ``:top``) is one
+#   of them; the engine still does the ranking, ties at the cut included;
+# - its first day with spend before ``:base_high`` and its spend over ``[:base_low, :base_high)``:
+#   two probes of the (tenant, dimension, value, day) index, per candidate, not per value.
+# The window's four instants are read through scalar sub-selects, which a custom plan cannot see
+# into either: otherwise "today" (no whole day, an empty daily range the planner sees) is costed
+# far below the generic plan and re-planned at every execution, 0.5-0.8 ms of PostgreSQL CPU for
+# a 0.15 ms answer, where now the prepared statement settles on its generic plan after five runs
+# (as 7d and 30d already did).
+_WINDOW = {
+    name: f"(SELECT CAST(:{name} AS timestamptz))" for name in ("start", "end", "low", "high")
+}
+_EXPLAINED_SPEND = text(
+    _with_last_updated(f"""
+WITH spend AS (
+    SELECT dimension, value, sum(cost)::bigint AS cost_micros, sum(n)::bigint AS request_count
+    FROM (
+        SELECT dimension, value, cost_micros AS cost, request_count AS n
+        FROM cost_rollups_dimension_daily
+        WHERE tenant_id = :tenant AND day >= {_WINDOW["low"]} AND day < {_WINDOW["high"]}
+        UNION ALL
+        SELECT CASE WHEN GROUPING(feature_tag) = 0 THEN 'feature_tag'
+                    WHEN GROUPING(model) = 0 THEN 'model'
+                    WHEN GROUPING(user_id) = 0 THEN 'user_id' ELSE 'tenant_id' END,
+               coalesce(CASE WHEN GROUPING(feature_tag) = 0 THEN feature_tag END,
+                        CASE WHEN GROUPING(model) = 0 THEN model END,
+                        CASE WHEN GROUPING(user_id) = 0 THEN user_id END, ''),
+               sum(cost_micros), sum(request_count)
+        FROM cost_rollups_hourly
+        WHERE tenant_id = :tenant
+          AND ((bucket >= {_WINDOW["start"]} AND bucket < {_WINDOW["low"]})
+               OR (bucket >= {_WINDOW["high"]} AND bucket < {_WINDOW["end"]}))
+        GROUP BY GROUPING SETS ((), (feature_tag), (model), (user_id)) HAVING count(*) > 0
+    ) AS parts
+    GROUP BY 1, 2
+), candidates AS (
+    SELECT * FROM (
+        SELECT spend.*,
+               rank() OVER (PARTITION BY dimension ORDER BY cost_micros DESC) AS place
+        FROM spend
+    ) AS ranked
+    WHERE dimension = 'tenant_id' OR place <= :top
+)
+SELECT c.dimension, c.value, c.cost_micros, c.request_count, f.first_day, b.base_micros
+FROM candidates AS c
+CROSS JOIN LATERAL (
+    SELECT min(day) AS first_day FROM cost_rollups_dimension_daily AS d
+    WHERE d.tenant_id = :tenant AND d.dimension = c.dimension AND d.value = c.value
+      AND d.day < :base_high
+) AS f
+CROSS JOIN LATERAL (
+    SELECT coalesce(sum(cost_micros), 0)::bigint AS base_micros
+    FROM cost_rollups_dimension_daily AS d
+    WHERE d.tenant_id = :tenant AND d.dimension = c.dimension AND d.value = c.value
+      AND d.day >= :base_low AND d.day < :base_high
+) AS b
 """)
 )
+
+
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    """A constant statement compiled once for asyncpg: its ``$n`` text and its bind names in
+    ``$n`` order. Run straight on the request's asyncpg connection, it skips SQLAlchemy's
+    per-execution work (~300 us of the explanation's gateway CPU, docs/benchmarks-log.md, eighth
+    session); the connection is in autocommit (drivers.database), as under SQLAlchemy."""
+
+    text: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, statement: TextClause) -> _Raw:
+        compiled = statement.compile(dialect=asyncpg_dialect())  # type: ignore[no-untyped-call]
+        return cls(compiled.string, tuple(compiled.positiontup or ()))
+
+
+_EXPLAINED_SPEND_RAW = _Raw.of(_EXPLAINED_SPEND)
 
 _ANOMALIES = text(
     """
@@ -437,12 +476,16 @@ class SummaryInputs:
 
 @dataclass(frozen=True, slots=True)
 class DimensionSpend:
-    """Spend of one value of one dimension (``tenant_id`` with value '' = the total)."""
+    """Spend of one value of one dimension (``tenant_id`` with value '' = the total), with its
+    first day with spend before the baseline's end (None: none) and its spend over the
+    baseline's days."""
 
     dimension: str
     value: str
     cost_micros: int
     request_count: int
+    first_day: datetime | None
+    baseline_micros: int
 
 
 class AnalyticsRepository:
@@ -451,6 +494,15 @@ class AnalyticsRepository:
 
     async def _all(self, statement: Any, **params: Any) -> list[RowMapping]:
         return list((await self.conn.execute(statement, params)).mappings().all())
+
+    async def _fetch(self, statement: _Raw, **params: Any) -> list[Record]:
+        """``statement`` on the request's pooled connection, straight through asyncpg."""
+        raw = (await self.conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        records: list[Record] = await raw.fetch(
+            statement.text, *[params[name] for name in statement.names]
+        )
+        return records
 
     async def _days(
         self, statement: Any, start: datetime, end: datetime, **params: Any
@@ -535,50 +587,52 @@ class AnalyticsRepository:
         rows = await self._days(statement, start, end, tenant=tenant, job=job)
         return _split_last_updated(rows, "created_count")
 
-    async def dimension_spend(
-        self, tenant: str, start: datetime, end: datetime, job: str
+    async def explained_spend(
+        self,
+        tenant: str,
+        start: datetime,
+        end: datetime,
+        baseline: tuple[datetime, datetime],
+        top: int,
+        job: str,
     ) -> tuple[list[DimensionSpend], datetime | None]:
         """Spend per dimension value over the whole hours ``[start, end)``: whole UTC days from
-        the dimension rollup, the hours at either edge from the hourly rollup; and when the
-        ``job`` snapshot last advanced."""
+        the dimension rollup, the hours at either edge from the hourly rollup; only the values
+        with fewer than ``top`` values of their dimension spending strictly more (and the
+        ``tenant_id`` total), each with its first day with spend before ``baseline[1]`` and its
+        spend over the days ``[baseline[0], baseline[1])``; and when the ``job`` snapshot last
+        advanced."""
         if start >= end:
             return [], await self.last_updated(job)
         today = _midnight(end - timedelta(microseconds=1))  # the day of the last hour
         day_low, day_high = day_interior(start, today)
         if day_low >= day_high:
             day_low = day_high = start  # no whole day before today: every hour from hourly
-        rows = await self._all(
-            _DIMENSION_SPEND,
+        rows = await self._fetch(
+            _EXPLAINED_SPEND_RAW,
             tenant=tenant,
             start=start,
             end=end,
-            day_low=day_low,
-            day_high=day_high,
+            low=day_low,
+            high=day_high,
+            base_low=baseline[0],
+            base_high=baseline[1],
+            top=top,
             job=job,
         )
         found, last = _split_last_updated(rows, "dimension")
         spend = [
-            DimensionSpend(r["dimension"], r["value"], r["cost_micros"], r["request_count"])
+            DimensionSpend(
+                r["dimension"],
+                r["value"],
+                r["cost_micros"],
+                r["request_count"],
+                r["first_day"],
+                r["base_micros"],
+            )
             for r in found
         ]
         return spend, last
-
-    async def item_days(
-        self,
-        tenant: str,
-        items: Sequence[tuple[str, str]],
-        low: datetime,
-        high: datetime,
-    ) -> list[RowMapping]:
-        """For each (dimension column, value) of ``items`` with spend before ``high``:
-        ``dimension``, ``name``, ``first`` (its first day with spend before ``high``) and its
-        daily spend over ``[low, high)`` as parallel arrays ``days`` / ``costs``."""
-        if not items:
-            return []
-        dimensions, names = (list(x) for x in zip(*items, strict=True))
-        return await self._all(
-            _ITEM_DAYS, tenant=tenant, dimensions=dimensions, names=names, low=low, high=high
-        )
 
     async def summary_inputs(
         self,

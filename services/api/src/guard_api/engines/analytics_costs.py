@@ -18,6 +18,7 @@ from guard_contracts.money import micros_to_cents
 from guard_rules.costs import (
     BELOW_PCT,
     baseline_days,
+    baseline_mean,
     deviation_pct,
     expected_so_far,
     mean_std,
@@ -227,6 +228,7 @@ def anomaly_item(record: AnomalyRecord, now: datetime) -> dict[str, Any]:
 
 __all__ = [  # the shared rules the cost adapter reaches through this module
     "baseline_days",
+    "baseline_mean",
     "deviation_pct",
     "expected_so_far",
     "mean_std",

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from guard_api.adapters.analytics_ports import CostQueriesPort, check_tenant
+from guard_api.entrypoints import responses
 from guard_api.entrypoints.deps import STRICT_QUERY, CurrentTenant, ReadScope
 from guard_api.entrypoints.errors import error_responses
 from guard_api.entrypoints.params import IntRange, Now
@@ -59,9 +60,9 @@ def create_router() -> APIRouter:
         tenant_id: TenantParam = None,
         period: Annotated[Period, Query()] = DEFAULT_PERIOD,
         now: Now = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         check_tenant(tenant, tenant_id)
-        return await _queries(scope).explained(tenant, period, now)
+        return responses.raw((await _queries(scope).explained(tenant, period, now)).content)
 
     @router.get(
         "/incidents",

@@ -22,8 +22,9 @@ costs_incidents     /guard/costs/incidents                      costs_routes
 A parameter is taken only in its plain form and inside the bounds its route declares (the same
 constants: ``params.IntRange``, ``analytics_routes.GRANULARITIES``, ``costs_routes.Period``,
 ``rfc3339.parse_now``...); anything else raises :class:`Decline` and FastAPI answers, 422s and
-400s included. The three incident reads' use cases return JSON bytes already; the others return
-a dict that the route's ``response_model`` validates and serialises, as FastAPI does.
+400s included. The three incident reads' and the cost explanation's use cases return JSON bytes
+already; the others return a dict that the route's ``response_model`` validates and serialises,
+as FastAPI does.
 ``test_api_fast_reads`` and ``test_api_fast_analytics`` hold every lane to FastAPI's bytes.
 """
 
@@ -340,6 +341,7 @@ FIXED: dict[str, Lane] = {
                 "period": _words(get_args(Period), DEFAULT_PERIOD),
                 "now": _NOW,
             },
+            prewritten=True,
         ),
         Lane(
             "costs_incidents",
