@@ -19,6 +19,8 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
+from guard_contracts.topics import Topics
+from guard_devtools.services import eventually, run_ingest
 from guard_devtools.testing import Servers, fresh_databases
 from guard_ingest.adapters.partitions_job import PartitionPolicy, maintain_partitions
 from guard_storage.db import to_asyncpg_dsn
@@ -147,3 +149,19 @@ async def test_one_replica_at_a_time(conn: asyncpg.Connection[Any], own_database
             assert result.ran is False
     finally:
         await other.close()
+
+
+async def test_the_running_service_keeps_months_ahead_from_its_start(
+    conn: asyncpg.Connection[Any], own_database: str, kafka_bootstrap: str, topics: Topics
+) -> None:
+    async with run_ingest(kafka_bootstrap, own_database, topics) as running:
+        ahead = datetime.now(UTC) + timedelta(days=93)
+        name = f"cost_events_p{ahead:%Y%m}"
+        # The job's first run is at start-up, not an interval later.
+        assert await eventually(
+            lambda: conn.fetchval("SELECT to_regclass($1)::text", name), lambda v: v == name
+        )
+        # And a run that creates months reports them (and logs them) without failing.
+        result = await running.service.maintain_partitions_once(datetime(2033, 3, 5, tzinfo=UTC))
+        assert result.ran
+        assert result.created == 4  # 2033-03 (from the day before) through 2033-06

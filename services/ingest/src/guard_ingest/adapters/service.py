@@ -278,8 +278,8 @@ class IngestService:
         async with self.pool.acquire() as conn:
             result = await maintain_partitions(conn, now or datetime.now(UTC), policy)
         if result.created or result.dropped:
-            log.info("cost_events partitions", extra={"created": result.created,
-                                                       "dropped": result.dropped})  # fmt: skip
+            log.info("cost_events partitions", extra={"partitions_created": result.created,
+                                                       "partitions_dropped": result.dropped})  # fmt: skip
         return result
 
     async def relay_outbox_once(self) -> int:
