@@ -14,12 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from asyncpg import Record
 from sqlalchemy import TextClause, text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from guard_storage.models.ingest import Incident
@@ -69,10 +68,7 @@ LEFT JOIN ({grouped}) AS g ON true
 """
 
 
-_R = TypeVar("_R", RowMapping, Record)
-
-
-def _split_last_updated(rows: Sequence[_R], key: str) -> tuple[list[_R], datetime | None]:
+def _split_last_updated(rows: Sequence[Record], key: str) -> tuple[list[Record], datetime | None]:
     """The rows of a ``_with_last_updated`` statement (without the NULL row) and the watermark."""
     return [r for r in rows if r[key] is not None], rows[0]["last_updated"]
 
@@ -400,6 +396,9 @@ class _Raw:
 
 
 _EXPLAINED_SPEND_RAW = _Raw.of(_EXPLAINED_SPEND)
+#: Every other statement of this module, compiled on its first use (keyed by the statement
+#: object, a module constant).
+_COMPILED: dict[int, _Raw] = {}
 
 _ANOMALIES = text(
     """
@@ -492,8 +491,12 @@ class AnalyticsRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
 
-    async def _all(self, statement: Any, **params: Any) -> list[RowMapping]:
-        return list((await self.conn.execute(statement, params)).mappings().all())
+    async def _all(self, statement: TextClause, **params: Any) -> list[Record]:
+        """``statement`` (compiled for asyncpg once per process) straight through asyncpg."""
+        compiled = _COMPILED.get(id(statement))
+        if compiled is None:
+            compiled = _COMPILED[id(statement)] = _Raw.of(statement)
+        return await self._fetch(compiled, **params)
 
     async def _fetch(self, statement: _Raw, **params: Any) -> list[Record]:
         """``statement`` on the request's pooled connection, straight through asyncpg."""
@@ -506,7 +509,7 @@ class AnalyticsRepository:
 
     async def _days(
         self, statement: Any, start: datetime, end: datetime, **params: Any
-    ) -> list[RowMapping]:
+    ) -> list[Record]:
         """Run a whole-days-plus-edges statement over incidents created in ``[start, end]``."""
         low, high = day_interior(start, end)
         return await self._all(statement, start=start, end=end, low=low, high=high, **params)
@@ -522,7 +525,7 @@ class AnalyticsRepository:
         open_states: Sequence[str],
         ids: int,
         limit: int,
-    ) -> tuple[int, list[RowMapping]]:
+    ) -> tuple[int, list[Record]]:
         """The incidents created in ``[start, end]``: how many, and each pattern type's ``limit``
         largest groups with their ``ids`` newest incident ids (a severity spike: open incidents
         of ``spike_severities`` created from ``spike_from``)."""
@@ -541,16 +544,16 @@ class AnalyticsRepository:
 
     async def recurrence_groups(
         self, tenant: str, start: datetime, end: datetime, threshold: int, limit: int
-    ) -> list[RowMapping]:
+    ) -> list[Record]:
         """The ``limit`` (category, fingerprint) groups of the window with the most incidents, at
         least ``threshold`` each (ties: category, then fingerprint, by code point)."""
-        rows: list[RowMapping] = await self._days(
+        rows: list[Record] = await self._days(
             _RECURRENCE, start, end, tenant=tenant, threshold=threshold, limit=limit
         )
         return rows
 
-    async def cost_impact(self, tenant: str, start: datetime, end: datetime) -> list[RowMapping]:
-        rows: list[RowMapping] = await self._days(_COST_IMPACT, start, end, tenant=tenant)
+    async def cost_impact(self, tenant: str, start: datetime, end: datetime) -> list[Record]:
+        rows: list[Record] = await self._days(_COST_IMPACT, start, end, tenant=tenant)
         return rows
 
     async def metrics(
@@ -560,7 +563,7 @@ class AnalyticsRepository:
         now: datetime,
         sla_seconds: dict[str, int],
         open_states: Sequence[str],
-    ) -> RowMapping:
+    ) -> Record:
         """Counts, durations and SLA of the incidents created in ``[start, now]``; those in
         ``open_states`` count as active."""
         rows = await self._days(
@@ -574,12 +577,12 @@ class AnalyticsRepository:
             sla_medium=Decimal(sla_seconds["medium"]),
             sla_low=Decimal(sla_seconds["low"]),
         )
-        row: RowMapping = rows[0]
+        row: Record = rows[0]
         return row
 
     async def incident_days(
         self, tenant: str, start: datetime, end: datetime, by_day: bool, job: str
-    ) -> tuple[list[RowMapping], datetime | None]:
+    ) -> tuple[list[Record], datetime | None]:
         """Incidents created in ``[start, end]``: whole UTC days from the daily rollup, the edges
         raw; summed per UTC day (``by_day``) or per category × severity × cause; and when the
         ``job`` snapshot last advanced."""
@@ -652,7 +655,7 @@ class AnalyticsRepository:
             "hourly_low": midnight - timedelta(days=7),
             "job": job,
         }
-        row = (await self.conn.execute(_SUMMARY, params)).mappings().one()
+        (row,) = await self._all(_SUMMARY, **params)
         return SummaryInputs(
             today_micros=int(row["today_micros"]),
             month_before_today_micros=int(row["month_before_today_micros"]),
@@ -665,9 +668,10 @@ class AnalyticsRepository:
         )
 
     async def last_updated(self, job: str) -> datetime | None:
-        value: datetime | None = await self.conn.scalar(_LAST_UPDATED, {"job": job})
+        (row,) = await self._all(_LAST_UPDATED, job=job)
+        value: datetime | None = row[0]
         return value
 
-    async def anomalies(self, tenant: str, since: datetime, now: datetime) -> list[RowMapping]:
+    async def anomalies(self, tenant: str, since: datetime, now: datetime) -> list[Record]:
         """The tenant's anomalies detected in ``[since, now]``, newest first, with their incident."""
         return await self._all(_ANOMALIES, tenant=tenant, since=since, now=now)
