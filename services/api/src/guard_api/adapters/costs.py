@@ -17,8 +17,10 @@ from guard_api.drivers.analytics import AnalyticsRepository
 from guard_api.engines import analytics_costs as costs
 from guard_api.engines.analytics_numbers import floor_hour, half_up
 from guard_contracts.money import micros_to_cents
+from guard_storage.partitions import COST_ROLLUP_WATERMARK
 
-COST_JOB = "cost_rollup"
+#: The cost rollups' watermark, whose advance is ``last_updated`` (the name analytics writes).
+COST_JOB = COST_ROLLUP_WATERMARK
 PERIOD_DAYS = {"7d": 7, "30d": 30}
 DIMENSIONS = {"feature": "feature_tag", "model": "model", "user": "user_id"}
 EMPTY_NAMES = {"feature": "unclassified", "model": "unknown", "user": "anonymous"}
