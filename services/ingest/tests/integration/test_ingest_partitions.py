@@ -11,7 +11,7 @@ they set the cost rollups' watermark, which the rest of the session's rollups de
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,6 @@ import pytest_asyncio
 
 from guard_contracts.topics import Topics
 from guard_devtools.services import eventually, run_ingest
-from guard_devtools.testing import Servers, fresh_databases
 from guard_ingest.adapters.partitions_job import PartitionPolicy, maintain_partitions
 from guard_storage.db import to_asyncpg_dsn
 from guard_storage.partitions import COST_ROLLUP_WATERMARK, drop_partitions, ensure_partitions
@@ -33,15 +32,9 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def own_database(servers: Servers) -> Iterator[str]:
-    with fresh_databases(servers.database_url, "guard_partitions") as (url,):
-        yield url
-
-
 @pytest_asyncio.fixture(loop_scope="session")
-async def conn(own_database: str) -> AsyncIterator[asyncpg.Connection[Any]]:
-    connection = await asyncpg.connect(to_asyncpg_dsn(own_database))
+async def conn(module_database_url: str) -> AsyncIterator[asyncpg.Connection[Any]]:
+    connection = await asyncpg.connect(to_asyncpg_dsn(module_database_url))
     try:
         yield connection
     finally:
@@ -138,8 +131,10 @@ async def test_retention_drops_a_month_with_its_keys_only_once_rolled_up(
     assert {r[0] for r in await conn.fetch(keys, tenant)} == {recent}
 
 
-async def test_one_replica_at_a_time(conn: asyncpg.Connection[Any], own_database: str) -> None:
-    other = await asyncpg.connect(to_asyncpg_dsn(own_database))
+async def test_one_replica_at_a_time(
+    conn: asyncpg.Connection[Any], module_database_url: str
+) -> None:
+    other = await asyncpg.connect(to_asyncpg_dsn(module_database_url))
     try:
         async with other.transaction():
             assert await other.fetchval(
@@ -152,9 +147,9 @@ async def test_one_replica_at_a_time(conn: asyncpg.Connection[Any], own_database
 
 
 async def test_the_running_service_keeps_months_ahead_from_its_start(
-    conn: asyncpg.Connection[Any], own_database: str, kafka_bootstrap: str, topics: Topics
+    conn: asyncpg.Connection[Any], module_database_url: str, kafka_bootstrap: str, topics: Topics
 ) -> None:
-    async with run_ingest(kafka_bootstrap, own_database, topics) as running:
+    async with run_ingest(kafka_bootstrap, module_database_url, topics) as running:
         ahead = datetime.now(UTC) + timedelta(days=93)
         name = f"cost_events_p{ahead:%Y%m}"
         # The job's first run is at start-up, not an interval later.

@@ -19,16 +19,10 @@ from guard_devtools.notifications import (
     incident_change,
     produce,
 )
-from guard_devtools.receiver import Receiver, run_receiver
+from guard_devtools.receiver import Receiver
 from guard_devtools.services import RunningNotifier, eventually, run_notifier
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
-
-
-@pytest_asyncio.fixture(loop_scope="session", scope="module")
-async def receiver() -> AsyncIterator[Receiver]:
-    async with run_receiver() as r:
-        yield r
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")

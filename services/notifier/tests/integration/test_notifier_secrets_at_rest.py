@@ -9,13 +9,11 @@ and the channels of the other notifier tests must keep the key their notifier ho
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import pytest
-import pytest_asyncio
 from cryptography.fernet import Fernet
 from standardwebhooks.webhooks import Webhook
 
@@ -27,26 +25,13 @@ from guard_devtools.notifications import (
     incident_change,
     produce,
 )
-from guard_devtools.receiver import Receiver, run_receiver
+from guard_devtools.receiver import Receiver
 from guard_devtools.services import eventually, run_notifier
-from guard_devtools.testing import Servers, fresh_databases
 from guard_notifier.config import DEV_SECRET_KEY
 from guard_notifier.drivers.sealing import SecretBox
 from guard_storage.db import to_asyncpg_dsn
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="session")]
-
-
-@pytest_asyncio.fixture(loop_scope="session", scope="module")
-async def receiver() -> AsyncIterator[Receiver]:
-    async with run_receiver() as r:
-        yield r
-
-
-@pytest.fixture(scope="module")
-def own_database(servers: Servers) -> Iterator[str]:
-    with fresh_databases(servers.database_url, "guard_reseal") as (url,):
-        yield url
 
 
 async def _stored(db: asyncpg.Connection[Any], channel_id: uuid.UUID) -> str | None:
@@ -110,11 +95,11 @@ async def _insert_channel(
 
 
 async def test_a_starting_sender_reseals_old_rows_with_the_newest_key_and_they_still_sign(
-    receiver: Receiver, kafka_bootstrap: str, own_database: str, topics: Topics, tenant_id: str,
+    receiver: Receiver, kafka_bootstrap: str, module_database_url: str, topics: Topics, tenant_id: str,
 ) -> None:  # fmt: skip
     new_key = Fernet.generate_key().decode()
     plain, by_old_key = new_secret(), new_secret()
-    db = await asyncpg.connect(to_asyncpg_dsn(own_database))
+    db = await asyncpg.connect(to_asyncpg_dsn(module_database_url))
     try:
         # One row as written before sealing existed, one sealed with the key being retired.
         legacy = await _insert_channel(db, tenant_id, receiver.url("legacy"), plain)
@@ -124,7 +109,7 @@ async def test_a_starting_sender_reseals_old_rows_with_the_newest_key_and_they_s
         receiver.expect_secret("legacy", plain)
         receiver.expect_secret("old-key", by_old_key)
         keys = f"{new_key},{DEV_SECRET_KEY}"  # the new key first, the old one still there
-        async with run_notifier(kafka_bootstrap, own_database, topics, secret_keys=keys):
+        async with run_notifier(kafka_bootstrap, module_database_url, topics, secret_keys=keys):
 
             async def both_resealed() -> list[str | None]:
                 return [await _stored(db, legacy), await _stored(db, old)]

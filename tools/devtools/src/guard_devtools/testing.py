@@ -118,6 +118,15 @@ def database_url(servers: Servers) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def module_database_url(servers: Servers) -> Iterator[str]:
+    """A fresh database for one test module, migrated to head, dropped afterwards: for tests
+    that change what a whole database shares (retention, the rollups' watermark, every
+    channel's secret), which the session database's other tests must not see."""
+    with fresh_databases(servers.database_url, "guard_module") as (url,):
+        yield url
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def db(database_url: str) -> AsyncIterator[asyncpg.Connection[Any]]:
     """A plain asyncpg connection to the test database, for arranging and asserting."""
