@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from faststream.kafka import KafkaBroker
 from guard_runtime.dlq import DlqPublisher
@@ -31,20 +31,22 @@ class ExporterParts:
     jobs: ExportJobRepository
     public_key_pem: str
     retention: ExportRetention | None = None
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _retention_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.dlq.start()
         await self.processor.register_key(self.public_key_pem)
         if self.retention is not None:
-            self._tasks.append(asyncio.create_task(self.retention.run(), name="export-retention"))
+            self._retention_task = asyncio.create_task(
+                self.retention.run(), name="export-retention"
+            )
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
+        if self._retention_task is not None:
+            self._retention_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+                await self._retention_task
+            self._retention_task = None
         await self.dlq.stop()
         await self.engine.dispose()
 
