@@ -155,4 +155,5 @@ class Settings(BaseSettings):
         return Topics(
             incident_commands=self.topic_incident_commands,
             export_requests=self.topic_export_requests,
+            notification_commands=self.topic_notification_commands,
         )

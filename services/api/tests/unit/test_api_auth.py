@@ -132,11 +132,13 @@ def test_settings_read_the_prefixed_and_shared_environment(monkeypatch: pytest.M
     monkeypatch.setenv("DATABASE_URL", "postgresql://shared/db")
     monkeypatch.setenv("GUARD_API_KAFKA_BOOTSTRAP_SERVERS", "broker:9092")
     monkeypatch.setenv("GUARD_API_TOPIC_INCIDENT_COMMANDS", "cmds")
+    monkeypatch.setenv("GUARD_API_TOPIC_NOTIFICATION_COMMANDS", "notes")
     monkeypatch.setenv("GUARD_API_ENVIRONMENT", "development")
     settings = Settings()
     assert settings.database_url == "postgresql://shared/db"
     assert settings.kafka_bootstrap_servers == "broker:9092"
     assert settings.topics.incident_commands == "cmds"
+    assert settings.topics.notification_commands == "notes"
 
 
 def test_preflight_data_is_refused_only_in_production() -> None:

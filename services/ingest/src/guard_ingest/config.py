@@ -89,5 +89,6 @@ class Settings(InfraSettings):
             incident_commands=self.topic_incident_commands,
             cost_anomalies=self.topic_cost_anomalies,
             incident_changes=self.topic_incident_changes,
+            export_results=self.topic_export_results,
             dlq=self.topic_dlq,
         )

@@ -75,7 +75,7 @@ class NotificationChannels:
         self, settings: Settings, publisher: CommandPublisher, resolver: Resolve = resolve
     ) -> None:
         self._development = settings.environment is Environment.DEVELOPMENT
-        self._topic = settings.topic_notification_commands
+        self._topic = settings.topics.notification_commands
         self._retry_after = settings.retry_after_s
         self._publisher = publisher
         self._resolve = resolver

@@ -38,7 +38,7 @@ def register_exported(
         await made[0].apply(records)
 
     @broker.subscriber(
-        settings.topic_export_results,
+        settings.topics().export_results,
         group_id=f"{settings.group_id}.exports",
         batch=True,
         max_records=settings.incident_max_records,
