@@ -193,37 +193,54 @@ FROM counts, ack, res, con, sla
 # only they are unnested and folded for their days, newest incidents and most common method. Over
 # 90 days the largest benchmark tenant has 1,000 groups in 23,000 day parts, and folding all of
 # them took 128-269 ms against 39-67 ms for the 20 listed (docs/benchmarks-log.md, sixth session).
+# - Narrow ranking: ``ranked`` keeps only each rollup row's group, count and tuple id (``ctid``),
+#   and ``chosen`` fetches the listed groups' rows by tuple id (a TID scan, in this statement's
+#   snapshot, so the same row versions). Materialising the whole rows (their arrays of recent
+#   incidents and methods) for 23,000 parts cost ~12 ms more than the ranking itself
+#   (docs/benchmarks-log.md, ninth session). The partial days at the edges (``edge``) are few
+#   and are kept whole.
 # - No join: a generic plan (a prepared statement's plan after five runs, costed for an average
 #   tenant) nests a join's loops, and matching 20 groups against 23,000 parts that way took 90 ms.
-#   ``chosen`` instead tests each part's fingerprint against the listed ones (an array computed
-#   once), and the final HAVING drops a group that only shares a listed fingerprint.
+#   ``chosen`` instead takes the parts whose fingerprint is one of the listed ones (an array
+#   computed once), and the final HAVING drops a group that only shares a listed fingerprint.
 # - One stream: the parts, their newest incidents (unnested) and their per-method counts (summed
 #   per group first) go into one stream that a single GROUP BY folds. The most common method is
 #   the highest count, then the smallest name. A day part usually holds one incident: its single
 #   method and recent id are read as array elements, and only the parts with more are unnested.
 _RECURRENCE = text(
     f"""
-WITH parts AS MATERIALIZED (
-    SELECT day, category, fingerprint, created_count AS n, first_at, last_at, recent_at,
-           recent_ids, reopened_count, methods, method_counts
+WITH ranked AS MATERIALIZED (
+    SELECT ctid AS tid, category, fingerprint, created_count AS n
     FROM incident_rollups_recurrence_daily
     WHERE tenant_id = :tenant AND day >= :low AND day < :high
-    UNION ALL
-    SELECT date_trunc('day', i.created_at, 'UTC'), i.category, i.fingerprint, 1, i.created_at,
-           i.created_at, ARRAY[i.created_at], ARRAY[i.incident_id],
-           (i.recurrence_of IS NOT NULL)::int,
+), edge AS MATERIALIZED (
+    SELECT date_trunc('day', i.created_at, 'UTC') AS day, i.category, i.fingerprint, 1 AS n,
+           i.created_at AS first_at, i.created_at AS last_at, ARRAY[i.created_at] AS recent_at,
+           ARRAY[i.incident_id] AS recent_ids, (i.recurrence_of IS NOT NULL)::int AS reopened_count,
            CASE WHEN i.resolution_method IS NULL THEN '{{}}'::text[]
-                ELSE ARRAY[i.resolution_method::text] END,
+                ELSE ARRAY[i.resolution_method::text] END AS methods,
            CASE WHEN i.resolution_method IS NULL THEN '{{}}'::bigint[] ELSE ARRAY[1::bigint] END
+             AS method_counts
     {_EDGES}
 ), top AS (
-    SELECT category, fingerprint FROM parts
+    SELECT category, fingerprint FROM (
+        SELECT category, fingerprint, n FROM ranked
+        UNION ALL
+        SELECT category, fingerprint, n FROM edge
+    ) AS parts
     GROUP BY 1, 2
     HAVING sum(n) >= :threshold
     ORDER BY sum(n) DESC, category COLLATE "C", fingerprint COLLATE "C"
     LIMIT :limit
 ), chosen AS MATERIALIZED (
-    SELECT * FROM parts WHERE fingerprint = ANY (ARRAY(SELECT fingerprint FROM top))
+    SELECT day, category, fingerprint, created_count AS n, first_at, last_at, recent_at,
+           recent_ids, reopened_count, methods, method_counts
+    FROM incident_rollups_recurrence_daily
+    WHERE ctid = ANY (ARRAY(
+        SELECT tid FROM ranked WHERE fingerprint = ANY (ARRAY(SELECT fingerprint FROM top))
+    ))
+    UNION ALL
+    SELECT * FROM edge WHERE fingerprint = ANY (ARRAY(SELECT fingerprint FROM top))
 ), method_totals AS (
     SELECT category, fingerprint, method, sum(c) AS c FROM (
         SELECT category, fingerprint, methods[1] AS method, method_counts[1] AS c
