@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from guard_api.adapters.analytics_ports import IncidentAnalyticsPort
+from guard_api.entrypoints import responses
 from guard_api.entrypoints.deps import STRICT_QUERY, CurrentTenant, ReadScope
 from guard_api.entrypoints.errors import error_responses
 from guard_api.entrypoints.params import IntRange, Now
@@ -128,8 +129,9 @@ def create_router() -> APIRouter:
         window_days: WindowDays = HISTORY_WINDOW_DAYS.default,
         granularity: GranularityParam = DEFAULT_GRANULARITY,
         now: Now = None,
-    ) -> dict[str, Any]:
-        return await _service(scope).historical("trend", tenant, window_days, granularity, now)
+    ) -> Response:
+        answer = await _service(scope).historical("trend", tenant, window_days, granularity, now)
+        return responses.raw(answer.content)
 
     @router.get(
         "/historical/distribution",
@@ -143,9 +145,10 @@ def create_router() -> APIRouter:
         window_days: WindowDays = HISTORY_WINDOW_DAYS.default,
         granularity: GranularityParam = DEFAULT_GRANULARITY,
         now: Now = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         service = _service(scope)
-        return await service.historical("distribution", tenant, window_days, granularity, now)
+        answer = await service.historical("distribution", tenant, window_days, granularity, now)
+        return responses.raw(answer.content)
 
     @router.get(
         "/historical/cost-trend",
@@ -159,9 +162,10 @@ def create_router() -> APIRouter:
         window_days: WindowDays = HISTORY_WINDOW_DAYS.default,
         granularity: GranularityParam = DEFAULT_GRANULARITY,
         now: Now = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         service = _service(scope)
-        return await service.historical("cost-trend", tenant, window_days, granularity, now)
+        answer = await service.historical("cost-trend", tenant, window_days, granularity, now)
+        return responses.raw(answer.content)
 
     return router
 

@@ -309,6 +309,7 @@ FIXED: dict[str, Lane] = {
             f"{_INCIDENTS}/historical/trend",
             _historical("trend"),
             _HISTORY,
+            prewritten=True,
         ),
         Lane(
             "distribution",
@@ -316,6 +317,7 @@ FIXED: dict[str, Lane] = {
             f"{_INCIDENTS}/historical/distribution",
             _historical("distribution"),
             _HISTORY,
+            prewritten=True,
         ),
         Lane(
             "cost_trend",
@@ -323,6 +325,7 @@ FIXED: dict[str, Lane] = {
             f"{_INCIDENTS}/historical/cost-trend",
             _historical("cost-trend"),
             _HISTORY,
+            prewritten=True,
         ),
         Lane(
             "costs_summary",
