@@ -20,11 +20,15 @@ from urllib.parse import urlencode
 
 import asyncpg
 import httpx
+import orjson
 import pytest
 import pytest_asyncio
+from fastapi.routing import APIRoute
+from pydantic import TypeAdapter
 
 from guard_api.adapters.analytics_settings import analytics_settings
 from guard_api.config import Environment
+from guard_api.entrypoints.fast_plans import LANES
 from guard_contracts.topics import Topics
 from guard_storage.db import to_asyncpg_dsn
 
@@ -190,6 +194,27 @@ async def test_plain_requests_match_byte_for_byte(
     assert (await _served(clients[1]))[lane] == 0
 
 
+def _response_model(lane: str) -> TypeAdapter[Any]:
+    declared = LANES[lane]
+    for route in declared.router.routes:
+        if isinstance(route, APIRoute) and route.path == declared.path:
+            return TypeAdapter(route.response_model)
+    raise LookupError(lane)
+
+
+@pytest.mark.parametrize(("lane", "path", "values"), COMBINATIONS, ids=[c[0] for c in COMBINATIONS])
+async def test_the_bytes_are_what_the_response_model_writes(
+    clients: Clients, seeded: None, lane: str, path: str, values: dict[str, list[Any]]
+) -> None:
+    """Answers written straight to JSON bytes (``prewritten`` lanes) are exactly what the route's
+    response model writes from the same value, as FastAPI would have sent them."""
+    model = _response_model(lane)
+    for combination in product(*values.values()):
+        url = _url(path, **dict(zip(values, combination, strict=True)), now=GIVEN_NOWS[1])
+        sent = (await _same(clients, url)).content
+        assert sent == model.dump_json(model.validate_python(orjson.loads(sent))), url
+
+
 async def test_answers_hold_data(clients: Clients, seeded: None) -> None:
     """Not only empty answers: the seeded tenant's rows are in what the two apps agree on."""
     now = {"now": GIVEN_NOWS[1]}
@@ -201,6 +226,16 @@ async def test_answers_hold_data(clients: Clients, seeded: None) -> None:
     assert listed.json()["total"] > 0
     metrics = (await _same(clients, _url(f"{INC}/metrics", window_days=90, **now))).json()
     assert metrics["window_days"] == 90
+    assert metrics["resolved_count"] > 0
+    assert metrics["median_time_to_resolution_ms"] is not None
+    recurring = await _same(clients, _url(f"{INC}/recurring", baseline_days=90, **now))
+    assert recurring.json()["groups"]
+    impact = await _same(clients, _url(f"{INC}/cost-impact", baseline_days=90, **now))
+    assert impact.json()["summaries"]
+    patterns = await _same(clients, _url(f"{INC}/patterns", window_hours=168, **now))
+    assert patterns.json()["patterns"]
+    distribution = await _same(clients, _url(f"{INC}/historical/distribution", **now))
+    assert distribution.json()["by_category"]
 
 
 #: Requests the lane must leave to FastAPI: (path, query, the field FastAPI's 4xx names or None

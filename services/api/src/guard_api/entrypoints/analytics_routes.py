@@ -6,7 +6,7 @@ router, so these paths match before ``/{incident_id}``; the use cases come from 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
@@ -69,8 +69,10 @@ def create_router() -> APIRouter:
         window_hours: Annotated[int, PATTERNS_WINDOW_HOURS.query()] = PATTERNS_WINDOW_HOURS.default,
         limit: Annotated[int, PATTERNS_LIMIT.query("Per pattern type.")] = PATTERNS_LIMIT.default,
         now: Now = None,
-    ) -> dict[str, Any]:
-        return await _service(scope).patterns(tenant, window_hours, limit, now)
+    ) -> Response:
+        return responses.raw(
+            (await _service(scope).patterns(tenant, window_hours, limit, now)).content
+        )
 
     @router.get(
         "/recurring",
@@ -86,9 +88,10 @@ def create_router() -> APIRouter:
         ] = RECURRENCE_THRESHOLD.default,
         limit: Annotated[int, TOP_LIMIT.query()] = TOP_LIMIT.default,
         now: Now = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         service = _service(scope)
-        return await service.recurring(tenant, baseline_days, recurrence_threshold, limit, now)
+        answer = await service.recurring(tenant, baseline_days, recurrence_threshold, limit, now)
+        return responses.raw(answer.content)
 
     @router.get(
         "/cost-impact",
@@ -101,8 +104,9 @@ def create_router() -> APIRouter:
         baseline_days: Annotated[int, BASELINE_DAYS.query()] = BASELINE_DAYS.default,
         limit: Annotated[int, TOP_LIMIT.query()] = TOP_LIMIT.default,
         now: Now = None,
-    ) -> dict[str, Any]:
-        return await _service(scope).cost_impact(tenant, baseline_days, limit, now)
+    ) -> Response:
+        answer = await _service(scope).cost_impact(tenant, baseline_days, limit, now)
+        return responses.raw(answer.content)
 
     @router.get(
         "/metrics",
@@ -114,8 +118,8 @@ def create_router() -> APIRouter:
         scope: ReadScope,
         window_days: Annotated[int, METRICS_WINDOW_DAYS.query()] = METRICS_WINDOW_DAYS.default,
         now: Now = None,
-    ) -> dict[str, Any]:
-        return await _service(scope).metrics(tenant, window_days, now)
+    ) -> Response:
+        return responses.raw((await _service(scope).metrics(tenant, window_days, now)).content)
 
     @router.get(
         "/historical/trend",

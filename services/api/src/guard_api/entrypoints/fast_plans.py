@@ -276,6 +276,7 @@ FIXED: dict[str, Lane] = {
                 "limit": _int(PATTERNS_LIMIT),
                 "now": _NOW,
             },
+            prewritten=True,
         ),
         Lane(
             "recurring",
@@ -288,6 +289,7 @@ FIXED: dict[str, Lane] = {
                 "limit": _int(TOP_LIMIT),
                 "now": _NOW,
             },
+            prewritten=True,
         ),
         Lane(
             "cost_impact",
@@ -295,6 +297,7 @@ FIXED: dict[str, Lane] = {
             f"{_INCIDENTS}/cost-impact",
             _cost_impact,
             {"baseline_days": _int(BASELINE_DAYS), "limit": _int(TOP_LIMIT), "now": _NOW},
+            prewritten=True,
         ),
         Lane(
             "metrics",
@@ -302,6 +305,7 @@ FIXED: dict[str, Lane] = {
             f"{_INCIDENTS}/metrics",
             _metrics,
             {"window_days": _int(METRICS_WINDOW_DAYS), "now": _NOW},
+            prewritten=True,
         ),
         Lane(
             "trend",
