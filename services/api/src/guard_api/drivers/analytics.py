@@ -120,33 +120,35 @@ _US = "(extract(epoch FROM {0}) * 1000000)::bigint"
 _EDGES = f"FROM {_EDGE_INCIDENTS} AS i WHERE true"
 _METRIC_PARTS = f"""
 WITH parts AS (
-    SELECT severity, lifecycle_state, created_count AS n, ack_us, resolution_us,
-           containment_us, open_created
-    FROM incident_rollups_metric_daily
-    WHERE tenant_id = :tenant AND day >= :low AND day < :high
-    UNION ALL
-    SELECT i.severity, i.lifecycle_state, count(*),
-           coalesce(array_agg({_US.format("i.acked_at - i.created_at")})
-             FILTER (WHERE i.acked_at IS NOT NULL), '{{}}'),
-           coalesce(array_agg({_US.format("i.resolved_at - i.created_at")})
-             FILTER (WHERE i.lifecycle_state = 'RESOLVED' AND i.resolved_at IS NOT NULL), '{{}}'),
-           coalesce(array_agg({_US.format("i.contained_at - i.created_at")})
-             FILTER (WHERE i.contained_at IS NOT NULL), '{{}}'),
-           coalesce(array_agg(i.created_at) FILTER (WHERE i.lifecycle_state <> 'RESOLVED'), '{{}}')
-    {_EDGES}
-    GROUP BY 1, 2
-)"""
-_METRICS = text(
-    _METRIC_PARTS
-    + """, p AS (
-    SELECT parts.*, t.target_s, (t.target_s * 1000000)::bigint AS target_us
-    FROM parts, LATERAL (
-        SELECT CASE severity WHEN 'critical' THEN CAST(:sla_critical AS numeric)
+    SELECT d.*, t.target_s, (t.target_s * 1000000)::bigint AS target_us
+    FROM (
+        SELECT severity, lifecycle_state, created_count AS n, ack_us, resolution_us,
+               containment_us, open_created
+        FROM incident_rollups_metric_daily
+        WHERE tenant_id = :tenant AND day >= :low AND day < :high
+        UNION ALL
+        SELECT i.severity, i.lifecycle_state, count(*),
+               coalesce(array_agg({_US.format("i.acked_at - i.created_at")})
+                 FILTER (WHERE i.acked_at IS NOT NULL), '{{}}'),
+               coalesce(array_agg({_US.format("i.resolved_at - i.created_at")})
+                 FILTER (WHERE i.lifecycle_state = 'RESOLVED' AND i.resolved_at IS NOT NULL),
+                 '{{}}'),
+               coalesce(array_agg({_US.format("i.contained_at - i.created_at")})
+                 FILTER (WHERE i.contained_at IS NOT NULL), '{{}}'),
+               coalesce(array_agg(i.created_at) FILTER (WHERE i.lifecycle_state <> 'RESOLVED'),
+                        '{{}}')
+        {_EDGES}
+        GROUP BY 1, 2
+    ) AS d, LATERAL (
+        SELECT CASE d.severity WHEN 'critical' THEN CAST(:sla_critical AS numeric)
                 WHEN 'high' THEN CAST(:sla_high AS numeric)
                 WHEN 'medium' THEN CAST(:sla_medium AS numeric)
                 ELSE CAST(:sla_low AS numeric) END AS target_s
     ) AS t
-), ack AS (
+)"""
+_METRICS = text(
+    _METRIC_PARTS
+    + """, ack AS (
     SELECT round(sum(u) / 1000.0, 6) / nullif(count(*), 0) AS a,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY u::float8 / 1000) AS m,
            percentile_cont(0.9) WITHIN GROUP (ORDER BY u::float8 / 1000) AS p90
@@ -157,13 +159,13 @@ _METRICS = text(
            percentile_cont(0.9) WITHIN GROUP (ORDER BY u::float8 / 1000) AS p90,
            count(*) FILTER (WHERE u <= p.target_us) AS met,
            count(*) FILTER (WHERE u > p.target_us) AS late
-    FROM p, unnest(p.resolution_us) AS u
+    FROM parts AS p, unnest(p.resolution_us) AS u
 ), con AS (
     SELECT round(sum(u) / 1000.0, 6) / nullif(count(*), 0) AS a,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY u::float8 / 1000) AS m
     FROM parts, unnest(parts.containment_us) AS u
 ), overdue AS (
-    SELECT count(*) AS n FROM p, unnest(p.open_created) AS c
+    SELECT count(*) AS n FROM parts AS p, unnest(p.open_created) AS c
     WHERE extract(epoch FROM CAST(:end AS timestamptz) - c) * 1000 > p.target_s * 1000
 ), sla AS (
     SELECT res.met::bigint AS met, (res.late + overdue.n)::bigint AS breached FROM res, overdue
