@@ -139,8 +139,8 @@ async def test_explained_lists_match_the_reference_across_ties(
         )
         assert response.status_code == 200, response.text
         got = response.json()
-        # The bytes are what the response_model writes from the same value (FastAPI's way,
-        # ``fast_reads._renderer``): the adapter serialises the answer itself.
+        # The bytes are what the response_model writes from the same value: the adapter
+        # serialises the answer itself (adapters.ports.JsonDocument).
         model = TypeAdapter(CostExplainedPublic)
         written = model.dump_json(model.validate_python(orjson.loads(response.content)))
         assert response.content == written, period

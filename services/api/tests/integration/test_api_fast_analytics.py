@@ -206,7 +206,7 @@ def _response_model(lane: str) -> TypeAdapter[Any]:
 async def test_the_bytes_are_what_the_response_model_writes(
     clients: Clients, seeded: None, lane: str, path: str, values: dict[str, list[Any]]
 ) -> None:
-    """Answers written straight to JSON bytes (``prewritten`` lanes) are exactly what the route's
+    """Answers written straight to JSON bytes (adapters.ports.JsonDocument) are exactly what the route's
     response model writes from the same value, as FastAPI would have sent them."""
     model = _response_model(lane)
     for combination in product(*values.values()):

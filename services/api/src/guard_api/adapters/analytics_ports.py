@@ -5,7 +5,7 @@ request scope of ``adapters.gateway`` builds the implementations ``IncidentAnaly
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from guard_api.adapters.errors import Forbidden
 
@@ -32,14 +32,14 @@ class IncidentAnalyticsPort(Protocol):
 
 
 class CostQueriesPort(Protocol):
-    async def summary(self, tenant: str, now: datetime | None) -> dict[str, Any]: ...
+    async def summary(self, tenant: str, now: datetime | None) -> JsonDocument: ...
     async def explained(self, tenant: str, period: str, now: datetime | None) -> JsonDocument:
         """JSON bytes shaped as ``CostExplainedPublic``."""
         ...
 
     async def incidents(
         self, tenant: str, include_resolved: bool, limit: int, now: datetime | None
-    ) -> dict[str, Any]: ...
+    ) -> JsonDocument: ...
 
 
 def check_tenant(token_tenant: str, requested: str | None) -> None:

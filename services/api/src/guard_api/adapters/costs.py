@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import orjson
-
 from guard_api.adapters.analytics_settings import AnalyticsApiSettings
 from guard_api.adapters.ports import JsonDocument
 from guard_api.drivers.analytics import AnalyticsRepository
@@ -40,7 +38,7 @@ class CostQueries:
     async def _repo(self) -> AnalyticsRepository:
         return AnalyticsRepository(self._connection)
 
-    async def summary(self, tenant: str, now: datetime | None) -> dict[str, Any]:
+    async def summary(self, tenant: str, now: datetime | None) -> JsonDocument:
         at = self.settings.resolve_now(now)
         repo = await self._repo()
         today = at.date()
@@ -65,7 +63,7 @@ class CostQueries:
         projection = costs.projection(mtd_micros, at, monthly_limit)
         today_cents, mtd_cents = micros_to_cents(today_micros), micros_to_cents(mtd_micros)
         last = inputs.last_updated
-        return {
+        return JsonDocument.of({
             "tenant_id": tenant,
             "as_of": at.isoformat(),
             "last_updated": None if last is None else last.isoformat(),
@@ -86,7 +84,7 @@ class CostQueries:
             "summary": costs.summary_sentence(
                 today_cents, trend, deviation, mtd_cents, projection["projected_month_cents"]
             ),
-        }
+        })  # fmt: skip
 
     async def explained(self, tenant: str, period: str, now: datetime | None) -> JsonDocument:
         """The answer as JSON bytes shaped as ``CostExplainedPublic`` (validating and writing it
@@ -149,11 +147,11 @@ class CostQueries:
             "largest_driver_pct": driver_pct,
             "summary": _driver_sentence(driver_type, driver_name, driver_pct),
         }
-        return JsonDocument(orjson.dumps(document))
+        return JsonDocument.of(document)
 
     async def incidents(
         self, tenant: str, include_resolved: bool, limit: int, now: datetime | None
-    ) -> dict[str, Any]:
+    ) -> JsonDocument:
         at = self.settings.resolve_now(now)
         rows = await (await self._repo()).anomalies(tenant, at - timedelta(days=30), at)
         items = []
@@ -176,13 +174,13 @@ class CostQueries:
             item = costs.anomaly_item(record, at)
             if include_resolved or item["status"] != "resolved":
                 items.append(item)
-        return {
+        return JsonDocument.of({
             "tenant_id": tenant,
             "incidents": items[:limit],
             "total": len(items),
             "include_resolved": include_resolved,
             "generated_at": at.isoformat(),
-        }
+        })  # fmt: skip
 
 
 def _baseline_fields(bases: dict[int, Any]) -> dict[str, Any]:

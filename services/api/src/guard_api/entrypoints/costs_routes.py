@@ -5,7 +5,7 @@ The module's ``router`` is listed in ``guard_api.entrypoints.ROUTERS``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
@@ -45,9 +45,9 @@ def create_router() -> APIRouter:
     )
     async def cost_summary(
         tenant: CurrentTenant, scope: ReadScope, tenant_id: TenantParam = None, now: Now = None
-    ) -> dict[str, Any]:
+    ) -> Response:
         check_tenant(tenant, tenant_id)
-        return await _queries(scope).summary(tenant, now)
+        return responses.raw((await _queries(scope).summary(tenant, now)).content)
 
     @router.get(
         "/explained",
@@ -76,9 +76,10 @@ def create_router() -> APIRouter:
         include_resolved: bool = False,
         limit: Annotated[int, INCIDENTS_LIMIT.query()] = INCIDENTS_LIMIT.default,
         now: Now = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         check_tenant(tenant, tenant_id)
-        return await _queries(scope).incidents(tenant, include_resolved, limit, now)
+        answer = await _queries(scope).incidents(tenant, include_resolved, limit, now)
+        return responses.raw(answer.content)
 
     return router
 

@@ -162,9 +162,6 @@ class Lane:
     path: str  # the route's path there
     call: Call
     params: dict[str, Param] = field(default_factory=dict)
-    #: The use case answers JSON bytes (``.content``) already shaped as the response_model;
-    #: otherwise a dict that the route's response_model serialises.
-    prewritten: bool = False
 
     def endpoint(self) -> Callable[..., Any]:
         """The FastAPI endpoint this lane stands in for."""
@@ -264,7 +261,6 @@ FIXED: dict[str, Lane] = {
                 "created_after": _time(parse_filter_time),
                 "created_before": _time(parse_filter_time),
             },
-            prewritten=True,
         ),
         Lane(
             "patterns",
@@ -276,7 +272,6 @@ FIXED: dict[str, Lane] = {
                 "limit": _int(PATTERNS_LIMIT),
                 "now": _NOW,
             },
-            prewritten=True,
         ),
         Lane(
             "recurring",
@@ -289,7 +284,6 @@ FIXED: dict[str, Lane] = {
                 "limit": _int(TOP_LIMIT),
                 "now": _NOW,
             },
-            prewritten=True,
         ),
         Lane(
             "cost_impact",
@@ -297,7 +291,6 @@ FIXED: dict[str, Lane] = {
             f"{_INCIDENTS}/cost-impact",
             _cost_impact,
             {"baseline_days": _int(BASELINE_DAYS), "limit": _int(TOP_LIMIT), "now": _NOW},
-            prewritten=True,
         ),
         Lane(
             "metrics",
@@ -305,7 +298,6 @@ FIXED: dict[str, Lane] = {
             f"{_INCIDENTS}/metrics",
             _metrics,
             {"window_days": _int(METRICS_WINDOW_DAYS), "now": _NOW},
-            prewritten=True,
         ),
         Lane(
             "trend",
@@ -313,7 +305,6 @@ FIXED: dict[str, Lane] = {
             f"{_INCIDENTS}/historical/trend",
             _historical("trend"),
             _HISTORY,
-            prewritten=True,
         ),
         Lane(
             "distribution",
@@ -321,7 +312,6 @@ FIXED: dict[str, Lane] = {
             f"{_INCIDENTS}/historical/distribution",
             _historical("distribution"),
             _HISTORY,
-            prewritten=True,
         ),
         Lane(
             "cost_trend",
@@ -329,7 +319,6 @@ FIXED: dict[str, Lane] = {
             f"{_INCIDENTS}/historical/cost-trend",
             _historical("cost-trend"),
             _HISTORY,
-            prewritten=True,
         ),
         Lane(
             "costs_summary",
@@ -348,7 +337,6 @@ FIXED: dict[str, Lane] = {
                 "period": _words(get_args(Period), DEFAULT_PERIOD),
                 "now": _NOW,
             },
-            prewritten=True,
         ),
         Lane(
             "costs_incidents",
@@ -365,12 +353,8 @@ FIXED: dict[str, Lane] = {
     ]
 }
 
-BY_RUN = Lane(
-    "by_run", incident_lists.router, f"{_INCIDENTS}/by-run/{{run_id}}", _by_run, prewritten=True
-)
-DETAIL = Lane(
-    "detail", incident_item.router, f"{_INCIDENTS}/{{incident_id}}", _detail, prewritten=True
-)
+BY_RUN = Lane("by_run", incident_lists.router, f"{_INCIDENTS}/by-run/{{run_id}}", _by_run)
+DETAIL = Lane("detail", incident_item.router, f"{_INCIDENTS}/{{incident_id}}", _detail)
 #: Every lane, by name.
 LANES: dict[str, Lane] = {lane.name: lane for lane in [*FIXED.values(), BY_RUN, DETAIL]}
 

@@ -13,8 +13,9 @@ parameter (``limit=050``, ``is_synthetic=1``, an upper-case UUID, ``granularity=
 malformed token... FastAPI then answers exactly as it always did, 4xx included. The routes stay
 declared in FastAPI, so the OpenAPI contract is unchanged. Each path is first served once by
 FastAPI, which tells the lane the route it resolved to; if that is not the expected endpoint (a
-route added in front of it), or the route serialises its answer other than FastAPI's default way,
-the lane leaves that path to FastAPI for good.
+route added in front of it), the lane leaves that path to FastAPI for good. Every use case behind
+a lane answers JSON bytes already shaped as its route's response_model, which the route sends as
+they are, so the lane sends the same bytes.
 """
 
 from __future__ import annotations
@@ -25,10 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
-from fastapi.datastructures import DefaultPlaceholder
+from fastapi import FastAPI, Request
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, TypeAdapter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from guard_api.adapters.errors import ApiError
@@ -39,39 +38,6 @@ from guard_api.entrypoints.fast_plans import LANES, Decline, Lane, plan
 log = logging.getLogger(__name__)
 
 
-def _prewritten(document: Any) -> Response:
-    return responses.raw(document.content)
-
-
-def _renderer(route: APIRoute) -> Callable[[Any], Response] | None:
-    """How FastAPI turns this route's answer into a response, when it does so the default way:
-    the ``response_model`` validates the value (``from_attributes``) and writes it as JSON by
-    alias, status 200 (fastapi.routing.serialize_response). None for any other route."""
-    model = route.response_model
-    if not (
-        isinstance(model, type)
-        and issubclass(model, BaseModel)
-        and route.status_code in (None, 200)
-        and isinstance(route.response_class, DefaultPlaceholder)
-        and route.response_model_by_alias
-        and route.response_model_include is None
-        and route.response_model_exclude is None
-        and not route.response_model_exclude_unset
-        and not route.response_model_exclude_defaults
-        and not route.response_model_exclude_none
-    ):
-        return None
-    adapter: TypeAdapter[Any] = TypeAdapter(model)
-
-    def render(value: Any) -> Response:
-        body = adapter.dump_json(
-            adapter.validate_python(value, from_attributes=True), by_alias=True
-        )
-        return responses.raw(body)
-
-    return render
-
-
 @dataclass
 class _Learnt:
     lane: Lane
@@ -79,8 +45,6 @@ class _Learnt:
     #: The FastAPI route this lane's path resolves to, learnt from its first request; None
     #: before, False when it is not ``endpoint`` (the lane then stays with FastAPI).
     route: Any = None
-    #: The lane's answer -> the response FastAPI would send (known once the route is).
-    render: Callable[[Any], Response] = _prewritten
 
 
 class FastReads:
@@ -121,7 +85,9 @@ class FastReads:
         except ApiError as exc:  # rendered by the app's own handlers, as FastAPI would
             await self._error(exc, scope, receive, send)
             return
-        response = learnt.render(answer)
+        # The use case answers JSON bytes shaped as the route's response_model, as the route
+        # itself sends them (adapters.ports.JsonDocument).
+        response = responses.raw(answer.content)
         self._served[lane.name] += 1
         await response(scope, receive, send)
 
@@ -130,17 +96,11 @@ class FastReads:
         if learnt.route is not None:
             return
         route = scope.get("route")
-        render = None
-        if isinstance(route, APIRoute) and route.endpoint is learnt.endpoint:
-            render = _prewritten if learnt.lane.prewritten else _renderer(route)
-        if render is None:
+        if not (isinstance(route, APIRoute) and route.endpoint is learnt.endpoint):
             learnt.route = False
-            log.warning(
-                "fast reads: %s resolves to another route or answers otherwise, left to FastAPI",
-                scope["path"],
-            )
+            log.warning("fast reads: %s resolves to another route, left to FastAPI", scope["path"])
             return
-        learnt.route, learnt.render = route, render
+        learnt.route = route
 
     async def _error(self, exc: ApiError, scope: Scope, receive: Receive, send: Send) -> None:
         handlers = self._fastapi.exception_handlers
