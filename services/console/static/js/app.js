@@ -15,6 +15,7 @@ const PAGE_MODULES = {
 const main = document.getElementById("main");
 const top = document.getElementById("top");
 const toastBox = document.getElementById("toast");
+const INCIDENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SIGN_IN_EXPIRED = "Your token has expired. Sign in again with a fresh token.";
 let generation = 0;
 main.textContent = ""; // drop the static "Loading" text; lit-html renders from here on
@@ -156,6 +157,12 @@ async function show() {
   const load = PAGE_MODULES[current.name];
   if (!load) {
     render(html`<h1>Not found</h1><p>There is no page “${current.name}”. <a href="#/incidents">Go to the incidents.</a></p>`, main);
+    return;
+  }
+  // Incident ids are UUIDs: anything else (an empty or mistyped link) is not asked of the API,
+  // whose answer would be a list for "" and a validation message for the rest.
+  if (current.name === "incident" && !INCIDENT_ID.test(current.id ?? "")) {
+    render(html`<h1>Not found</h1><p>${current.id ? `“${current.id}” is not an incident id.` : "The address names no incident."} <a href="#/incidents">Go to the incidents.</a></p>`, main);
     return;
   }
   const page = await load();
