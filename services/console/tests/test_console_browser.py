@@ -283,6 +283,11 @@ async def test_expired_token_and_tenantless_token_get_clear_messages(
         await screenshot(page, "signin-expired-390")
         assert await page.evaluate("sessionStorage.length") == 0
 
+        # A token that is not one (a cut-off paste) is called that, not "sign in with a token".
+        await sign_in(page, system.url, "eyJhbGciOiJIUzI1NiJ9.cut-off")
+        await expect(page.get_by_role("alert")).to_contain_text("did not accept this token")
+        await expect(page.get_by_role("alert")).to_contain_text("malformed")
+
         tenantless = _without_tenant(story.token())
         await sign_in(page, system.url, tenantless)
         await expect(page.get_by_role("alert")).to_contain_text("carries no tenant")
@@ -508,6 +513,44 @@ async def test_long_unbroken_names_wrap_inside_the_page_at_both_widths(
         await expect(
             page.locator("[aria-labelledby=h-facts] dt", has_text="Trigger")
         ).to_have_count(0)
+        assert errors == []
+
+
+async def test_a_link_opened_while_signed_out_is_where_sign_in_leads(
+    system: System, browser: Any
+) -> None:
+    """The notifier's "Open in Guard Console" link is ``#/incidents/<id>`` (services/notifier);
+    whoever follows it signs in first and must then see that incident, not the list."""
+    story = system.story
+    async with open_page(browser) as (page, errors):
+        await sign_in(page, system.url, story.token())
+        await wait_for_incidents(page, 1)
+        row = page.locator("table.incidents tbody tr").first
+        incident_id = await row.get_attribute("data-incident")
+        title = await row.get_by_role("link").first.inner_text()
+        await page.get_by_role("button", name="Sign out").click()
+
+        await page.goto(f"{system.url}/console/#/incidents/{incident_id}")
+        await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        await page.get_by_label("Access token (JWT)").fill(story.token())
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.locator("h1")).to_have_text(title)
+        await expect(page.locator("[aria-labelledby=h-facts]")).to_contain_text(str(incident_id))
+        await page.reload()  # a reload keeps the page (the token lives in the tab)
+        await expect(page.locator("h1")).to_have_text(title)
+
+        # A token that runs out while reading: sign in again and be back on the same page.
+        await page.goto(f"{system.url}/console/#/costs?period=7d")
+        await expect(page.locator("[data-today]")).to_be_visible()
+        await page.evaluate(
+            "(t) => sessionStorage.setItem('guard.console.token', t)", story.token(ttl_seconds=-60)
+        )
+        await page.goto(f"{system.url}/console/#/analytics?granularity=day")
+        await expect(page.get_by_role("alert")).to_contain_text("expired")
+        await page.get_by_label("Access token (JWT)").fill(story.token())
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page).to_have_url(re.compile("#/analytics\\?granularity=day$"))
+        await expect(page.locator("[data-metric=mtta]")).to_be_visible()
         assert errors == []
 
 

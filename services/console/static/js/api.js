@@ -85,7 +85,11 @@ async function send(path, { method = "GET", body, signal } = {}) {
   const payload = await response.json().catch(() => null);
   const code = payload?.error?.code ?? "error";
   if (response.status === 401) {
-    const message = SIGN_IN_AGAIN[code] ?? SIGN_IN_AGAIN.not_authenticated;
+    // A token was sent but is not one (a truncated paste, say): say so, not "sign in with a token".
+    const detail = payload?.error?.message;
+    const message = code === "not_authenticated" && token && detail
+      ? `The gateway did not accept this token: ${detail}. Paste the whole token.`
+      : SIGN_IN_AGAIN[code] ?? SIGN_IN_AGAIN.not_authenticated;
     session.clear();
     onSignedOut(message);
     throw new ApiError(401, code, message);

@@ -20,6 +20,8 @@ const SIGN_IN_EXPIRED = "Your token has expired. Sign in again with a fresh toke
 let generation = 0;
 main.textContent = ""; // drop the static "Loading" text; lit-html renders from here on
 let signInMessage = "";
+/** The address someone was on (or opened, say from a notification) when asked to sign in. */
+let returnTo = null;
 let config = null;
 
 export function toast(message) {
@@ -32,7 +34,11 @@ export function toast(message) {
 export function route() {
   const [path, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
   const [name = "", id = null] = path.split("/");
-  return { name: name || "incidents", id, params: Object.fromEntries(new URLSearchParams(query)) };
+  const params = Object.fromEntries(new URLSearchParams(query));
+  // "#/incidents/<id>" is the notifier's link to one incident (services/notifier, messages.py):
+  // the incident's page, like "#/incident/<id>".
+  if (name === "incidents" && id) return { name: "incident", id, params };
+  return { name: name || "incidents", id, params };
 }
 
 export function go(name, params = {}, id = null) {
@@ -69,6 +75,7 @@ function header(current) {
 function signOut() {
   stopLive();
   session.clear();
+  returnTo = null;
   signInMessage = "You have signed out.";
   go("signin");
 }
@@ -76,8 +83,10 @@ function signOut() {
 whenSignedOut((message) => {
   stopLive();
   signInMessage = message;
-  if (route().name !== "signin") go("signin");
-  else show();
+  if (route().name !== "signin") {
+    returnTo = location.hash;
+    go("signin");
+  } else show();
 });
 
 async function signIn(token) {
@@ -94,7 +103,11 @@ async function signIn(token) {
     return;
   }
   signInMessage = "";
-  go("incidents");
+  const target = returnTo;
+  returnTo = null;
+  if (!target) go("incidents");
+  else if (location.hash === target) show();
+  else location.hash = target;
 }
 
 async function showSignIn() {
@@ -144,6 +157,7 @@ async function show() {
   if (!signedIn || current.name === "signin") delete main.dataset.view;
   if (!signedIn || current.name === "signin") {
     if (signedIn && current.name === "signin") return go("incidents");
+    if (current.name !== "signin" && location.hash) returnTo = location.hash;
     return showSignIn();
   }
   const claims = session.claims();
