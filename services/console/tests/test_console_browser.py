@@ -288,6 +288,10 @@ async def test_expired_token_and_tenantless_token_get_clear_messages(
         await expect(page.get_by_role("alert")).to_contain_text("did not accept this token")
         await expect(page.get_by_role("alert")).to_contain_text("malformed")
 
+        # A tenant claim that is not a tenant id is named as such (not "no tenant").
+        await sign_in(page, system.url, story.token("not a tenant!"))
+        await expect(page.get_by_role("alert")).to_contain_text("not a valid tenant id")
+
         tenantless = _without_tenant(story.token())
         await sign_in(page, system.url, tenantless)
         await expect(page.get_by_role("alert")).to_contain_text("carries no tenant")
@@ -394,6 +398,9 @@ async def test_the_filter_form_follows_the_address_and_odd_addresses_get_plain_a
         await sign_in(page, system.url, story.token())
         await wait_for_incidents(page, 1)
         category, per_page = page.get_by_label("Category"), page.get_by_label("Per page")
+        # Open incidents have no resolution time: the active list does not offer it as a sort.
+        sorts = await page.get_by_label("Sort by").locator("option").all_inner_texts()
+        assert sorts == ["Created at", "Severity"]
         # Back and Clear change the address; the form must show what the list applies.
         await category.select_option("BUDGET_EXCEEDED")
         await per_page.select_option("50")

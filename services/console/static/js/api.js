@@ -50,8 +50,8 @@ function explain(status, body) {
   const code = body?.error?.code ?? "error";
   const detail = body?.error?.message ?? "";
   if (status === 403) {
-    if (code === "tenant_required")
-      return "This token carries no tenant, so it cannot see any incidents. Ask for a token issued for your tenant.";
+    if (code === "tenant_required") // no tenant claim, or one that is not a tenant id: the detail says which
+      return `This token carries no tenant it can use (${detail || code}), so it cannot see any incidents. Ask for a token issued for your tenant.`;
     if (code === "preflight_only")
       return "Evidence and proof are only available before production (preflight).";
     return `Your token is not allowed to do this (${detail || code}).`;

@@ -121,6 +121,8 @@ function filters(tab, params, ctx) {
       ${values.map((v) => html`<option value=${v} ?selected=${current === v}>${show(v)}</option>`)}
     </select></div>`;
   const sortDefault = tab === "active" ? "created_at" : "resolved_at";
+  // Open incidents have no resolution time to sort by.
+  const sorts = tab === "active" ? ["created_at", "severity"] : ["created_at", "resolved_at", "severity"];
   const timeWord = tab === "active" ? "Created" : "Resolved";
   const active = ["severity", "category", "cause_type", "after", "before"].filter((k) => params[k]);
   // Open on wide screens; on a phone the list comes first and the filters fold away.
@@ -137,7 +139,7 @@ function filters(tab, params, ctx) {
       <input id="f-before" name="before" type="datetime-local" .value=${params.before ?? ""}></div>
     <div><label for="f-sort">Sort by</label>
       <select id="f-sort" name="sort_by">
-        ${["created_at", "resolved_at", "severity"].map((v) => html`<option value=${v}
+        ${sorts.map((v) => html`<option value=${v}
           ?selected=${(params.sort_by ?? sortDefault) === v}>${words(v)}</option>`)}
       </select></div>
     <div><label for="f-order">Order</label>
