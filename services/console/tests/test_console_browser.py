@@ -561,6 +561,45 @@ async def test_a_link_opened_while_signed_out_is_where_sign_in_leads(
         assert errors == []
 
 
+async def test_a_gateway_without_its_database_answers_in_words_and_keeps_the_token(
+    system: System, browser: Any, kafka_bootstrap: str, topics: Topics
+) -> None:
+    """The gateway's database is a closed port: it answers 503 with Retry-After. The page says
+    so, and the pasted token (which may be fine) stays in the box for a retry."""
+    from guard_devtools.infra_common import ephemeral_port
+
+    dead = f"postgresql+asyncpg://guard@127.0.0.1:{ephemeral_port()}/guard"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("GUARD_API_CONSOLE_TOPIC_INCIDENT_CHANGES", topics.incident_changes)
+        app = create_gateway(gateway_settings(dead, kafka_bootstrap, topics))
+    token = system.story.token()
+    async with serve(app) as url, open_page(browser) as (page, errors):
+        answers: list[tuple[int, str | None]] = []
+        page.on(
+            "response",
+            lambda r: (
+                answers.append((r.status, r.headers.get("retry-after")))
+                if "/api/v1/incidents/active" in r.url
+                else None
+            ),
+        )
+        await sign_in(page, url, token)
+        await expect(page.get_by_role("alert")).to_contain_text("temporarily unavailable")
+        assert answers
+        assert answers[0][0] == 503
+        assert answers[0][1]
+        await expect(page.get_by_label("Access token (JWT)")).to_have_value(token)
+        assert await page.evaluate("sessionStorage.length") == 0
+        # Retrying goes to the gateway again (still down): same words, token still there.
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.get_by_role("alert")).to_contain_text("temporarily unavailable")
+        await expect(page.get_by_label("Access token (JWT)")).to_have_value(token)
+        assert len(answers) == 2
+        await screenshot(page, "signin-database-down-1280")
+        # Only the 503 answers themselves may be logged.
+        assert [e for e in errors if "503" not in e] == []
+
+
 async def test_the_list_follows_new_incidents_live_for_its_tenant_only(
     system: System, browser: Any, kafka_bootstrap: str, topics: Any
 ) -> None:

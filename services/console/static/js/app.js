@@ -22,6 +22,8 @@ main.textContent = ""; // drop the static "Loading" text; lit-html renders from 
 let signInMessage = "";
 /** The address someone was on (or opened, say from a notification) when asked to sign in. */
 let returnTo = null;
+/** A token the gateway could not check (it was down or unreachable): left in the box for a retry. */
+let retryToken = "";
 let config = null;
 
 export function toast(message) {
@@ -98,6 +100,7 @@ async function signIn(token) {
     if (error.status !== 401) {
       signInMessage = error.message;
       session.clear();
+      retryToken = error.status === 0 || error.status >= 500 ? token.trim() : "";
     }
     show();
     return;
@@ -144,8 +147,11 @@ async function showSignIn() {
     </section>`,
     main,
   );
-  // A refused or expired token is not left on the screen.
-  if (signInMessage) main.querySelector("#token").value = "";
+  // A refused or expired token is not left on the screen; one the gateway could not check is.
+  const box = main.querySelector("#token");
+  if (retryToken) box.value = retryToken;
+  else if (signInMessage) box.value = "";
+  retryToken = "";
 }
 
 async function show() {
