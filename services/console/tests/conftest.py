@@ -183,7 +183,7 @@ def story_events(story: Story, now: datetime) -> dict[str, list[dict[str, Any]]]
 async def publish(kafka: str, topics: Topics, events: dict[str, list[dict[str, Any]]]) -> None:
     """A plain producer, as any client of the platform would send events."""
     target = {"killswitch": topics.killswitch_events, "cost": topics.cost_events,
-              "budget": topics.budgets}  # fmt: skip
+              "budget": topics.budgets, "anomaly": topics.cost_anomalies}  # fmt: skip
     producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all")
     await producer.start()
     try:

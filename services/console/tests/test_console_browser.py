@@ -151,6 +151,9 @@ async def test_incident_list_detail_acknowledge_resolve_and_soc2(
         # The resolved list has it now; the active count dropped to one.
         await page.goto(f"{system.url}/console/#/incidents?tab=resolved")
         await expect(page.locator("table.incidents tbody tr")).to_have_count(1)
+        # The resolved list is sorted by resolution time and shows it (not the creation time).
+        await expect(page.locator("table.incidents thead")).to_contain_text("Resolved")
+        await expect(page.locator("table.incidents td[data-label=Resolved] time")).to_have_count(1)
         await expect(page.get_by_role("link", name=re.compile(r"Active\s*\(1\)"))).to_be_visible()
         assert errors == []
 
@@ -173,6 +176,12 @@ async def test_analytics_and_costs_draw_the_tests_numbers(system: System, browse
         assert sum(costs[1]) == 2
         trend = await chart_values(page, "chart-trend")
         assert sum(trend[0]) == 2
+        # The cost chart's second axis counts incidents: no "0.5 incidents" ticks.
+        ticks = await page.evaluate(
+            "() => Chart.getChart('chart-cost-trend').scales.y2.ticks.map(t => t.value)"
+        )
+        assert ticks
+        assert all(float(t).is_integer() for t in ticks), ticks
         tile = page.locator("[data-metric=mttr]")
         await tile.focus()
         await expect(tile.locator(".def")).to_be_visible()
@@ -223,6 +232,10 @@ async def test_another_tenant_sees_none_of_it(system: System, browser: Any) -> N
         await page.goto(f"{system.url}/console/#/costs")
         await expect(page.locator("[data-today]")).to_have_text("$0.00")
         await expect(page.get_by_text("checkout-bot")).to_have_count(0)
+        # No spend: no spend chart, and no script error about the chart that is not there.
+        await wait_until(page, "() => window.Chart && Chart.getChart('chart-today')")
+        await expect(page.get_by_text("No spend recorded in this period.")).to_be_visible()
+        await expect(page.locator("#toast")).to_be_empty()
         await page.goto(f"{system.url}/console/#/analytics?granularity=day")
         await wait_until(page, "() => window.Chart && Chart.getChart('chart-cost-trend')")
         costs = await chart_values(page, "chart-cost-trend")
@@ -269,6 +282,15 @@ async def test_expired_token_and_tenantless_token_get_clear_messages(
         await expect(page.get_by_label("Access token (JWT)")).to_be_visible()
         await screenshot(page, "signin-expired-390")
         assert await page.evaluate("sessionStorage.length") == 0
+
+        # A token that is not one (a cut-off paste) is called that, not "sign in with a token".
+        await sign_in(page, system.url, "eyJhbGciOiJIUzI1NiJ9.cut-off")
+        await expect(page.get_by_role("alert")).to_contain_text("did not accept this token")
+        await expect(page.get_by_role("alert")).to_contain_text("malformed")
+
+        # A tenant claim that is not a tenant id is named as such (not "no tenant").
+        await sign_in(page, system.url, story.token("not a tenant!"))
+        await expect(page.get_by_role("alert")).to_contain_text("not a valid tenant id")
 
         tenantless = _without_tenant(story.token())
         await sign_in(page, system.url, tenantless)
@@ -366,6 +388,216 @@ async def test_keyboard_only_and_a_gateway_that_cannot_be_reached(
         await expect(page.locator("[data-metric=mtta]")).to_be_visible()
         # Only the aborted requests themselves may be logged.
         assert [e for e in errors if "ERR_FAILED" not in e] == []
+
+
+async def test_the_filter_form_follows_the_address_and_odd_addresses_get_plain_answers(
+    system: System, browser: Any
+) -> None:
+    story = system.story
+    async with open_page(browser) as (page, errors):
+        await sign_in(page, system.url, story.token())
+        await wait_for_incidents(page, 1)
+        category, per_page = page.get_by_label("Category"), page.get_by_label("Per page")
+        # Open incidents have no resolution time: the active list does not offer it as a sort.
+        sorts = await page.get_by_label("Sort by").locator("option").all_inner_texts()
+        assert sorts == ["Created at", "Severity"]
+        # Back and Clear change the address; the form must show what the list applies.
+        await category.select_option("BUDGET_EXCEEDED")
+        await per_page.select_option("50")
+        await page.get_by_role("button", name="Apply").click()
+        await expect(page).to_have_url(re.compile("category=BUDGET_EXCEEDED"))
+        await page.go_back()
+        await expect(page).not_to_have_url(re.compile("category="))
+        await expect(category).to_have_value("")
+        await expect(per_page).to_have_value("20")
+        await page.go_forward()
+        await expect(category).to_have_value("BUDGET_EXCEEDED")
+        await expect(per_page).to_have_value("50")
+        await page.get_by_role("link", name="Clear").click()
+        await expect(page).not_to_have_url(re.compile("category="))
+        await expect(category).to_have_value("")
+        await expect(per_page).to_have_value("20")
+
+        # A page past the end (a bookmark, or the last row of the last page was resolved) is
+        # not "all quiet": it says so and leads back to the first page.
+        await page.goto(f"{system.url}/console/#/incidents?tab=active&offset=40")
+        past = page.locator("[data-past-end]")
+        await expect(past).to_contain_text("past the end")
+        await expect(page.get_by_text("All quiet")).to_have_count(0)
+        await past.get_by_role("link", name="Go to the first page.").click()
+        await expect(page.locator("table.incidents tbody tr").first).to_be_visible()
+
+        # An empty or malformed incident link is "not found", without asking the API.
+        asked: list[str] = []
+        page.on("request", lambda r: asked.append(r.url) if "/api/v1/incidents/" in r.url else None)
+        for address, says in (("#/incident/", "names no incident"),
+                              ("#/incident/not-an-id", "“not-an-id” is not an incident id")):  # fmt: skip
+            await page.goto(f"{system.url}/console/{address}")
+            await expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+            await expect(page.locator("main")).to_contain_text(says)
+        assert [u for u in asked if "not-an-id" in u or re.search("/incidents/(/|$)", u)] == []
+        assert errors == []
+
+
+async def test_long_unbroken_names_wrap_inside_the_page_at_both_widths(
+    system: System, browser: Any, kafka_bootstrap: str, topics: Topics
+) -> None:
+    """Ids and names may be 256 characters with no space; none may widen the page."""
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from .conftest import publish
+
+    tenant = f"long-{uuid.uuid4().hex[:8]}"
+    now = datetime.now(UTC)
+    agent = "agent-ζωή-日本語-" + "x" * 236
+    feature = "feature-" + "f" * 240
+
+    def event(kind: str, at: datetime, **fields: Any) -> dict[str, Any]:
+        return {"event_id": str(uuid.uuid4()), "event_type": kind, "schema_version": 1,
+                "tenant_id": tenant, "occurred_at": at.isoformat(), **fields}  # fmt: skip
+
+    await publish(kafka_bootstrap, topics, {
+        "killswitch": [event(
+            "killswitch.triggered", now - timedelta(minutes=2), killswitch_id="ks-long",
+            trigger_type="budget_breach", action="stopped", agent_id=agent,
+            policy_id="policy-" + "p" * 240, run_id="run-" + "r" * 240,
+            reason="reason-" + "y" * 400, calls_affected=3, cost_delta_usd="1.50",
+        )],
+        "anomaly": [event(
+            "cost.anomaly_detected", now - timedelta(minutes=1), anomaly_type="cost_spike",
+            entity_type="feature", entity_id=feature, current_usd="9.00", expected_usd="1.00",
+            threshold="2", severity="high", window_start=(now - timedelta(hours=1)).isoformat(),
+            window_end=now.isoformat(),
+        )],
+        "cost": [event(
+            "cost.recorded", now - timedelta(minutes=3), model="model-" + "m" * 200,
+            provider="anthropic", input_tokens=10, output_tokens=10, cost_usd="1.25",
+            feature_tag=feature, user_id="user-" + "u" * 240, status="ok",
+        )],
+    })  # fmt: skip
+    fits = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    async with open_page(browser) as (page, errors):
+        await sign_in(page, system.url, system.story.token(tenant))
+        await wait_for_incidents(page, 2)
+        anomaly_link = page.locator("table.incidents tbody tr", has_text="Cost spike").get_by_role(
+            "link"
+        )
+        anomaly = f"{system.url}/console/{await anomaly_link.get_attribute('href')}"
+        breach_link = page.locator("table.incidents tbody tr", has_text=agent[:20]).get_by_role(
+            "link"
+        )
+        breach = f"{system.url}/console/{await breach_link.get_attribute('href')}"
+        for width in WIDTHS.values():
+            await page.set_viewport_size({"width": width, "height": 900})
+            await page.goto(f"{system.url}/console/#/incidents?tab=active&w={width}")
+            await expect(page.locator("table.incidents tbody tr")).to_have_count(2)
+            assert await page.evaluate(fits), f"the incident list is wider than {width} px"
+            await page.goto(breach)
+            await expect(page.locator("ol.timeline li").first).to_contain_text("reason-yyy")
+            assert await page.evaluate(fits), f"the incident is wider than {width} px"
+            await screenshot(page, f"long-names-detail-{width}")
+            for attempt in range(40):
+                await page.goto(f"{system.url}/console/#/costs?w={width}&_={attempt}")
+                await page.wait_for_selector("[data-today]")
+                if await page.locator("#chart-drivers").count():
+                    break
+                await page.wait_for_timeout(500)
+            await wait_until(page, "() => window.Chart && Chart.getChart('chart-drivers')")
+            assert await page.evaluate(fits), f"the costs page is wider than {width} px"
+            await screenshot(page, f"long-names-costs-{width}")
+        # The spend chart cuts its axis labels (the table below has the whole name).
+        labels = await page.evaluate(
+            "() => Chart.getChart('chart-drivers').scales.y.ticks.map(t => t.label)"
+        )
+        assert labels
+        assert all(len(label) <= 32 for label in labels), labels
+        # An incident without a trigger (a cost anomaly) shows no empty "Trigger" fact.
+        await page.goto(anomaly)
+        await expect(page.locator("dl.facts dt", has_text="Category").first).to_be_visible()
+        facts = await page.locator("[aria-labelledby=h-facts] dl.facts dd").all_inner_texts()
+        assert all(text.strip() for text in facts), facts
+        await expect(
+            page.locator("[aria-labelledby=h-facts] dt", has_text="Trigger")
+        ).to_have_count(0)
+        assert errors == []
+
+
+async def test_a_link_opened_while_signed_out_is_where_sign_in_leads(
+    system: System, browser: Any
+) -> None:
+    """The notifier's "Open in Guard Console" link is ``#/incidents/<id>`` (services/notifier);
+    whoever follows it signs in first and must then see that incident, not the list."""
+    story = system.story
+    async with open_page(browser) as (page, errors):
+        await sign_in(page, system.url, story.token())
+        await wait_for_incidents(page, 1)
+        row = page.locator("table.incidents tbody tr").first
+        incident_id = await row.get_attribute("data-incident")
+        title = await row.get_by_role("link").first.inner_text()
+        await page.get_by_role("button", name="Sign out").click()
+
+        await page.goto(f"{system.url}/console/#/incidents/{incident_id}")
+        await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        await page.get_by_label("Access token (JWT)").fill(story.token())
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.locator("h1")).to_have_text(title)
+        await expect(page.locator("[aria-labelledby=h-facts]")).to_contain_text(str(incident_id))
+        await page.reload()  # a reload keeps the page (the token lives in the tab)
+        await expect(page.locator("h1")).to_have_text(title)
+
+        # A token that runs out while reading: sign in again and be back on the same page.
+        await page.goto(f"{system.url}/console/#/costs?period=7d")
+        await expect(page.locator("[data-today]")).to_be_visible()
+        await page.evaluate(
+            "(t) => sessionStorage.setItem('guard.console.token', t)", story.token(ttl_seconds=-60)
+        )
+        await page.goto(f"{system.url}/console/#/analytics?granularity=day")
+        await expect(page.get_by_role("alert")).to_contain_text("expired")
+        await page.get_by_label("Access token (JWT)").fill(story.token())
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page).to_have_url(re.compile("#/analytics\\?granularity=day$"))
+        await expect(page.locator("[data-metric=mtta]")).to_be_visible()
+        assert errors == []
+
+
+async def test_a_gateway_without_its_database_answers_in_words_and_keeps_the_token(
+    system: System, browser: Any, kafka_bootstrap: str, topics: Topics
+) -> None:
+    """The gateway's database is a closed port: it answers 503 with Retry-After. The page says
+    so, and the pasted token (which may be fine) stays in the box for a retry."""
+    from guard_devtools.infra_common import ephemeral_port
+
+    dead = f"postgresql+asyncpg://guard@127.0.0.1:{ephemeral_port()}/guard"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("GUARD_API_CONSOLE_TOPIC_INCIDENT_CHANGES", topics.incident_changes)
+        app = create_gateway(gateway_settings(dead, kafka_bootstrap, topics))
+    token = system.story.token()
+    async with serve(app) as url, open_page(browser) as (page, errors):
+        answers: list[tuple[int, str | None]] = []
+        page.on(
+            "response",
+            lambda r: (
+                answers.append((r.status, r.headers.get("retry-after")))
+                if "/api/v1/incidents/active" in r.url
+                else None
+            ),
+        )
+        await sign_in(page, url, token)
+        await expect(page.get_by_role("alert")).to_contain_text("temporarily unavailable")
+        assert answers
+        assert answers[0][0] == 503
+        assert answers[0][1]
+        await expect(page.get_by_label("Access token (JWT)")).to_have_value(token)
+        assert await page.evaluate("sessionStorage.length") == 0
+        # Retrying goes to the gateway again (still down): same words, token still there.
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.get_by_role("alert")).to_contain_text("temporarily unavailable")
+        await expect(page.get_by_label("Access token (JWT)")).to_have_value(token)
+        assert len(answers) == 2
+        await screenshot(page, "signin-database-down-1280")
+        # Only the 503 answers themselves may be logged.
+        assert [e for e in errors if "503" not in e] == []
 
 
 async def test_the_list_follows_new_incidents_live_for_its_tenant_only(

@@ -50,8 +50,8 @@ function explain(status, body) {
   const code = body?.error?.code ?? "error";
   const detail = body?.error?.message ?? "";
   if (status === 403) {
-    if (code === "tenant_required")
-      return "This token carries no tenant, so it cannot see any incidents. Ask for a token issued for your tenant.";
+    if (code === "tenant_required") // no tenant claim, or one that is not a tenant id: the detail says which
+      return `This token carries no tenant it can use (${detail || code}), so it cannot see any incidents. Ask for a token issued for your tenant.`;
     if (code === "preflight_only")
       return "Evidence and proof are only available before production (preflight).";
     return `Your token is not allowed to do this (${detail || code}).`;
@@ -85,7 +85,11 @@ async function send(path, { method = "GET", body, signal } = {}) {
   const payload = await response.json().catch(() => null);
   const code = payload?.error?.code ?? "error";
   if (response.status === 401) {
-    const message = SIGN_IN_AGAIN[code] ?? SIGN_IN_AGAIN.not_authenticated;
+    // A token was sent but is not one (a truncated paste, say): say so, not "sign in with a token".
+    const detail = payload?.error?.message;
+    const message = code === "not_authenticated" && token && detail
+      ? `The gateway did not accept this token: ${detail}. Paste the whole token.`
+      : SIGN_IN_AGAIN[code] ?? SIGN_IN_AGAIN.not_authenticated;
     session.clear();
     onSignedOut(message);
     throw new ApiError(401, code, message);

@@ -15,10 +15,15 @@ const PAGE_MODULES = {
 const main = document.getElementById("main");
 const top = document.getElementById("top");
 const toastBox = document.getElementById("toast");
+const INCIDENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SIGN_IN_EXPIRED = "Your token has expired. Sign in again with a fresh token.";
 let generation = 0;
 main.textContent = ""; // drop the static "Loading" text; lit-html renders from here on
 let signInMessage = "";
+/** The address someone was on (or opened, say from a notification) when asked to sign in. */
+let returnTo = null;
+/** A token the gateway could not check (it was down or unreachable): left in the box for a retry. */
+let retryToken = "";
 let config = null;
 
 export function toast(message) {
@@ -31,7 +36,11 @@ export function toast(message) {
 export function route() {
   const [path, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
   const [name = "", id = null] = path.split("/");
-  return { name: name || "incidents", id, params: Object.fromEntries(new URLSearchParams(query)) };
+  const params = Object.fromEntries(new URLSearchParams(query));
+  // "#/incidents/<id>" is the notifier's link to one incident (services/notifier, messages.py):
+  // the incident's page, like "#/incident/<id>".
+  if (name === "incidents" && id) return { name: "incident", id, params };
+  return { name: name || "incidents", id, params };
 }
 
 export function go(name, params = {}, id = null) {
@@ -68,6 +77,7 @@ function header(current) {
 function signOut() {
   stopLive();
   session.clear();
+  returnTo = null;
   signInMessage = "You have signed out.";
   go("signin");
 }
@@ -75,8 +85,10 @@ function signOut() {
 whenSignedOut((message) => {
   stopLive();
   signInMessage = message;
-  if (route().name !== "signin") go("signin");
-  else show();
+  if (route().name !== "signin") {
+    returnTo = location.hash;
+    go("signin");
+  } else show();
 });
 
 async function signIn(token) {
@@ -88,12 +100,17 @@ async function signIn(token) {
     if (error.status !== 401) {
       signInMessage = error.message;
       session.clear();
+      retryToken = error.status === 0 || error.status >= 500 ? token.trim() : "";
     }
     show();
     return;
   }
   signInMessage = "";
-  go("incidents");
+  const target = returnTo;
+  returnTo = null;
+  if (!target) go("incidents");
+  else if (location.hash === target) show();
+  else location.hash = target;
 }
 
 async function showSignIn() {
@@ -130,8 +147,11 @@ async function showSignIn() {
     </section>`,
     main,
   );
-  // A refused or expired token is not left on the screen.
-  if (signInMessage) main.querySelector("#token").value = "";
+  // A refused or expired token is not left on the screen; one the gateway could not check is.
+  const box = main.querySelector("#token");
+  if (retryToken) box.value = retryToken;
+  else if (signInMessage) box.value = "";
+  retryToken = "";
 }
 
 async function show() {
@@ -143,6 +163,7 @@ async function show() {
   if (!signedIn || current.name === "signin") delete main.dataset.view;
   if (!signedIn || current.name === "signin") {
     if (signedIn && current.name === "signin") return go("incidents");
+    if (current.name !== "signin" && location.hash) returnTo = location.hash;
     return showSignIn();
   }
   const claims = session.claims();
@@ -156,6 +177,12 @@ async function show() {
   const load = PAGE_MODULES[current.name];
   if (!load) {
     render(html`<h1>Not found</h1><p>There is no page “${current.name}”. <a href="#/incidents">Go to the incidents.</a></p>`, main);
+    return;
+  }
+  // Incident ids are UUIDs: anything else (an empty or mistyped link) is not asked of the API,
+  // whose answer would be a list for "" and a validation message for the rest.
+  if (current.name === "incident" && !INCIDENT_ID.test(current.id ?? "")) {
+    render(html`<h1>Not found</h1><p>${current.id ? `“${current.id}” is not an incident id.` : "The address names no incident."} <a href="#/incidents">Go to the incidents.</a></p>`, main);
     return;
   }
   const page = await load();

@@ -13,6 +13,15 @@ export function loadChartJs() {
   return loading;
 }
 
+const LABEL_CHARS = 32;
+
+/** A category label cut to LABEL_CHARS on the axis (a 256-character model name would squeeze the
+ * bars away); the tooltip still shows it whole. Called by Chart.js with the scale as ``this``. */
+function shortLabel(value) {
+  const label = String(this.getLabelForValue(value));
+  return label.length > LABEL_CHARS ? `${label.slice(0, LABEL_CHARS - 1)}…` : label;
+}
+
 const COLOURS = ["#1f4fd1", "#b43e00", "#256029", "#7a3e9d", "#a3161b", "#0f6f75"];
 
 /**
@@ -21,15 +30,18 @@ const COLOURS = ["#1f4fd1", "#b43e00", "#256029", "#7a3e9d", "#a3161b", "#0f6f75
  */
 export async function drawChart(canvas, { labels, series, kind = "bar", money = false, horizontal = false }) {
   const Chart = await loadChartJs();
-  if (!canvas.isConnected) return null;
+  // No canvas (a panel that says "no spend" instead) or one the page has already replaced.
+  if (!canvas?.isConnected) return null;
   Chart.getChart(canvas)?.destroy();
   const axes = new Set(series.map((s) => s.axis ?? "y"));
-  const scales = {
-    [horizontal ? "y" : "x"]: { ticks: { color: "#535b66" } },
-    y: { beginAtZero: true, ticks: { color: "#535b66", precision: money ? undefined : 0 } },
-  };
-  if (horizontal) scales.x = { beginAtZero: true, ticks: { color: "#535b66" } };
-  if (axes.has("y2")) scales.y2 = { beginAtZero: true, position: "right", grid: { drawOnChartArea: false } };
+  const category = { ticks: { color: "#535b66", callback: shortLabel } };
+  const value = { beginAtZero: true, ticks: { color: "#535b66", precision: money ? undefined : 0 } };
+  const scales = horizontal ? { y: category, x: value } : { x: category, y: value };
+  // The second axis counts incidents: whole numbers only.
+  if (axes.has("y2")) {
+    scales.y2 = { beginAtZero: true, position: "right", grid: { drawOnChartArea: false },
+      ticks: { color: "#535b66", precision: 0 } };
+  }
   return new Chart(canvas, {
     type: kind,
     data: {

@@ -86,7 +86,7 @@ function items(title, rows, nameOf = (r) => r.name) {
   return html`<div><h3>${title}</h3>${rows.length
     ? html`<table class="stack"><thead><tr><th scope="col">${title}</th><th scope="col" class="num">Spend</th>
         <th scope="col" class="num">Share</th><th scope="col" class="num">Requests</th><th scope="col">Trend</th></tr></thead>
-        <tbody>${rows.map((r) => html`<tr><td data-label=${title}>${nameOf(r)}</td>
+        <tbody>${rows.map((r) => html`<tr><td data-label=${title} class="wrap">${nameOf(r)}</td>
           <td data-label="Spend" class="num">${cents(r.spend_cents)}</td><td data-label="Share" class="num">${pct(r.pct)}</td>
           <td data-label="Requests" class="num">${r.requests}</td>
           <td data-label="Trend">${words(r.trend)}<div class="muted">${r.trend_message}</div></td></tr>`)}</tbody></table>`
@@ -114,7 +114,7 @@ function incidentsView(list) {
           <th scope="col" class="num">Spend</th><th scope="col" class="num">Threshold</th><th scope="col" class="num">Over</th>
           <th scope="col">Recommendation</th><th scope="col">Detected</th></tr></thead>
         <tbody>${list.incidents.map((i) => html`<tr>
-          <td data-label="What">${i.incident_id ? html`<a href="#/incident/${i.incident_id}">${i.title}</a>` : i.title}</td>
+          <td data-label="What" class="wrap">${i.incident_id ? html`<a href="#/incident/${i.incident_id}">${i.title}</a>` : i.title}</td>
           <td data-label="Status" class="status-${i.status}">${STATUS[i.status] ?? words(i.status)}</td>
           <td data-label="Spend" class="num">${cents(i.current_cents)}</td>
           <td data-label="Threshold" class="num">${cents(i.threshold_cents)}</td>

@@ -72,7 +72,7 @@ function view(i, history, proof, evidence, learnings, run, progress) {
 }
 
 function facts(i) {
-  const row = (label, value) => value === null || value === undefined || value === ""
+  const row = (label, value) => value === null || value === undefined || value === "" || value === nothing
     ? nothing : html`<dt>${label}</dt><dd>${value}</dd>`;
   return html`<dl class="facts">
     ${row("Description", i.description)}
@@ -171,7 +171,7 @@ function evidenceView(result) {
         ${run.steps.length ? html`<table class="stack"><thead><tr><th scope="col">Time</th><th scope="col">Model</th>
           <th scope="col" class="num">Tokens in/out</th><th scope="col" class="num">Cost</th><th scope="col">Status</th></tr></thead>
           <tbody>${run.steps.slice(0, 50).map((s) => html`<tr><td data-label="Time">${when(s.occurred_at)}</td>
-            <td data-label="Model">${s.model}</td><td data-label="Tokens" class="num">${s.input_tokens} / ${s.output_tokens}</td>
+            <td data-label="Model" class="wrap">${s.model}</td><td data-label="Tokens" class="num">${s.input_tokens} / ${s.output_tokens}</td>
             <td data-label="Cost" class="num">${dollars(s.cost_usd)}</td><td data-label="Status">${s.status ?? "—"}</td></tr>`)}</tbody>
         </table>` : nothing}`
       : html`<p class="muted">No run is linked to this incident.</p>`}

@@ -33,7 +33,10 @@ function iso(local) {
 export async function showIncidents(main, { params }, ctx) {
   const tab = params.tab === "resolved" ? "resolved" : "active";
   const other = tab === "active" ? "resolved" : "active";
-  const draw = (body, counts = {}) => render(page(tab, params, counts, body, ctx), main);
+  const draw = (body, counts = {}) => {
+    render(page(tab, params, counts, body, ctx), main);
+    syncFilters(main, tab, params);
+  };
   // A refresh of the list already on screen (a live change) keeps it until the new one is in.
   const quiet = main.dataset.view === `incidents:${tab}`;
   main.dataset.view = `incidents:${tab}`;
@@ -70,6 +73,29 @@ export async function showIncidents(main, { params }, ctx) {
   if (ctx.isCurrent()) draw(table(list, params, run, progress), counts);
 }
 
+/**
+ * Put the address's filters into the form. lit writes `selected` as an attribute, which a select
+ * the user has already changed ignores, so after back, forward or Clear the form could show a
+ * filter the list does not apply. Only when the address changed: a live refresh keeps the choices
+ * someone is making but has not applied yet.
+ */
+function syncFilters(main, tab, params) {
+  const form = main.querySelector("form.filters");
+  if (!form) return;
+  const values = {
+    severity: params.severity ?? "", category: params.category ?? "", cause_type: params.cause_type ?? "",
+    after: params.after ?? "", before: params.before ?? "",
+    sort_by: params.sort_by ?? (tab === "active" ? "created_at" : "resolved_at"),
+    sort_order: params.sort_order === "asc" ? "asc" : "desc", limit: String(pageSize(params)),
+  };
+  const key = JSON.stringify([tab, values]);
+  if (form.dataset.synced === key) return;
+  form.dataset.synced = key;
+  for (const [name, value] of Object.entries(values)) {
+    if (form.elements[name]) form.elements[name].value = value;
+  }
+}
+
 function page(tab, params, counts, body, ctx) {
   const link = (name) => {
     const n = counts[name];
@@ -95,6 +121,8 @@ function filters(tab, params, ctx) {
       ${values.map((v) => html`<option value=${v} ?selected=${current === v}>${show(v)}</option>`)}
     </select></div>`;
   const sortDefault = tab === "active" ? "created_at" : "resolved_at";
+  // Open incidents have no resolution time to sort by.
+  const sorts = tab === "active" ? ["created_at", "severity"] : ["created_at", "resolved_at", "severity"];
   const timeWord = tab === "active" ? "Created" : "Resolved";
   const active = ["severity", "category", "cause_type", "after", "before"].filter((k) => params[k]);
   // Open on wide screens; on a phone the list comes first and the filters fold away.
@@ -111,7 +139,7 @@ function filters(tab, params, ctx) {
       <input id="f-before" name="before" type="datetime-local" .value=${params.before ?? ""}></div>
     <div><label for="f-sort">Sort by</label>
       <select id="f-sort" name="sort_by">
-        ${["created_at", "resolved_at", "severity"].map((v) => html`<option value=${v}
+        ${sorts.map((v) => html`<option value=${v}
           ?selected=${(params.sort_by ?? sortDefault) === v}>${words(v)}</option>`)}
       </select></div>
     <div><label for="f-order">Order</label>
@@ -131,7 +159,14 @@ function filters(tab, params, ctx) {
 
 function table(list, params, run, progress) {
   const offset = Number(params.offset ?? 0);
+  // The resolved list is sorted by resolution time, so that is the time it shows.
+  const resolved = params.tab === "resolved";
   const go = (to) => `#/incidents?${new URLSearchParams({ ...params, offset: String(to) })}`;
+  if (list.items.length === 0 && list.total > 0) {
+    // An address past the last page (a bookmark, or the last row of the last page was resolved).
+    return html`<p class="empty" data-past-end>This page is past the end of the list (${list.total} in all).
+      <a href=${go(0)}>Go to the first page.</a></p>`;
+  }
   if (list.items.length === 0) {
     const filtered = ["severity", "category", "cause_type", "after", "before"].some((k) => params[k]);
     return html`<p class="empty">${filtered
@@ -143,15 +178,17 @@ function table(list, params, run, progress) {
     <table class="stack incidents">
       <caption class="sr-only">Incidents ${offset + 1} to ${offset + list.items.length} of ${list.total}</caption>
       <thead><tr><th scope="col">Severity</th><th scope="col">Incident</th><th scope="col">State</th>
-        <th scope="col">Category</th><th scope="col">Created</th><th scope="col" class="num">Cost</th>
+        <th scope="col">Category</th><th scope="col">${resolved ? "Resolved" : "Created"}</th><th scope="col" class="num">Cost</th>
         <th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
       <tbody>${list.items.map((i) => html`<tr class="sev-row-${i.severity}" data-incident=${i.incident_id}>
         <td data-label="Severity">${severity(i.severity)}</td>
-        <td data-label="Incident"><a href="#/incident/${i.incident_id}">${i.title}</a>
+        <td data-label="Incident" class="wrap"><a href="#/incident/${i.incident_id}">${i.title}</a>
           ${i.affected_agent_id ? html`<div class="muted">${i.affected_agent_id}${i.llm_run_id ? ` · ${i.llm_run_id}` : ""}</div>` : nothing}</td>
         <td data-label="State">${state(i.lifecycle_state)}</td>
         <td data-label="Category">${words(i.category)}</td>
-        <td data-label="Created">${when(i.created_at)}<div class="muted">${ago(i.created_at)}</div></td>
+        ${resolved
+          ? html`<td data-label="Resolved">${when(i.resolved_at)}<div class="muted">${ago(i.resolved_at)}</div></td>`
+          : html`<td data-label="Created">${when(i.created_at)}<div class="muted">${ago(i.created_at)}</div></td>`}
         <td data-label="Cost" class="num">${dollars(i.cost_impact_usd)}</td>
         <td>${actionButtons(i, run)}</td>
       </tr>`)}</tbody>
