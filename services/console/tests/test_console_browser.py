@@ -186,6 +186,10 @@ async def test_analytics_and_costs_draw_the_tests_numbers(system: System, browse
         await tile.focus()
         await expect(tile.locator(".def")).to_be_visible()
         await expect(tile.locator(".def")).to_contain_text("Resolved at minus created at")
+        await expect(page.get_by_text("2 incidents in the last 30 days.")).to_be_visible()
+        # Names are in words, never the API's codes (RATE_LIMIT, cost_spike) or "1 incidents".
+        shown = await page.locator("main").inner_text()
+        assert not re.search(r"\b[A-Z]+_[A-Z_]+\b|\b[a-z]+_[a-z_]+\b|\b1 [a-z]+s\b", shown), shown
         await assert_accessible(page)
         await screenshot(page, "analytics-1280")
         await page.set_viewport_size({"width": WIDTHS["phone"], "height": 900})

@@ -3,7 +3,7 @@
 import { html, nothing, render } from "../vendor/lit-html.js";
 import { get } from "./api.js";
 import { drawChart } from "./charts.js";
-import { dollars, duration, errorBox, pct, when, words } from "./format.js";
+import { count, dollars, duration, errorBox, pct, when, words } from "./format.js";
 
 const GRANULARITIES = ["day", "week", "month"];
 const WINDOWS = { day: 30, week: 90, month: 365 };
@@ -85,14 +85,14 @@ function view({ metrics: m, trend, costTrend, distribution, patterns, recurring 
     </section>
     <div class="grid2">
       <section class="panel" aria-labelledby="h-trend"><h2 id="h-trend">Incidents by ${granularity}</h2>
-        <p class="muted">${trend.total_incidents} incidents in the last ${windowDays} days.</p>
+        <p class="muted">${count(trend.total_incidents, "incident")} in the last ${windowDays} days.</p>
         <div class="chart-box"><canvas id="chart-trend" role="img"
           aria-label="Incidents opened and resolved per ${granularity}; the numbers are in the table below"></canvas></div>
         ${dataTable("Trend data", ["Period", "Opened", "Resolved", "Avg resolution"],
           trend.points.map((p) => [p.period, p.incident_count, p.resolved_count, duration(p.avg_resolution_time_ms)]))}
       </section>
       <section class="panel" aria-labelledby="h-cost-trend"><h2 id="h-cost-trend">Cost impact by ${granularity}</h2>
-        <p class="muted">${dollars(costTrend.total_cost)} over ${costTrend.total_incidents} incidents.</p>
+        <p class="muted">${dollars(costTrend.total_cost)} over ${count(costTrend.total_incidents, "incident")}.</p>
         <div class="chart-box"><canvas id="chart-cost-trend" role="img"
           aria-label="Cost impact per ${granularity}; the numbers are in the table below"></canvas></div>
         ${dataTable("Cost trend data", ["Period", "Cost", "Incidents", "Per incident"],
@@ -108,8 +108,8 @@ function view({ metrics: m, trend, costTrend, distribution, patterns, recurring 
     </section>
     <section class="panel" aria-labelledby="h-patterns"><h2 id="h-patterns">Patterns (last 7 days)</h2>
       ${patterns.patterns.length
-        ? html`<ul>${patterns.patterns.map((p) => html`<li><strong>${words(p.pattern_type)}</strong>: ${p.dimension}
-            (${p.count} incidents, confidence ${Math.round(p.confidence * 100)} %) —
+        ? html`<ul>${patterns.patterns.map((p) => html`<li><strong>${words(p.pattern_type)}</strong>: ${p.pattern_type === "cascade_failure" ? html`run <code class="wrap">${p.dimension}</code>` : words(p.dimension)}
+            (${count(p.count, "incident")}, confidence ${Math.round(p.confidence * 100)} %) —
             ${p.incident_ids.slice(0, 5).map((id, n) => html`${n ? ", " : ""}<a href="#/incident/${id}">#${n + 1}</a>`)}</li>`)}</ul>`
         : html`<p class="empty">No patterns among the ${patterns.incidents_analyzed} incidents of the window.</p>`}
     </section>

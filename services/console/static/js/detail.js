@@ -4,7 +4,7 @@ import { get } from "./api.js";
 import { act, actionButtons } from "./actions.js";
 import { exportsPanel } from "./exports.js";
 import { onChange } from "./live.js";
-import { dollars, duration, errorBox, maybe, severity, state, when, words } from "./format.js";
+import { count, dollars, duration, errorBox, maybe, severity, state, when, words } from "./format.js";
 
 const optional = (promise) => promise.then((value) => ({ value }), (error) => ({ error }));
 
@@ -199,7 +199,7 @@ function learningsView(result) {
   const summary = l.resolution_summary;
   return html`
     ${summary ? html`<p>Resolved ${summary.resolution_method ? `(${words(summary.resolution_method)})` : ""}
-        after ${duration(summary.time_to_resolution_ms)} with ${summary.evidence_count} events attached;
+        after ${duration(summary.time_to_resolution_ms)} with ${count(summary.evidence_count, "event")} attached;
         recovery ${summary.recovery_attempted ? "was" : "was not"} attempted.</p>`
       : html`<p class="muted">Not resolved yet.</p>`}
     <h3>Similar incidents</h3>

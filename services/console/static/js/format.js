@@ -62,6 +62,11 @@ export function words(value) {
   return text.replace(/\bllm\b/i, "LLM");
 }
 
+/** "1 incident", "3 incidents". */
+export function count(n, noun) {
+  return `${n} ${n === 1 ? noun : `${noun}s`}`;
+}
+
 export function maybe(value, render = (v) => v) {
   return value === null || value === undefined || value === "" ? nothing : render(value);
 }
