@@ -8,21 +8,27 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     PlainSerializer,
     StringConstraints,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from guard_contracts.enums import (
     EXPORT_FORMATS,
@@ -48,9 +54,55 @@ MAX_EVIDENCE_BYTES = 64 * 1024
 TENANT_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 
 TenantId = Annotated[str, StringConstraints(pattern=TENANT_ID_PATTERN)]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=256)]
-LongText = Annotated[str, StringConstraints(max_length=4096)]
-NonNegativeInt = Annotated[int, Field(ge=0, strict=True)]
+#: What ``strip_whitespace`` removes from both ends (Unicode White_Space, pydantic-core trims with
+#: Rust's ``str::trim``), spelled out so the JSON Schema pattern below means the same in every
+#: regex dialect.
+_WHITE_SPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: Text without U+0000: PostgreSQL ``text`` and ``jsonb`` cannot hold it, so a NUL would fail in
+#: the database instead of being refused here (docs/product/events.md#text).
+TEXT_PATTERN = r"^[^\x00]*$"
+#: The same, and not blank (white space only is empty once stripped).
+NON_BLANK_TEXT_PATTERN = rf"^[^\x00]*[^\x00{_WHITE_SPACE}][^\x00]*$"
+#: Counts (tokens, calls, steps, milliseconds) fit PostgreSQL ``integer``, so any sum of them a
+#: ``bigint`` holds (docs/product/events.md#event-types).
+MAX_COUNT = 2**31 - 1
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character (U+0000)")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class _JsonSchemaPattern:
+    """Publishes the rule a validator applies as the JSON Schema ``pattern`` of the field, so
+    generated clients and fuzzers know it (the validator words the error better than a regex)."""
+
+    pattern: str
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["pattern"] = self.pattern
+        return json_schema
+
+
+#: Annotations of a text field: no U+0000, published as the field's pattern (blank or not).
+NO_NUL = AfterValidator(_no_nul)
+NON_BLANK_TEXT = _JsonSchemaPattern(NON_BLANK_TEXT_PATTERN)
+ANY_TEXT = _JsonSchemaPattern(TEXT_PATTERN)
+#: Identifiers and names: stripped, 1-256 characters, not blank, no U+0000.
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), NO_NUL,
+    NON_BLANK_TEXT,
+]  # fmt: skip
+#: Free text (reasons, notes, rules): stripped, at most 4096 characters, no U+0000.
+LongText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=4096), NO_NUL, ANY_TEXT
+]
+NonNegativeInt = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
 
 
 def _parse_usd(value: object, *, allow_negative: bool) -> Decimal:
@@ -104,6 +156,15 @@ UsdNumber = Annotated[
 ]
 
 
+def to_utc(value: datetime) -> datetime:
+    """``value`` in UTC; an instant the offset pushes out of the years 0001-9999 (``0001-01-01T00:00:00+01:00``)
+    is refused (a ``ValueError``, so the field is named) instead of raising ``OverflowError``."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is outside the years 0001-9999 once converted to UTC") from None
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -129,7 +190,7 @@ class EventBase(_Strict):
     @field_validator("occurred_at")
     @classmethod
     def _to_utc(cls, value: datetime) -> datetime:
-        return value.astimezone(UTC)
+        return to_utc(value)
 
 
 class CostRecorded(EventBase):
@@ -172,7 +233,27 @@ class KillswitchTriggered(EventBase):
             size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
             if size > MAX_EVIDENCE_BYTES:
                 raise ValueError(f"is {size} bytes; at most {MAX_EVIDENCE_BYTES} allowed")
+            _check_storable_json(value)
         return value
+
+
+def _check_storable_json(value: Any) -> None:
+    """What ``jsonb`` refuses: U+0000 in a key or string, integers beyond 64 bits (the encoder
+    ingest stores evidence with, orjson, refuses those; docs/product/events.md#text)."""
+    try:
+        orjson.dumps(value)
+    except orjson.JSONEncodeError as exc:
+        raise ValueError(f"cannot be stored as JSON: {exc}") from None
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            _no_nul(item)
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
 
 
 class KillswitchReleased(EventBase):
@@ -210,7 +291,11 @@ class IncidentResolve(_IncidentCommand):
 class CostAnomalyDetected(EventBase):
     event_type: Literal["cost.anomaly_detected"] = "cost.anomaly_detected"
     anomaly_type: AnomalyType
-    entity_type: ShortText
+    #: ``cost_anomalies.entity_type`` is ``varchar(32)``.
+    entity_type: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32), NO_NUL,
+        NON_BLANK_TEXT,
+    ]  # fmt: skip
     entity_id: ShortText
     current_usd: Usd
     expected_usd: Usd
@@ -223,7 +308,7 @@ class CostAnomalyDetected(EventBase):
     @field_validator("window_start", "window_end")
     @classmethod
     def _window_utc(cls, value: datetime) -> datetime:
-        return value.astimezone(UTC)
+        return to_utc(value)
 
     @model_validator(mode="after")
     def _window_ordered(self) -> CostAnomalyDetected:
