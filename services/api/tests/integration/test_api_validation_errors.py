@@ -103,3 +103,50 @@ async def test_now_outside_the_documented_years_names_them(
     error = _error(response)
     assert error["field"] == "now"
     assert "1972-9996" in error["message"]
+
+
+# Fuzzing findings: text the published command or event cannot carry (U+0000, PostgreSQL text
+# cannot store it; blank, empty once the contract strips it) was accepted — a 202 whose command
+# the exporter or notifier then could not apply, or a 500 when the contract refused it here.
+TEXT_BODIES = [
+    (f"{INCIDENTS}/{uuid.uuid4()}/export/evidence", {"format": "json"}, "export_reason"),
+    (f"{INCIDENTS}/{uuid.uuid4()}/export/evidence", {"format": "zip"}, "prepared_for"),
+    (f"{INCIDENTS}/{uuid.uuid4()}/export/soc2", {"format": "pdf"}, "prepared_for"),
+    ("/api/v1/exports/audit-period",
+     {"from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z"}, "export_reason"),
+    ("/api/v1/exports/audit-period",
+     {"from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z"}, "prepared_for"),
+    ("/api/v1/notification-channels",
+     {"kind": "webhook", "url": "https://example.com/hook"}, "name"),
+    ("/api/v1/notification-channels", {"kind": "webhook", "name": "n"}, "url"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    TEXT_BODIES,
+    ids=[f"{p.split('/')[-1]}.{f}" for p, _, f in TEXT_BODIES],
+)
+async def test_nul_in_a_text_body_field_is_422_naming_it(
+    client: httpx.AsyncClient, headers: dict[str, str], path: str, body: dict[str, str], field: str
+) -> None:
+    value = "https://example.com/a\u0000b" if field == "url" else "a\u0000b"
+    error = _error(await client.post(path, json=body | {field: value}, headers=headers))
+    assert error["field"] == field
+    assert error["message"] == f"{field}: must not contain the NUL character (U+0000)"
+
+
+BLANK_BODIES = [case for case in TEXT_BODIES if case[2] in ("prepared_for", "name")]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    BLANK_BODIES,
+    ids=[f"{p.split('/')[-1]}.{f}" for p, _, f in BLANK_BODIES],
+)
+async def test_a_blank_required_text_is_422_not_500(
+    client: httpx.AsyncClient, headers: dict[str, str], path: str, body: dict[str, str], field: str
+) -> None:
+    error = _error(await client.post(path, json=body | {field: " \t\u3000"}, headers=headers))
+    assert error["field"] == field
+    assert error["message"] == f"{field}: String should have at least 1 character"
