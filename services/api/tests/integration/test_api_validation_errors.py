@@ -150,3 +150,39 @@ async def test_a_blank_required_text_is_422_not_500(
     error = _error(await client.post(path, json=body | {field: " \t\u3000"}, headers=headers))
     assert error["field"] == field
     assert error["message"] == f"{field}: String should have at least 1 character"
+
+
+# Fuzzing findings: a repeated single-value parameter was narrowed to its last value
+# (``severity=low&severity=high`` listed only high incidents, 200), and the export routes
+# ignored unknown parameters (``?wiat=5`` answered 202 without waiting).
+@pytest.mark.parametrize(
+    ("path", "query", "field"),
+    [(f"{INCIDENTS}", "severity=low&severity=high", "severity"),
+     (f"{INCIDENTS}/active", "limit=1&limit=2", "limit"),
+     (f"{INCIDENTS}/metrics", "window_days=7&window_days=30", "window_days"),
+     ("/guard/costs/explained", "period=7d&period=30d", "period"),
+     ("/api/v1/exports", "limit=5&kind=soc2&limit=6", "limit")],
+)  # fmt: skip
+async def test_a_repeated_single_value_parameter_is_422_not_its_last_value(
+    client: httpx.AsyncClient, headers: dict[str, str], path: str, query: str, field: str
+) -> None:
+    error = _error(await client.get(f"{path}?{query}", headers=headers))
+    assert error == {
+        "code": "validation_error",
+        "message": f"{field}: takes one value, given 2 times",
+        "field": field,
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", f"{INCIDENTS}/{uuid.uuid4()}/export/evidence?wiat=5"),
+     ("GET", f"/api/v1/exports/{uuid.uuid4()}/download?wiat=5"),
+     ("GET", "/api/v1/exports/signing-key?kid=x")],
+)  # fmt: skip
+async def test_the_export_routes_refuse_an_unknown_parameter(
+    client: httpx.AsyncClient, headers: dict[str, str], method: str, path: str
+) -> None:
+    response = await client.request(method, path, json={"format": "json"}, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "unknown_parameter"
