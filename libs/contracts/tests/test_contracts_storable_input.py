@@ -179,6 +179,21 @@ def test_an_anomaly_entity_type_fits_its_column() -> None:
         DlqReason.SCHEMA_VIOLATION, "entity_type: String should have at most 32 characters")  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("field", "edge", "beyond"),
+    [("deviation_pct", "999999999999.99", "999999999999.995"),
+     ("deviation_pct", "-999999999999.99", "-1e12"),
+     ("threshold", "99999999999999.999999", "99999999999999.9999995")],
+)  # fmt: skip
+def test_anomaly_numbers_fit_their_columns(field: str, edge: str, beyond: str) -> None:
+    assert (
+        str(getattr(decode_event(message("cost.anomaly_detected", **{field: edge})), field)) == edge
+    )
+    code, text = refusal(message("cost.anomaly_detected", **{field: beyond}))
+    assert code is DlqReason.SCHEMA_VIOLATION
+    assert text.startswith(f"{field}: Input should be")
+
+
 @pytest.mark.parametrize("field", ["name", "url", "actor_id"])
 def test_channel_commands_refuse_nul_too(field: str) -> None:
     body = {"event_id": str(uuid.uuid4()), "event_type": "notification_channel.create",

@@ -51,6 +51,9 @@ _MIN_USD = -MAX_USD
 _ZERO = Decimal(0)
 _MICRO = Decimal("0.000001")
 MAX_EVIDENCE_BYTES = 64 * 1024
+#: The largest anomaly deviation (percent) and threshold ``cost_anomalies`` can store.
+MAX_DEVIATION_PCT = Decimal("999999999999.99")
+MAX_THRESHOLD = Decimal("99999999999999.999999")
 TENANT_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 
 TenantId = Annotated[str, StringConstraints(pattern=TENANT_ID_PATTERN)]
@@ -299,8 +302,12 @@ class CostAnomalyDetected(EventBase):
     entity_id: ShortText
     current_usd: Usd
     expected_usd: Usd
-    deviation_pct: Annotated[Decimal, Field(allow_inf_nan=False)] | None = None
-    threshold: Annotated[Decimal, Field(allow_inf_nan=False)]
+    #: Bounded by the columns that store them (numeric(14,2) and numeric(20,6)).
+    deviation_pct: (
+        Annotated[Decimal, Field(allow_inf_nan=False, ge=-MAX_DEVIATION_PCT, le=MAX_DEVIATION_PCT)]
+        | None
+    ) = None
+    threshold: Annotated[Decimal, Field(allow_inf_nan=False, ge=-MAX_THRESHOLD, le=MAX_THRESHOLD)]
     severity: Severity
     window_start: AwareDatetime
     window_end: AwareDatetime

@@ -128,10 +128,15 @@ async def test_cost_topic_bad_input_goes_to_dlq(
          "cost.anomaly_detected", t, anomaly_type="cost_spike", entity_type="e" * 33,
          entity_id="a", current_usd="2", expected_usd="1", threshold="1.4", severity="high",
          window_start=now_iso(-3600), window_end=now_iso()), "entity_type"),
+     ("cost_anomalies", lambda t: event(
+         "cost.anomaly_detected", t, anomaly_type="cost_spike", entity_type="agent",
+         entity_id="a", current_usd="2", expected_usd="1", threshold="1.4", severity="high",
+         deviation_pct="1e13", window_start=now_iso(-3600), window_end=now_iso()),
+      "deviation_pct"),
      ("incident_commands", lambda t: event("incident.acknowledge", t,
                                            incident_id=str(uuid.uuid4()), actor_id="ops",
                                            notes="n\u0000"), "notes")],
-    ids=["budget", "anomaly", "command"],
+    ids=["budget", "anomaly", "anomaly_deviation", "command"],
 )  # fmt: skip
 async def test_what_postgres_cannot_store_is_a_schema_violation_naming_the_field(
     ingest_service: RunningIngest, kafka_bootstrap: str, topics: Topics, tenant_id: str,
