@@ -57,6 +57,8 @@ KILLSWITCH_CASES: list[tuple[str, Callable[[str], bytes], str]] = [
      lambda t: _json(trigger(t, occurred_at="0001-01-01T00:00:00+01:00")), "schema_violation"),
     ("count_beyond_integer", lambda t: _json(trigger(t, calls_affected=2**31)),
      "schema_violation"),
+    # Documented, never checked: a body for another tenant under this key was applied.
+    ("key_mismatch", lambda t: _json(trigger(f"{t}-other")), "tenant_key_mismatch"),
 ]  # fmt: skip
 
 
