@@ -186,3 +186,17 @@ async def test_the_export_routes_refuse_an_unknown_parameter(
     response = await client.request(method, path, json={"format": "json"}, headers=headers)
     assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == "unknown_parameter"
+
+
+@pytest.mark.parametrize("wait", ["nan", "inf", "-inf"])
+@pytest.mark.parametrize(
+    "path", [f"{INCIDENTS}/{uuid.uuid4()}/export/evidence", "/api/v1/notification-channels"]
+)
+async def test_a_wait_that_is_not_a_number_says_so(
+    client: httpx.AsyncClient, headers: dict[str, str], path: str, wait: str
+) -> None:
+    # It read "wait: Input should be less than or equal to 30" for nan (fuzzing).
+    body = {"format": "json", "name": "n", "kind": "webhook", "url": "https://example.com/h"}
+    body = {k: v for k, v in body.items() if (k == "format") == path.endswith("evidence")}
+    error = _error(await client.post(f"{path}?wait={wait}", json=body, headers=headers))
+    assert (error["field"], error["message"]) == ("wait", "wait: Input should be a finite number")

@@ -33,7 +33,12 @@ IncidentId = Annotated[uuid.UUID, Path(description="The incident's UUID.")]
 ExportId = Annotated[uuid.UUID, Path(description="The export's UUID (from the 202 answer).")]
 Wait = Annotated[
     float,
-    Query(ge=0, le=MAX_WAIT_SECONDS, description="Seconds to wait for the export to finish."),
+    Query(
+        ge=0,
+        le=MAX_WAIT_SECONDS,
+        allow_inf_nan=False,
+        description="Seconds to wait for the export to finish.",
+    ),
 ]
 _KINDS = {
     "evidence": ExportKind.EVIDENCE,
