@@ -36,7 +36,7 @@ import asyncpg
 from guard_api.config import Environment, Settings
 from guard_api.main import create_app
 from guard_contracts.chain import link_hash
-from guard_devtools.testing import create_topics, unique_topics
+from guard_devtools.testing import create_topics, delete_topics, unique_topics
 from guard_devtools.token import mint
 from guard_storage.db import to_async_url, to_asyncpg_dsn
 from guard_storage.migrate import upgrade
@@ -143,6 +143,7 @@ def main() -> int:
             kafka_bootstrap_servers=kafka,
             topic_incident_commands=topics.incident_commands,
             topic_export_requests=topics.export_requests,
+            topic_notification_commands=topics.notification_commands,
             environment=Environment.PREFLIGHT,
             jwt_secret=SECRET,
             # One token sends every case: at the default limits most answers would be 429s and
@@ -181,6 +182,7 @@ def main() -> int:
             # Run in the temporary directory: schemathesis keeps a cache in its working directory.
             return subprocess.run(command, check=False, cwd=tmp).returncode
     finally:
+        asyncio.run(delete_topics(kafka, topics))
         asyncio.run(_admin(admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 

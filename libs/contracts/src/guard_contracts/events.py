@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -45,12 +47,59 @@ _MIN_USD = -MAX_USD
 _ZERO = Decimal(0)
 _MICRO = Decimal("0.000001")
 MAX_EVIDENCE_BYTES = 64 * 1024
+#: The largest anomaly deviation (percent) and threshold ``cost_anomalies`` can store.
+MAX_DEVIATION_PCT = Decimal("999999999999.99")
+MAX_THRESHOLD = Decimal("99999999999999.999999")
 TENANT_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 
 TenantId = Annotated[str, StringConstraints(pattern=TENANT_ID_PATTERN)]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=256)]
-LongText = Annotated[str, StringConstraints(max_length=4096)]
-NonNegativeInt = Annotated[int, Field(ge=0, strict=True)]
+#: What ``strip_whitespace`` removes from both ends (Unicode White_Space, pydantic-core trims with
+#: Rust's ``str::trim``), spelled out so the JSON Schema pattern below means the same in every
+#: regex dialect.
+_WHITE_SPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: Text without U+0000: PostgreSQL ``text`` and ``jsonb`` cannot hold it, so a NUL would fail in
+#: the database instead of being refused here (docs/product/events.md#text).
+TEXT_PATTERN = r"^[^\x00]*$"
+#: The same, and not blank (white space only is empty once stripped).
+NON_BLANK_TEXT_PATTERN = rf"^[^\x00]*[^\x00{_WHITE_SPACE}][^\x00]*$"
+#: Counts (tokens, calls, steps, milliseconds) fit PostgreSQL ``integer``, so a ``bigint`` holds
+#: any realistic sum of them (docs/product/events.md#text).
+MAX_COUNT = 2**31 - 1
+
+
+TEXT_PATTERNS = frozenset({TEXT_PATTERN, NON_BLANK_TEXT_PATTERN})
+NUL_MESSAGE = "must not contain the NUL character (U+0000)"
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError(NUL_MESSAGE)
+    return value
+
+
+def error_message(error: Mapping[str, Any]) -> str:
+    """How a validation error reads in a dead letter or a 422: a text pattern's mismatch is a
+    NUL (blanks fail ``min_length`` first), and a validator's message drops pydantic's prefix."""
+    ctx = error.get("ctx") or {}
+    if error.get("type") == "string_pattern_mismatch" and ctx.get("pattern") in TEXT_PATTERNS:
+        return NUL_MESSAGE
+    return str(error.get("msg", "invalid")).removeprefix("Value error, ")
+
+
+# The rules run in pydantic-core (a regex, not a Python validator per field: cost events carry six
+# of these on ingest's hot path); the JSON Schema publishes the same pattern.
+#: Identifiers and names: stripped, 1-256 characters, not blank, no U+0000.
+ShortText = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=256, pattern=NON_BLANK_TEXT_PATTERN
+    ),
+]
+#: Free text (reasons, notes, rules): stripped, at most 4096 characters, no U+0000.
+LongText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=4096, pattern=TEXT_PATTERN)
+]
+NonNegativeInt = Annotated[int, Field(ge=0, le=MAX_COUNT, strict=True)]
 
 
 def _parse_usd(value: object, *, allow_negative: bool) -> Decimal:
@@ -104,6 +153,15 @@ UsdNumber = Annotated[
 ]
 
 
+def to_utc(value: datetime) -> datetime:
+    """``value`` in UTC; an instant the offset pushes out of the years 0001-9999 (``0001-01-01T00:00:00+01:00``)
+    is refused (a ``ValueError``, so the field is named) instead of raising ``OverflowError``."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is outside the years 0001-9999 once converted to UTC") from None
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -129,7 +187,7 @@ class EventBase(_Strict):
     @field_validator("occurred_at")
     @classmethod
     def _to_utc(cls, value: datetime) -> datetime:
-        return value.astimezone(UTC)
+        return to_utc(value)
 
 
 class CostRecorded(EventBase):
@@ -172,7 +230,27 @@ class KillswitchTriggered(EventBase):
             size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
             if size > MAX_EVIDENCE_BYTES:
                 raise ValueError(f"is {size} bytes; at most {MAX_EVIDENCE_BYTES} allowed")
+            _check_storable_json(value)
         return value
+
+
+def _check_storable_json(value: Any) -> None:
+    """What ``jsonb`` refuses: U+0000 in a key or string, integers beyond 64 bits (the encoder
+    ingest stores evidence with, orjson, refuses those; docs/product/events.md#text)."""
+    try:
+        orjson.dumps(value)
+    except orjson.JSONEncodeError as exc:
+        raise ValueError(f"cannot be stored as JSON: {exc}") from None
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            _no_nul(item)
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
 
 
 class KillswitchReleased(EventBase):
@@ -210,12 +288,22 @@ class IncidentResolve(_IncidentCommand):
 class CostAnomalyDetected(EventBase):
     event_type: Literal["cost.anomaly_detected"] = "cost.anomaly_detected"
     anomaly_type: AnomalyType
-    entity_type: ShortText
+    #: ``cost_anomalies.entity_type`` is ``varchar(32)``.
+    entity_type: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=32, pattern=NON_BLANK_TEXT_PATTERN
+        ),
+    ]
     entity_id: ShortText
     current_usd: Usd
     expected_usd: Usd
-    deviation_pct: Annotated[Decimal, Field(allow_inf_nan=False)] | None = None
-    threshold: Annotated[Decimal, Field(allow_inf_nan=False)]
+    #: Bounded by the columns that store them (numeric(14,2) and numeric(20,6)).
+    deviation_pct: (
+        Annotated[Decimal, Field(allow_inf_nan=False, ge=-MAX_DEVIATION_PCT, le=MAX_DEVIATION_PCT)]
+        | None
+    ) = None
+    threshold: Annotated[Decimal, Field(allow_inf_nan=False, ge=-MAX_THRESHOLD, le=MAX_THRESHOLD)]
     severity: Severity
     window_start: AwareDatetime
     window_end: AwareDatetime
@@ -223,7 +311,7 @@ class CostAnomalyDetected(EventBase):
     @field_validator("window_start", "window_end")
     @classmethod
     def _window_utc(cls, value: datetime) -> datetime:
-        return value.astimezone(UTC)
+        return to_utc(value)
 
     @model_validator(mode="after")
     def _window_ordered(self) -> CostAnomalyDetected:

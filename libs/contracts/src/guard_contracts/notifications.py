@@ -19,7 +19,7 @@ import orjson
 from pydantic import BaseModel, Field, StringConstraints, TypeAdapter, ValidationError
 
 from guard_contracts.enums import Category, Severity
-from guard_contracts.events import EventBase, ShortText
+from guard_contracts.events import NON_BLANK_TEXT_PATTERN, EventBase, ShortText
 from guard_contracts.wire import ContractViolation, DlqReason, describe_validation_error
 
 MAX_URL_LENGTH = 2048
@@ -64,8 +64,20 @@ class DeliveryKind(StrEnum):
     TEST = "test"
 
 
-ChannelUrl = Annotated[str, StringConstraints(min_length=8, max_length=MAX_URL_LENGTH)]
-ChannelName = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+#: Stripped, without U+0000 (the notifier stores both in text columns), name not blank.
+ChannelUrl = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=8, max_length=MAX_URL_LENGTH,
+        pattern=NON_BLANK_TEXT_PATTERN,
+    ),
+]  # fmt: skip
+ChannelName = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=128, pattern=NON_BLANK_TEXT_PATTERN
+    ),
+]
 
 
 class ChannelFilters(BaseModel):

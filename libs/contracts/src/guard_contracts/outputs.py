@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from guard_contracts.enums import ExportFormat, ExportKind, ExportStatus, TimelineEntryType
+from guard_contracts.events import ShortText, TenantId, to_utc
 from guard_contracts.incidents import IncidentDetail
 
 INCIDENT_CHANGE_NAMESPACE = uuid.UUID("0b8f4a1e-5d7c-4e2b-8a61-3c9e7d2f5a40")
@@ -39,18 +40,27 @@ class IncidentChanged(_Output):
 
 
 class ExportResult(_Output):
+    # Ingest stores the tenant, time, digest, size and requester of a completed result in the
+    # incident's timeline: each is bounded to what PostgreSQL holds, so a result that cannot be
+    # stored is a schema violation, not a transaction that fails on every delivery.
     event_type: Literal["export.result"] = "export.result"
+    tenant_id: TenantId
     export_id: uuid.UUID
     #: None for an export of many incidents (``audit_period``).
     incident_id: uuid.UUID | None = None
     kind: ExportKind
     format: ExportFormat
     status: ExportStatus
-    sha256: str | None = None
-    size_bytes: int | None = None
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
+    size_bytes: Annotated[int, Field(ge=0, le=2**63 - 1)] | None = None
     error: str | None = None
     #: Who asked for the export (the ``exported`` timeline entry names them).
-    requested_by: str | None = None
+    requested_by: ShortText | None = None
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _storable_instant(cls, value: datetime) -> datetime:
+        return value if value.tzinfo is None else to_utc(value)
 
 
 class AnalyticsSnapshotCompleted(_Output):

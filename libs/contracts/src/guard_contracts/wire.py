@@ -24,6 +24,7 @@ from guard_contracts.events import (
     IncidentResolve,
     KillswitchReleased,
     KillswitchTriggered,
+    error_message,
 )
 
 #: Every inbound event, discriminated by ``event_type``.
@@ -109,8 +110,7 @@ def describe_validation_error(exc: ValidationError) -> str:
         # The discriminated union puts the event type first in the location; drop it.
         if err["loc"] and isinstance(err["loc"][0], str) and "." in err["loc"][0]:
             loc = ".".join(str(p) for p in err["loc"][1:])
-        msg = err["msg"].removeprefix("Value error, ")
-        parts.append(f"{loc or '<root>'}: {msg}")
+        parts.append(f"{loc or '<root>'}: {error_message(err)}")
     return "; ".join(parts)
 
 

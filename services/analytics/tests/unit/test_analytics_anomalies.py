@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from guard_analytics.adapters.anomaly_job import to_event
 from guard_analytics.engines.anomalies import (
     BudgetCheck,
     Entity,
@@ -19,6 +20,7 @@ from guard_analytics.engines.anomalies import (
     spike,
 )
 from guard_contracts.enums import AnomalyType, Severity
+from guard_contracts.events import MAX_DEVIATION_PCT
 
 DAY = date(2026, 3, 15)
 TENANT = Entity("tenant", "t1")
@@ -136,3 +138,17 @@ def test_more_spend_never_fires_fewer_levels(spent: int, more: int, warn: int) -
     fewer = reached(budget(check(spent, warn=warn)))
     assert fewer <= reached(budget(check(spent + more, warn=warn)))
     assert len(budget(check(spent, warn=warn))) <= 1
+
+
+@pytest.mark.parametrize("deviation", [1e13, -1e13, 1e300])
+def test_a_deviation_beyond_what_the_event_holds_is_capped(deviation: float) -> None:
+    """A tiny baseline gives a deviation ``cost_anomalies.deviation_pct`` (numeric(14,2)) cannot
+    hold; the contract refuses it (fuzzing), so the detector caps it instead of failing."""
+    found = Finding(
+        anomaly_type=AnomalyType.COST_SPIKE, entity=TENANT, period=DAY.isoformat(),
+        current_micros=10**12, expected_micros=1, threshold_micros=1, deviation_pct=deviation,
+        severity=Severity.CRITICAL, window_start=datetime(2026, 3, 14, tzinfo=UTC),
+        window_end=datetime(2026, 3, 16, tzinfo=UTC),
+    )  # fmt: skip
+    event = to_event("t1", found, datetime(2026, 3, 16, tzinfo=UTC))
+    assert event.deviation_pct == (MAX_DEVIATION_PCT if deviation > 0 else -MAX_DEVIATION_PCT)

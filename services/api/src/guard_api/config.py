@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     kafka_timeout_s: float = Field(default=5.0, gt=0, le=60)
     #: ``Retry-After`` (seconds) of a 503 answered while a dependency is unreachable.
     retry_after_s: int = Field(default=2, ge=1, le=300)
+    #: A larger request body is refused with 413 before it is read into memory.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=16 * 1024, le=64 * 1024 * 1024)
 
     #: HS256 shared secret; ignored when an RS256 public key or JWKS file is configured.
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)

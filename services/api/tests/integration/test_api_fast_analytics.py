@@ -248,7 +248,7 @@ DECLINED: list[tuple[str, str, str | None]] = [
     (f"{INC}/patterns", "window_hours=", "window_hours"),
     (f"{INC}/patterns", "limit=51", "limit"),
     (f"{INC}/patterns", "limit=abc", "limit"),
-    (f"{INC}/patterns", "limit=2&limit=3", None),
+    (f"{INC}/patterns", "limit=2&limit=3", "limit"),  # repeated: refused, not the last
     (f"{INC}/patterns", "bogus=1", "bogus"),
     (f"{INC}/recurring", "recurrence_threshold=1", "recurrence_threshold"),
     (f"{INC}/recurring", "baseline_days=91", "baseline_days"),

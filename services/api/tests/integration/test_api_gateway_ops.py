@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 import pytest_asyncio
 
 from guard_api.config import Environment, Settings
+from guard_api.main import create_app
 from guard_contracts.topics import Topics
 
-from .conftest import InsertIncident, api_settings, auth, running_client
+from .conftest import InsertIncident, api_settings, auth, running_client, serve_on_loopback
 
 pytestmark = pytest.mark.integration
 BASE = "/api/v1/incidents"
@@ -181,3 +182,36 @@ async def test_commands_exports_and_channel_commands_answer_503_with_retry_after
             assert answer.status_code == 503, answer.text
             assert answer.json()["error"]["code"] == "unavailable"
             assert int(answer.headers["retry-after"]) >= 1
+
+
+def test_a_body_over_the_limit_is_413_before_it_is_read(
+    database_url: str, kafka_bootstrap: str, topics: Topics, tenant_id: str
+) -> None:
+    """Fuzzing finding: a 20 MB acknowledge body was read into memory, then refused as a long
+    ``notes``; any size was buffered. Now 413, by Content-Length or as chunks arrive."""
+    settings = api_settings(database_url, kafka_bootstrap, topics, Environment.DEVELOPMENT)
+    settings = settings.model_copy(update={"max_body_bytes": 16 * 1024})
+    path = f"{BASE}/{uuid.uuid4()}/acknowledge"
+    big = b'{"notes":"' + b"a" * (16 * 1024) + b'"}'
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(big), 1000):
+            yield big[start : start + 1000]
+
+    with (
+        serve_on_loopback(create_app(settings)) as url,
+        httpx.Client(base_url=url, headers=auth(tenant_id), timeout=30) as http,
+    ):
+        for content in (big, chunks()):  # Content-Length, then chunked
+            response = http.post(
+                path, content=content, headers={"Content-Type": "application/json"}
+            )
+            assert response.status_code == 413, response.text
+            assert response.json() == {"error": {
+                "code": "payload_too_large", "message": "body: larger than 16384 bytes",
+                "field": "body"}}  # fmt: skip
+            assert response.headers["x-request-id"]
+        # Just under the limit the route answers as before (a 4096-character notes limit).
+        fits = b'{"notes":"' + b"a" * 5000 + b'"}'
+        response = http.post(path, content=fits, headers={"Content-Type": "application/json"})
+        assert (response.status_code, response.json()["error"]["field"]) == (422, "notes")

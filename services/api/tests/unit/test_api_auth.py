@@ -45,6 +45,12 @@ def test_valid_token_gives_tenant_and_subject(verifier: TokenVerifier) -> None:
     assert (principal.tenant_id, principal.subject) == ("acme", "alice")
 
 
+def test_the_subject_is_stripped_as_the_commands_contract_strips_it(
+    verifier: TokenVerifier,
+) -> None:
+    assert verifier.verify(hs(claims(sub="\u3000alice\t"))).subject == "alice"
+
+
 def test_org_id_is_an_alias_of_tenant_id(verifier: TokenVerifier) -> None:
     assert verifier.verify(hs(claims(tenant_id=None, org_id="globex"))).tenant_id == "globex"
 
@@ -64,6 +70,11 @@ _OTHER_SECRET = "another-secret-0123456789abcdefghijk"
         (lambda: hs(claims(), secret=_OTHER_SECRET), (401, "invalid_token")),
         (lambda: hs(claims(aud="billing")), (401, "invalid_token")),
         (lambda: hs(claims(sub=None)), (401, "invalid_token")),
+        # The subject becomes a command's actor_id: a NUL would pass the 202 and then be
+        # refused by the command's contract (fuzzing finding).
+        (lambda: hs(claims(sub="ali\u0000ce")), (401, "invalid_token")),
+        (lambda: hs(claims(sub=" \u3000 ")), (401, "invalid_token")),
+        (lambda: hs(claims(sub="a" * 257)), (401, "invalid_token")),
         (lambda: hs(claims(exp=None)), (401, "invalid_token")),
         (lambda: hs(claims(exp=int(time.time()) - 10)), (401, "token_expired")),
         (lambda: hs(claims(tenant_id=None)), (403, "tenant_required")),

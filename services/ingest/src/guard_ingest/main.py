@@ -14,7 +14,6 @@ from guard_runtime.gc_tuning import tune_gc
 from guard_runtime.logging import configure_logging
 from guard_runtime.ops import create_ops_app, run_with_ops
 
-from guard_ingest.adapters.exported import ExportedRecorder
 from guard_ingest.adapters.service import IngestService
 from guard_ingest.config import Settings
 from guard_ingest.entrypoints.consumers import register
@@ -33,9 +32,7 @@ def create_app(
         logger=logging.getLogger("guard_ingest.broker"),
     )
     register(broker, service, settings)
-    register_exported(
-        broker, lambda: ExportedRecorder(service.pool, service.topics.incident_changes), settings
-    )
+    register_exported(broker, service.export_results, settings)
     app = FastStream(broker, logger=logging.getLogger("guard_ingest.app"))
     # Start the pool and producers before the subscribers; stop them only after the broker has
     # finished the batch in hand (after_shutdown runs after broker.stop()).

@@ -48,6 +48,17 @@ KILLSWITCH_CASES: list[tuple[str, Callable[[str], bytes], str]] = [
     ("unknown_killswitch",
      lambda t: _json(event("killswitch.released", t, killswitch_id="never-triggered")),
      "unknown_killswitch"),
+    # Fuzzing findings: each decoded, failed in the database write (NUL in text or jsonb, an
+    # integer or instant PostgreSQL cannot hold) and was dead-lettered as processing_failed
+    # after three retries of its batch; now the contract refuses it, naming the field.
+    ("nul_in_text", lambda t: _json(trigger(t, reason="a\u0000b")), "schema_violation"),
+    ("nul_in_evidence", lambda t: _json(trigger(t, evidence={"k\u0000": 1})), "schema_violation"),
+    ("instant_before_year_1",
+     lambda t: _json(trigger(t, occurred_at="0001-01-01T00:00:00+01:00")), "schema_violation"),
+    ("count_beyond_integer", lambda t: _json(trigger(t, calls_affected=2**31)),
+     "schema_violation"),
+    # Documented, never checked: a body for another tenant under this key was applied.
+    ("key_mismatch", lambda t: _json(trigger(f"{t}-other")), "tenant_key_mismatch"),
 ]  # fmt: skip
 
 
@@ -91,8 +102,10 @@ async def test_killswitch_topic_bad_input_goes_to_dlq(
     ("make_bad", "code"),
     [(lambda t: b"\xff\xfe not json", "malformed_json"),
      (lambda t: _json(cost(t, usd="0.0000001")), "schema_violation"),
-     (lambda t: _json(trigger(t)), "unexpected_event_type")],
-    ids=["malformed", "schema", "wrong_topic"],
+     (lambda t: _json(trigger(t)), "unexpected_event_type"),
+     (lambda t: _json(cost(t, user_id="u\u0000")), "schema_violation"),
+     (lambda t: _json(cost(t, step_index=2**31)), "schema_violation")],
+    ids=["malformed", "schema", "wrong_topic", "nul_in_text", "count_beyond_integer"],
 )  # fmt: skip
 async def test_cost_topic_bad_input_goes_to_dlq(
     ingest_service: RunningIngest, kafka_bootstrap: str, topics: Topics, db: Db, tenant_id: str,
@@ -107,6 +120,39 @@ async def test_cost_topic_bad_input_goes_to_dlq(
         lambda: db.fetchval("SELECT count(*) FROM cost_events WHERE tenant_id = $1", tenant_id),
         lambda n: n == 2,
     )
+
+
+@pytest.mark.parametrize(
+    ("topic", "make_bad", "field"),
+    [("budgets", lambda t: event("budget.set", t, budget_type="tenant", entity_id="e\u0000",
+                                 hard_limit_enabled=True), "entity_id"),
+     ("cost_anomalies", lambda t: event(
+         "cost.anomaly_detected", t, anomaly_type="cost_spike", entity_type="e" * 33,
+         entity_id="a", current_usd="2", expected_usd="1", threshold="1.4", severity="high",
+         window_start=now_iso(-3600), window_end=now_iso()), "entity_type"),
+     ("cost_anomalies", lambda t: event(
+         "cost.anomaly_detected", t, anomaly_type="cost_spike", entity_type="agent",
+         entity_id="a", current_usd="2", expected_usd="1", threshold="1.4", severity="high",
+         deviation_pct="1e13", window_start=now_iso(-3600), window_end=now_iso()),
+      "deviation_pct"),
+     ("incident_commands", lambda t: event("incident.acknowledge", t,
+                                           incident_id=str(uuid.uuid4()), actor_id="ops",
+                                           notes="n\u0000"), "notes")],
+    ids=["budget", "anomaly", "anomaly_deviation", "command"],
+)  # fmt: skip
+async def test_what_postgres_cannot_store_is_a_schema_violation_naming_the_field(
+    ingest_service: RunningIngest, kafka_bootstrap: str, topics: Topics, tenant_id: str,
+    topic: str, make_bad: Callable[[str], dict[str, Any]], field: str,
+) -> None:  # fmt: skip
+    """Before, these reached the database and came back as processing_failed with a driver
+    error; the command's NUL even preempted its unknown incident."""
+    bad = _json(make_bad(tenant_id))
+    await produce(kafka_bootstrap, getattr(topics, topic), [bad], tenant_id)
+    await _assert_dead_lettered(kafka_bootstrap, topics, getattr(topics, topic), tenant_id, bad,
+                                "schema_violation")  # fmt: skip
+    (record,) = await read_topic(kafka_bootstrap, topics.dlq, tenant_id, 1)
+    message = dict(record.headers)[DlqHeader.ERROR_MESSAGE.value].decode()
+    assert message.startswith(f"{field}: ")
 
 
 async def _open_incidents(

@@ -12,7 +12,9 @@ import pytest
 
 from guard_contracts.chain import verify_chain
 from guard_contracts.topics import Topics
+from guard_contracts.wire import DlqHeader
 from guard_devtools.services import RunningIngest, eventually
+from guard_ingest.adapters import exported
 
 from .ingest_kafka_helpers import produce, read_topic, trigger
 
@@ -103,3 +105,79 @@ async def test_a_completed_export_appends_one_exported_entry_to_the_chain(
         kafka_bootstrap, topics.incident_changes, tenant_id, expected=len(rows)
     )
     assert "exported" in {json.loads(c.value)["change_type"] for c in changes}
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [{"requested_by": "audi\u0000tor"}, {"sha256": "ab\u0000"}, {"size_bytes": 2**64 - 1},
+     {"occurred_at": "0001-01-01T00:00:00+01:00"}],
+    ids=["nul_requested_by", "nul_sha256", "size_beyond_bigint", "instant_before_year_1"],
+)  # fmt: skip
+async def test_a_result_the_database_cannot_store_is_dead_lettered_and_the_next_one_applied(
+    ingest_service: RunningIngest,
+    kafka_bootstrap: str,
+    topics: Topics,
+    db: asyncpg.Connection[Any],
+    tenant_id: str,
+    hostile: dict[str, Any],
+) -> None:
+    """Fuzzing finding: such a result decoded, then failed the transaction of its batch on
+    every delivery, so the export-results consumer never got past it."""
+    await produce(kafka_bootstrap, topics.killswitch_events, [trigger(tenant_id)], tenant_id)
+    incident = await eventually(
+        lambda: db.fetchrow("SELECT * FROM incidents WHERE tenant_id = $1", tenant_id),
+        lambda row: row is not None,
+    )
+    bad = json.dumps(_result(tenant_id, incident["incident_id"], **hostile)).encode()
+    good = _result(tenant_id, incident["incident_id"])
+    await produce(kafka_bootstrap, topics.export_results, [bad, good], tenant_id)
+    rows = await eventually(
+        lambda: db.fetch(
+            "SELECT data FROM incident_events WHERE incident_id = $1 AND entry_type = 'exported'",
+            incident["incident_id"],
+        ),
+        lambda rows: len(rows) >= 1,
+    )
+    assert [json.loads(r["data"])["export_id"] for r in rows] == [good["export_id"]]
+    (letter,) = await read_topic(kafka_bootstrap, topics.dlq, tenant_id, 1)
+    assert letter.value == bad
+    assert dict(letter.headers)[DlqHeader.ERROR_CODE.value] == b"schema_violation"
+
+
+async def test_a_result_that_keeps_failing_is_isolated_not_redelivered_for_ever(
+    ingest_service: RunningIngest,
+    kafka_bootstrap: str,
+    topics: Topics,
+    db: asyncpg.Connection[Any],
+    tenant_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Any other failure of one result (a bug, a constraint) is isolated like an incident
+    batch's: dead-lettered as processing_failed, and the consumer moves on."""
+    original = exported.append
+
+    def explode_on_boom(incident: Any, kind: Any, at: Any, source: Any, data: Any) -> Any:
+        if data["requested_by"] == "boom":
+            raise RuntimeError("simulated timeline bug")
+        return original(incident, kind, at, source, data)
+
+    monkeypatch.setattr(exported, "append", explode_on_boom)
+    await produce(kafka_bootstrap, topics.killswitch_events, [trigger(tenant_id)], tenant_id)
+    incident = await eventually(
+        lambda: db.fetchrow("SELECT * FROM incidents WHERE tenant_id = $1", tenant_id),
+        lambda row: row is not None,
+    )
+    bad = _result(tenant_id, incident["incident_id"], requested_by="boom")
+    good = _result(tenant_id, incident["incident_id"])
+    await produce(kafka_bootstrap, topics.export_results, [bad, good], tenant_id)
+    rows = await eventually(
+        lambda: db.fetch(
+            "SELECT data FROM incident_events WHERE incident_id = $1 AND entry_type = 'exported'",
+            incident["incident_id"],
+        ),
+        lambda rows: len(rows) >= 1,
+    )
+    assert [json.loads(r["data"])["export_id"] for r in rows] == [good["export_id"]]
+    (letter,) = await read_topic(kafka_bootstrap, topics.dlq, tenant_id, 1)
+    assert json.loads(letter.value)["export_id"] == bad["export_id"]
+    assert dict(letter.headers)[DlqHeader.ERROR_CODE.value] == b"processing_failed"

@@ -101,3 +101,13 @@ def test_cost_rows_as_before(cost: Decimal, status: str | None) -> None:
     )  # fmt: skip
     assert cost_row(event) == before
     assert [type(v) for v in cost_row(event)] == [type(v) for v in before]
+
+
+def test_a_key_that_is_not_the_tenant_is_dead_lettered_and_no_key_is_accepted() -> None:
+    """docs/product/events.md: the key is the tenant; ingest never compared them (fuzzing)."""
+    other = ConsumerRecord("cost", 0, 0, 0, 0, b"t2", cost_event(NOW.isoformat()), None, 2, 1, [])
+    keyless = ConsumerRecord("cost", 0, 1, 0, 0, None, cost_event(NOW.isoformat()), None, 2, 1, [])
+    decoded = decode_records([other, keyless], POLICY, NOW)
+    assert [r.offset for r, _ in decoded.events] == [1]
+    assert [(d.code, d.message) for d in decoded.dead] == [
+        ("tenant_key_mismatch", "the message key b't2' is not the event's tenant_id")]  # fmt: skip

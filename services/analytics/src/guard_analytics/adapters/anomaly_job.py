@@ -19,7 +19,7 @@ import asyncpg
 
 from guard_analytics.drivers.spend import ENTITY_COLUMNS, SpendRepository
 from guard_analytics.engines.anomalies import BudgetCheck, Entity, Finding, budget, drift, spike
-from guard_contracts.events import CostAnomalyDetected, anomaly_event_id
+from guard_contracts.events import MAX_DEVIATION_PCT, CostAnomalyDetected, anomaly_event_id
 from guard_contracts.money import micros_to_usd
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,14 @@ async def budget_findings(
 def to_event(tenant_id: str, finding: Finding, now: datetime) -> CostAnomalyDetected:
     entity = finding.entity
     deviation = (
-        None if finding.deviation_pct is None else Decimal(str(round(finding.deviation_pct, 2)))
+        None
+        if finding.deviation_pct is None
+        # A tiny baseline can make the deviation larger than the event (and the column) holds:
+        # it is capped there, still far past every severity level.
+        else max(
+            -MAX_DEVIATION_PCT,
+            min(MAX_DEVIATION_PCT, Decimal(str(round(finding.deviation_pct, 2)))),
+        )
     )
     return CostAnomalyDetected(
         event_id=anomaly_event_id(

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
+from pydantic import TypeAdapter, ValidationError
 
 from guard_api.adapters.errors import Forbidden, NotAuthenticated, Unavailable
 from guard_api.config import Environment, Settings, serves_preflight_data
-from guard_contracts.events import TENANT_ID_PATTERN
+from guard_contracts.events import TENANT_ID_PATTERN, ShortText
 
 _TENANT = re.compile(TENANT_ID_PATTERN)
+_SUBJECT: TypeAdapter[str] = TypeAdapter(ShortText)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,7 @@ class TokenVerifier:
             raise Forbidden("tenant_required", "the token carries no tenant_id (or org_id) claim")
         if not isinstance(tenant, str) or not _TENANT.fullmatch(tenant):
             raise Forbidden("tenant_required", "the token's tenant claim is not a valid tenant id")
-        return Principal(tenant_id=tenant, subject=claims["sub"].strip()), float(claims["exp"])
+        return Principal(tenant_id=tenant, subject=claims["sub"]), float(claims["exp"])
 
     def _decode(self, token: str) -> dict[str, Any]:
         try:
@@ -122,12 +124,15 @@ class TokenVerifier:
             ) from None
         except jwt.InvalidTokenError as exc:
             raise NotAuthenticated("invalid_token", f"the token is not valid: {exc}") from None
-        subject = claims.get("sub")
-        # The subject becomes the command's actor_id, which is 1-256 characters.
-        if not isinstance(subject, str) or not 1 <= len(subject.strip()) <= 256:
+        # The subject becomes the commands' actor_id: the contract's ShortText (stripped, 1-256
+        # characters, no U+0000), checked here so a command is never refused after the 202.
+        try:
+            claims["sub"] = _SUBJECT.validate_python(claims.get("sub"))
+        except ValidationError:
             raise NotAuthenticated(
-                "invalid_token", "the token subject (sub) must be 1-256 characters"
-            )
+                "invalid_token",
+                "the token subject (sub) must be 1-256 characters, not blank, without U+0000",
+            ) from None
         return claims
 
     def _signing_key(self, token: str) -> Any:

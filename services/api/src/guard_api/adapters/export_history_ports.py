@@ -23,6 +23,7 @@ from guard_contracts.enums import (
     LifecycleState,
     Severity,
 )
+from guard_contracts.events import LongText, ShortText
 
 #: A history cursor: microseconds since 1970 and an export id (see adapters.export_history).
 CURSOR_PATTERN = r"^[0-9]{1,16}-[0-9a-f]{32}$"
@@ -49,8 +50,10 @@ class AuditPeriodExportCreate(BaseModel):
     period_from: UtcDateTime = Field(alias="from", description="RFC 3339, inclusive.")
     period_to: UtcDateTime = Field(alias="to", description="RFC 3339, exclusive.")
     filters: AuditFilters = Field(default_factory=AuditFilters)
-    export_reason: str | None = Field(default=None, max_length=4096)
-    prepared_for: str | None = Field(default=None, min_length=1, max_length=256)
+    # The contract's text types: stripped, no U+0000, ``prepared_for`` not blank (what the
+    # published event requires; docs/product/events.md#text).
+    export_reason: LongText | None = None
+    prepared_for: ShortText | None = None
 
     # A ``to`` at or before ``from`` is an empty period (an archive with no incident), not an
     # error: the OpenAPI schema cannot express the ordering, and a schema-valid request is served.

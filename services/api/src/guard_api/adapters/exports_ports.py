@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from guard_api.adapters.auth import Principal
 from guard_contracts.enums import ExportFormat, ExportKind, ExportStatus
+from guard_contracts.events import LongText, ShortText
 
 #: Longest ``?wait=`` a caller may ask for, in seconds.
 MAX_WAIT_SECONDS = 30
@@ -83,8 +84,10 @@ class ExportCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     format: ExportFormat
-    export_reason: str | None = Field(default=None, max_length=4096)
-    prepared_for: str | None = Field(default=None, min_length=1, max_length=256)
+    # The contract's text types: stripped, no U+0000, ``prepared_for`` not blank (what the
+    # published event requires; docs/product/events.md#text).
+    export_reason: LongText | None = None
+    prepared_for: ShortText | None = None
 
 
 class EvidenceExportCreate(ExportCreate):

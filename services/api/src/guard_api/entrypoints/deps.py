@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import Depends, Header, Request
 from fastapi.dependencies.models import Dependant
@@ -30,14 +31,24 @@ _bearer_scheme = HTTPBearer(
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
-_known_query: dict[int, frozenset[str]] = {}
+#: route -> (its query parameters, those of them that take a single value)
+_known_query: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
 
 
-def _query_names(dependant: Dependant) -> set[str]:
-    names = {param.alias for param in dependant.query_params}
+def _takes_many(annotation: Any) -> bool:
+    """A list-like annotation (``list[Severity] | None``): the parameter may be repeated."""
+    if get_origin(annotation) in (Union, UnionType):
+        return any(_takes_many(arg) for arg in get_args(annotation))
+    origin = get_origin(annotation) or annotation
+    return isinstance(origin, type) and issubclass(origin, (list, tuple, set, frozenset))
+
+
+def _query_params(dependant: Dependant) -> dict[str, bool]:
+    """Every query parameter of the route and its dependencies -> whether it takes many."""
+    params = {p.alias: _takes_many(p.field_info.annotation) for p in dependant.query_params}
     for sub in dependant.dependencies:
-        names |= _query_names(sub)
-    return names
+        params |= _query_params(sub)
+    return params
 
 
 async def reject_unknown_query(request: Request) -> None:
@@ -45,14 +56,31 @@ async def reject_unknown_query(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    known = _known_query.get(id(route))
-    if known is None:
-        known = _known_query[id(route)] = frozenset(_query_names(route.dependant))
-    for name in request.query_params:
+    cached = _known_query.get(id(route))
+    if cached is None:
+        params = _query_params(route.dependant)
+        cached = _known_query[id(route)] = (
+            frozenset(params),
+            frozenset(name for name, many in params.items() if not many),
+        )
+    known, single = cached
+    query = request.query_params
+    for name in query:
         if name not in known:
             raise ApiError(
                 "unknown_parameter", f"{name}: unknown query parameter", status=422, field=name
             )
+    if len(query.multi_items()) != len(query):
+        # A repeated single-value parameter (``severity=low&severity=high``) is refused, not
+        # narrowed to its last value (docs/api/README.md).
+        for name in query:
+            values = query.getlist(name)
+            if name in single and len(values) > 1:
+                raise ApiError(
+                    "validation_error",
+                    f"{name}: takes one value, given {len(values)} times",
+                    status=422, field=name,
+                )  # fmt: skip
 
 
 def gateway(request: Request) -> GatewayPort:

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 
 from guard_api.adapters.errors import ApiError
 from guard_contracts.api.common import ErrorBody, ErrorDetail
+from guard_contracts.events import error_message
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def _plain(message: str) -> str:
 def _field_and_message(error: Mapping[str, Any]) -> tuple[str | None, str]:
     """The parameter or body field an error is about, named as the client wrote it, and why."""
     loc = tuple(error.get("loc", ()))
-    message = _plain(str(error.get("msg", "invalid request")).removeprefix("Value error, "))
+    message = _plain(error_message(error) if "msg" in error else "invalid request")
     if error.get("type") == "json_invalid":
         # pydantic locates a JSON syntax error at a character offset, ("body", 10): the field
         # is the body itself, the offset goes into the message.

@@ -24,7 +24,7 @@ from guard_api.adapters.exports_ports import (
     finished,
 )
 from guard_api.entrypoints import responses
-from guard_api.entrypoints.deps import CurrentPrincipal, CurrentTenant
+from guard_api.entrypoints.deps import STRICT_QUERY, CurrentPrincipal, CurrentTenant
 from guard_api.entrypoints.errors import error_responses
 from guard_contracts.api.common import ErrorBody
 from guard_contracts.enums import ExportKind
@@ -33,7 +33,12 @@ IncidentId = Annotated[uuid.UUID, Path(description="The incident's UUID.")]
 ExportId = Annotated[uuid.UUID, Path(description="The export's UUID (from the 202 answer).")]
 Wait = Annotated[
     float,
-    Query(ge=0, le=MAX_WAIT_SECONDS, description="Seconds to wait for the export to finish."),
+    Query(
+        ge=0,
+        le=MAX_WAIT_SECONDS,
+        allow_inf_nan=False,
+        description="Seconds to wait for the export to finish.",
+    ),
 ]
 _KINDS = {
     "evidence": ExportKind.EVIDENCE,
@@ -48,7 +53,12 @@ def _exports(request: Request) -> ExportsPort:
 
 
 def create_router() -> APIRouter:
-    router = APIRouter(tags=["exports"], responses=error_responses(401, 403, 404, 422))
+    router = APIRouter(
+        tags=["exports"],
+        responses=error_responses(401, 403, 404, 422),
+        # ``?wiat=5`` waited for nothing and answered 202 (fuzzing): refused like every router's.
+        dependencies=[STRICT_QUERY],
+    )
     _add_request_routes(router)
     _add_export_routes(router)
     return router

@@ -31,7 +31,12 @@ BASE = "/api/v1/notification-channels"
 ChannelId = Annotated[uuid.UUID, Path(description="The channel's UUID (from the 202 answer).")]
 Wait = Annotated[
     float,
-    Query(ge=0, le=MAX_WAIT_SECONDS, description="Seconds to wait until the channel is readable."),
+    Query(
+        ge=0,
+        le=MAX_WAIT_SECONDS,
+        allow_inf_nan=False,
+        description="Seconds to wait until the channel is readable.",
+    ),
 ]
 
 router = APIRouter(

@@ -143,6 +143,63 @@ class RequestMiddleware:
             )
 
 
+class BodyLimitMiddleware:
+    """Refuses a request body over ``limit`` bytes with 413 ``payload_too_large``: by its
+    ``Content-Length`` before any of it is read, or, sent in chunks, as soon as the chunks pass
+    the limit (the route's answer is then dropped). Every body the API takes is a few KiB; without
+    this a client could make the gateway buffer any size (docs/api/README.md#errors)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def _refuse(self, send: Send) -> None:
+        body = ErrorBody(
+            error=ErrorDetail(
+                code="payload_too_large",
+                message=f"body: larger than {self.limit} bytes",
+                field="body",
+            )
+        )
+        payload = body.model_dump_json().encode()
+        await send({"type": "http.response.start", "status": 413, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+            (b"connection", b"close")]})  # fmt: skip
+        await send({"type": "http.response.body", "body": payload})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                if value.isdigit() and int(value) > self.limit:
+                    await self._refuse(send)
+                    return
+                break
+        received = 0
+        refused = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    refused = True
+                    await self._refuse(send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        await self.app(scope, limited_receive, guarded_send)
+
+
 class PoolCollector(Collector):
     """Database pool usage and the fast lane's counts, read at scrape time from the running
     gateway."""
@@ -214,6 +271,8 @@ def install(app: FastAPI, settings: Settings) -> None:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(router)
+    # Inside CORS and the request middleware: a 413 carries CORS headers, an id and a log line.
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     if settings.cors_allow_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -42,6 +42,13 @@ def decode_records(
                 raw, max_bytes=policy.max_bytes, allowed=policy.allowed.get(record.topic)
             )
             check_not_future(event.occurred_at, now, policy.clock_skew)
+            # The key places a tenant's events in one partition, in order; one keyed otherwise
+            # may overtake its tenant's earlier events (docs/product/events.md#keys-and-ordering).
+            if record.key is not None and record.key != event.tenant_id.encode():
+                raise ContractViolation(
+                    DlqReason.TENANT_KEY_MISMATCH,
+                    f"the message key {record.key[:80]!r} is not the event's tenant_id",
+                )
         except ContractViolation as exc:
             out.dead.append(DeadLetter.from_record(record, exc.code.value, exc.message))
             continue

@@ -12,15 +12,17 @@ event id, so a redelivered result is recognised and skipped.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import asyncpg
 from aiokafka import ConsumerRecord
+from guard_runtime.dlq import DeadLetter
 from pydantic import ValidationError
 
 from guard_contracts.enums import ExportStatus, TimelineEntryType
 from guard_contracts.outputs import ExportResult
+from guard_contracts.wire import DlqReason, describe_validation_error
 from guard_ingest.adapters import mapping
 from guard_ingest.drivers import incidents as incident_store
 from guard_ingest.drivers import outbox
@@ -41,32 +43,44 @@ def exported_data(result: ExportResult) -> dict[str, Any]:
     }
 
 
-def _decode(record: ConsumerRecord[Any, Any]) -> ExportResult | None:
+DeadLetters = Callable[[list[DeadLetter]], Awaitable[None]]
+
+
+def _decode(record: ConsumerRecord[Any, Any]) -> ExportResult | DeadLetter:
+    """The result, or its dead letter: a result that is not one, or that the timeline could
+    not store, is dead-lettered with the reason (docs/product/events.md#dead-letters)."""
     try:
         return ExportResult.model_validate_json(record.value or b"")
     except ValidationError as exc:
-        log.warning(
-            "export result skipped: not an export.result",
-            extra={"partition": record.partition, "offset": record.offset, "reason": str(exc)},
-        )
-        return None
+        malformed = any(e["type"] == "json_invalid" for e in exc.errors())
+        code = DlqReason.MALFORMED_JSON if malformed else DlqReason.SCHEMA_VIOLATION
+        return DeadLetter.from_record(record, code.value, describe_validation_error(exc))
 
 
 class ExportedRecorder:
-    def __init__(self, pool: asyncpg.Pool[Any], changes_topic: str) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool[Any], changes_topic: str, dead_letter: DeadLetters
+    ) -> None:
         self._pool = pool
         self._changes_topic = changes_topic
+        self._dead_letter = dead_letter
 
     async def apply(self, records: Sequence[ConsumerRecord[Any, Any]]) -> int:
-        """Append an ``exported`` entry for each completed single-incident export; the count."""
-        results = [r for r in map(_decode, records) if r is not None]
+        """Append an ``exported`` entry for each completed single-incident export; the count.
+        Dead letters are published after the transaction commits, before the batch is acked."""
+        decoded = [_decode(record) for record in records]
         wanted = [
-            r for r in results if r.status is ExportStatus.COMPLETED and r.incident_id is not None
+            r
+            for r in decoded
+            if isinstance(r, ExportResult)
+            and r.status is ExportStatus.COMPLETED
+            and r.incident_id is not None
         ]
         written = 0
         async with self._pool.acquire() as conn, conn.transaction():
             for result in wanted:
                 written += await self._append(conn, result)
+        await self._dead_letter([r for r in decoded if isinstance(r, DeadLetter)])
         return written
 
     async def _append(self, conn: asyncpg.Connection[Any], result: ExportResult) -> int:

@@ -23,6 +23,7 @@ from guard_contracts.events import CostRecorded
 from guard_contracts.wire import DlqReason
 from guard_ingest.adapters import mapping
 from guard_ingest.adapters.decoding import DecodePolicy, decode_records
+from guard_ingest.adapters.exported import ExportedRecorder
 from guard_ingest.adapters.incident_batch import apply_incident_batch, write_book
 from guard_ingest.adapters.lag import LagMonitor
 from guard_ingest.adapters.metrics import (
@@ -50,6 +51,20 @@ from guard_ingest.engines.model import EngineConfig
 
 log = logging.getLogger(__name__)
 Records = Sequence[ConsumerRecord[Any, Any]]
+Isolating = Callable[[Callable[[Records], Awaitable[object]], Records], Awaitable[None]]
+
+
+class ExportResults:
+    """``ExportedRecorder`` behind the service's isolation: a result that keeps failing while
+    the database answers is dead-lettered (``processing_failed``) instead of being redelivered
+    for ever, which stopped the export-results consumer (a fuzzing finding)."""
+
+    def __init__(self, recorder: ExportedRecorder, isolating: Isolating) -> None:
+        self._recorder = recorder
+        self._isolating = isolating
+
+    async def apply(self, records: Records) -> None:
+        await self._isolating(self._recorder.apply, records)
 
 
 def engine_config(settings: Settings) -> EngineConfig:
@@ -156,8 +171,14 @@ class IngestService:
     async def apply_incident_batch(self, records: Records) -> None:
         await self._isolating(self._apply_incidents, records)
 
+    def export_results(self) -> ExportResults:
+        """The export-results subscriber's sink (once started): the ``exported`` entries, with
+        the same dead letters and poison-record isolation as the other batches."""
+        recorder = ExportedRecorder(self.pool, self.topics.incident_changes, self._dead_letter)
+        return ExportResults(recorder, self._isolating)
+
     async def _isolating(
-        self, apply: Callable[[Records], Awaitable[None]], records: Records
+        self, apply: Callable[[Records], Awaitable[object]], records: Records
     ) -> None:
         """Re-raise failures (the batch is re-delivered) until one batch keeps failing while the
         database answers: then it is a poison record, not an outage, and it must not stop the

@@ -22,7 +22,7 @@ from guard_ingest.entrypoints.consumers import Records
 class ResultSink(Protocol):
     """``adapters.exported.ExportedRecorder``, built by the composition root once started."""
 
-    async def apply(self, records: Records) -> int: ...
+    async def apply(self, records: Records) -> object: ...
 
 
 def register_exported(
