@@ -565,6 +565,37 @@ async def test_a_link_opened_while_signed_out_is_where_sign_in_leads(
         assert errors == []
 
 
+async def test_a_tenant_over_its_read_limit_is_told_how_long_to_wait(
+    system: System, browser: Any, kafka_bootstrap: str, database_url: str, topics: Topics
+) -> None:
+    """A gateway whose read limit is two a minute answers the third read 429 with Retry-After:
+    the page says so in words, with the wait the gateway asked for."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("GUARD_API_CONSOLE_TOPIC_INCIDENT_CHANGES", topics.incident_changes)
+        app = create_gateway(
+            gateway_settings(database_url, kafka_bootstrap, topics, rate_limit_reads="2/minute")
+        )
+    async with serve(app) as url, open_page(browser) as (page, _errors):
+        limited: list[str | None] = []
+        page.on(
+            "response",
+            lambda r: limited.append(r.headers.get("retry-after")) if r.status == 429 else None,
+        )
+        await sign_in(page, url, system.story.token())
+        for _ in range(4):  # each visit reads again, until the limit answers
+            if limited:
+                break
+            await page.evaluate("location.hash = '#/incidents?tab=active&_=' + Date.now()")
+            await page.wait_for_timeout(300)
+        assert limited, "the gateway never answered 429"
+        assert limited[0] is not None
+        seconds = int(limited[0])
+        wait = "in 1 second" if seconds == 1 else f"in {seconds} seconds"
+        await expect(page.get_by_role("alert").first).to_contain_text(
+            f"Too many requests for this tenant. Try again {wait}."
+        )
+
+
 async def test_a_gateway_without_its_database_answers_in_words_and_keeps_the_token(
     system: System, browser: Any, kafka_bootstrap: str, topics: Topics
 ) -> None:
@@ -592,6 +623,10 @@ async def test_a_gateway_without_its_database_answers_in_words_and_keeps_the_tok
         assert answers
         assert answers[0][0] == 503
         assert answers[0][1]
+        # The wait the gateway asked for is the one the page names.
+        seconds = int(answers[0][1])
+        wait = "in 1 second" if seconds == 1 else f"in {seconds} seconds"
+        await expect(page.get_by_role("alert")).to_contain_text(f"Try again {wait}.")
         await expect(page.get_by_label("Access token (JWT)")).to_have_value(token)
         assert await page.evaluate("sessionStorage.length") == 0
         # Retrying goes to the gateway again (still down): same words, token still there.

@@ -46,7 +46,14 @@ export function whenSignedOut(callback) {
   onSignedOut = callback;
 }
 
-function explain(status, body) {
+/** "in 5 seconds" from a Retry-After of whole seconds; "in a moment" otherwise (a date, none). */
+function retryIn(retryAfter) {
+  const seconds = /^\d+$/.test(retryAfter ?? "") ? Number(retryAfter) : null;
+  if (seconds === null) return "in a moment";
+  return seconds === 1 ? "in 1 second" : `in ${seconds} seconds`;
+}
+
+function explain(status, body, retryAfter) {
   const code = body?.error?.code ?? "error";
   const detail = body?.error?.message ?? "";
   if (status === 403) {
@@ -59,7 +66,9 @@ function explain(status, body) {
   if (status === 404) return "Not found: it does not exist, or it belongs to another tenant.";
   if (status === 409) return `Not possible in the incident's current state (${detail}).`;
   if (status === 422) return `The request was refused: ${detail}`;
-  if (status === 503) return "The gateway is temporarily unavailable (database or Kafka). Try again in a moment.";
+  if (status === 503)
+    return `The gateway is temporarily unavailable (database or Kafka). Try again ${retryIn(retryAfter)}.`;
+  if (status === 429) return `Too many requests for this tenant. Try again ${retryIn(retryAfter)}.`;
   return detail || `The gateway answered ${status}.`;
 }
 
@@ -94,7 +103,8 @@ async function send(path, { method = "GET", body, signal } = {}) {
     onSignedOut(message);
     throw new ApiError(401, code, message);
   }
-  throw new ApiError(response.status, code, explain(response.status, payload), payload?.error?.field);
+  const retryAfter = response.headers.get("Retry-After");
+  throw new ApiError(response.status, code, explain(response.status, payload, retryAfter), payload?.error?.field);
 }
 
 export async function get(path, params, options) {
