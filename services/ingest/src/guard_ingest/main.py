@@ -32,7 +32,7 @@ def create_app(
         logger=logging.getLogger("guard_ingest.broker"),
     )
     register(broker, service, settings)
-    register_exported(broker, service.export_results, settings)
+    register_exported(broker, service, settings)
     app = FastStream(broker, logger=logging.getLogger("guard_ingest.app"))
     # Start the pool and producers before the subscribers; stop them only after the broker has
     # finished the batch in hand (after_shutdown runs after broker.stop()).

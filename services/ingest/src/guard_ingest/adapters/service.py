@@ -51,20 +51,6 @@ from guard_ingest.engines.model import EngineConfig
 
 log = logging.getLogger(__name__)
 Records = Sequence[ConsumerRecord[Any, Any]]
-Isolating = Callable[[Callable[[Records], Awaitable[object]], Records], Awaitable[None]]
-
-
-class ExportResults:
-    """``ExportedRecorder`` behind the service's isolation: a result that keeps failing while
-    the database answers is dead-lettered (``processing_failed``) instead of being redelivered
-    for ever, which stopped the export-results consumer (a fuzzing finding)."""
-
-    def __init__(self, recorder: ExportedRecorder, isolating: Isolating) -> None:
-        self._recorder = recorder
-        self._isolating = isolating
-
-    async def apply(self, records: Records) -> None:
-        await self._isolating(self._recorder.apply, records)
 
 
 def engine_config(settings: Settings) -> EngineConfig:
@@ -171,11 +157,12 @@ class IngestService:
     async def apply_incident_batch(self, records: Records) -> None:
         await self._isolating(self._apply_incidents, records)
 
-    def export_results(self) -> ExportResults:
-        """The export-results subscriber's sink (once started): the ``exported`` entries, with
-        the same dead letters and poison-record isolation as the other batches."""
+    async def apply_export_results(self, records: Records) -> None:
+        """The ``exported`` timeline entries, with the same dead letters and poison-record
+        isolation as the other batches: a result that keeps failing while the database answers
+        is dead-lettered instead of stopping its consumer (a fuzzing finding)."""
         recorder = ExportedRecorder(self.pool, self.topics.incident_changes, self._dead_letter)
-        return ExportResults(recorder, self._isolating)
+        await self._isolating(recorder.apply, records)
 
     async def _isolating(
         self, apply: Callable[[Records], Awaitable[object]], records: Records

@@ -7,7 +7,6 @@ again (the entries are idempotent by the result's event id).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Protocol
 
 from faststream import AckPolicy
@@ -20,22 +19,13 @@ from guard_ingest.entrypoints.consumers import Records
 
 
 class ResultSink(Protocol):
-    """``adapters.exported.ExportedRecorder``, built by the composition root once started."""
+    """What the subscriber needs from the service (main wires in ``IngestService``)."""
 
-    async def apply(self, records: Records) -> object: ...
+    async def apply_export_results(self, records: Records) -> None: ...
 
 
-def register_exported(
-    broker: KafkaBroker, recorder: Callable[[], ResultSink], settings: Settings
-) -> None:
-    """``recorder`` is called on the first batch (the service's pool exists by then). Same
-    subscriber options and error handling as ``consumers.register``."""
-    made: list[ResultSink] = []
-
-    async def apply(records: Records) -> None:
-        if not made:
-            made.append(recorder())
-        await made[0].apply(records)
+def register_exported(broker: KafkaBroker, service: ResultSink, settings: Settings) -> None:
+    """Same subscriber options and error handling as ``consumers.register``."""
 
     @broker.subscriber(
         settings.topics().export_results,
@@ -49,4 +39,4 @@ def register_exported(
         max_partition_fetch_bytes=settings.max_partition_fetch_bytes,
     )
     async def on_export_results(body: list[bytes], message: KafkaMessage) -> None:
-        await handle_batch(apply, message, settings.retry_backoff_s)
+        await handle_batch(service.apply_export_results, message, settings.retry_backoff_s)
