@@ -171,12 +171,19 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        chunked = False
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if value.isdigit() and int(value) > self.limit:
                     await self._refuse(send)
                     return
-                break
+                # The server delivers no more than the declared length: nothing to count.
+                await self.app(scope, receive, send)
+                return
+            chunked = chunked or name == b"transfer-encoding"
+        if not chunked:  # no body at all (every GET): nothing to count either
+            await self.app(scope, receive, send)
+            return
         received = 0
         refused = False
 
