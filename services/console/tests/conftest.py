@@ -134,6 +134,15 @@ def gateway_settings(database_url: str, kafka: str, topics: Topics, **kw: Any) -
     )
 
 
+def console_gateway(database_url: str, kafka: str, topics: Topics, **kw: Any) -> Any:
+    """The gateway app with the console's live stream on this test's incident-change topic;
+    ``kw`` are further gateway settings."""
+    # create_app reads the console's settings from the environment (GUARD_API_CONSOLE_*).
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("GUARD_API_CONSOLE_TOPIC_INCIDENT_CHANGES", topics.incident_changes)
+        return create_gateway(gateway_settings(database_url, kafka, topics, **kw))
+
+
 @dataclass
 class Story:
     """What the test published for tenant ``tenant`` (``other`` published nothing)."""
@@ -216,10 +225,7 @@ async def running_gateway(kafka: str, database_url: str, topics: Topics) -> Asyn
     """Analytics and the exporter in-process, the gateway on a real port; yields its URL.
     (Ingest comes from the ``ingest_service`` fixture of guard_devtools.services.)"""
     check_prerequisites()
-    # create_app reads the console's settings from the environment (GUARD_API_CONSOLE_*).
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("GUARD_API_CONSOLE_TOPIC_INCIDENT_CHANGES", topics.incident_changes)
-        app = create_gateway(gateway_settings(database_url, kafka, topics))
+    app = console_gateway(database_url, kafka, topics)
     async with (
         running_analytics(kafka, database_url, topics),
         running_exporter(kafka, database_url, topics),

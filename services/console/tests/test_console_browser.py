@@ -14,14 +14,13 @@ import pytest
 from playwright.async_api import expect
 
 from guard_api.config import Environment
-from guard_api.main import create_app as create_gateway
 from guard_contracts.topics import Topics
 
 from .conftest import (
     WIDTHS,
     System,
     axe_violations,
-    gateway_settings,
+    console_gateway,
     open_page,
     screenshot,
     serve,
@@ -253,12 +252,7 @@ async def test_in_production_the_detail_keeps_its_timeline_and_names_what_is_pre
     system: System, browser: Any, kafka_bootstrap: str, database_url: str, topics: Topics
 ) -> None:
     story = system.story
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("GUARD_API_CONSOLE_TOPIC_INCIDENT_CHANGES", topics.incident_changes)
-        settings = gateway_settings(
-            database_url, kafka_bootstrap, topics, environment=Environment.PRODUCTION
-        )
-        app = create_gateway(settings)
+    app = console_gateway(database_url, kafka_bootstrap, topics, environment=Environment.PRODUCTION)
     async with serve(app) as url, open_page(browser) as (page, errors):
         await sign_in(page, url, story.token())
         await wait_for_incidents(page, 1)
@@ -570,11 +564,7 @@ async def test_a_tenant_over_its_read_limit_is_told_how_long_to_wait(
 ) -> None:
     """A gateway whose read limit is two a minute answers the third read 429 with Retry-After:
     the page says so in words, with the wait the gateway asked for."""
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("GUARD_API_CONSOLE_TOPIC_INCIDENT_CHANGES", topics.incident_changes)
-        app = create_gateway(
-            gateway_settings(database_url, kafka_bootstrap, topics, rate_limit_reads="2/minute")
-        )
+    app = console_gateway(database_url, kafka_bootstrap, topics, rate_limit_reads="2/minute")
     async with serve(app) as url, open_page(browser) as (page, _errors):
         limited: list[str | None] = []
         page.on(
@@ -604,9 +594,7 @@ async def test_a_gateway_without_its_database_answers_in_words_and_keeps_the_tok
     from guard_devtools.infra_common import ephemeral_port
 
     dead = f"postgresql+asyncpg://guard@127.0.0.1:{ephemeral_port()}/guard"
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("GUARD_API_CONSOLE_TOPIC_INCIDENT_CHANGES", topics.incident_changes)
-        app = create_gateway(gateway_settings(dead, kafka_bootstrap, topics))
+    app = console_gateway(dead, kafka_bootstrap, topics)
     token = system.story.token()
     async with serve(app) as url, open_page(browser) as (page, errors):
         answers: list[tuple[int, str | None]] = []

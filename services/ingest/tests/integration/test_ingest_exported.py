@@ -41,6 +41,41 @@ def _result(
     } | extra
 
 
+async def _open_incident(
+    kafka_bootstrap: str, topics: Topics, db: asyncpg.Connection[Any], tenant_id: str
+) -> Any:
+    """The id of an incident a killswitch event opened for ``tenant_id``."""
+    await produce(kafka_bootstrap, topics.killswitch_events, [trigger(tenant_id)], tenant_id)
+    incident = await eventually(
+        lambda: db.fetchrow("SELECT * FROM incidents WHERE tenant_id = $1", tenant_id),
+        lambda row: row is not None,
+    )
+    return incident["incident_id"]
+
+
+async def _bad_then_good(
+    kafka_bootstrap: str,
+    topics: Topics,
+    db: asyncpg.Connection[Any],
+    tenant_id: str,
+    incident_id: Any,
+    bad: dict[str, Any] | bytes,
+) -> Any:
+    """Publish ``bad`` then a good result: only the good one is exported; the dead letter."""
+    good = _result(tenant_id, incident_id)
+    await produce(kafka_bootstrap, topics.export_results, [bad, good], tenant_id)
+    rows = await eventually(
+        lambda: db.fetch(
+            "SELECT data FROM incident_events WHERE incident_id = $1 AND entry_type = 'exported'",
+            incident_id,
+        ),
+        lambda rows: len(rows) >= 1,
+    )
+    assert [json.loads(r["data"])["export_id"] for r in rows] == [good["export_id"]]
+    (letter,) = await read_topic(kafka_bootstrap, topics.dlq, tenant_id, 1)
+    return letter
+
+
 async def test_a_completed_export_appends_one_exported_entry_to_the_chain(
     ingest_service: RunningIngest,
     kafka_bootstrap: str,
@@ -48,15 +83,11 @@ async def test_a_completed_export_appends_one_exported_entry_to_the_chain(
     db: asyncpg.Connection[Any],
     tenant_id: str,
 ) -> None:
-    await produce(kafka_bootstrap, topics.killswitch_events, [trigger(tenant_id)], tenant_id)
-    incident = await eventually(
-        lambda: db.fetchrow("SELECT * FROM incidents WHERE tenant_id = $1", tenant_id),
-        lambda row: row is not None,
-    )
-    done = _result(tenant_id, incident["incident_id"])
-    failed = _result(tenant_id, incident["incident_id"], status="failed", error="boom")
+    incident_id = await _open_incident(kafka_bootstrap, topics, db, tenant_id)
+    done = _result(tenant_id, incident_id)
+    failed = _result(tenant_id, incident_id, status="failed", error="boom")
     audit = _result(tenant_id, None, kind="audit_period", format="zip")
-    other_tenant = _result(f"{tenant_id}-x", incident["incident_id"])
+    other_tenant = _result(f"{tenant_id}-x", incident_id)
     # The completed result twice (a redelivery) and three that must add nothing.
     await produce(
         kafka_bootstrap, topics.export_results, [done, failed, audit, other_tenant, done], tenant_id
@@ -64,7 +95,7 @@ async def test_a_completed_export_appends_one_exported_entry_to_the_chain(
     rows = await eventually(
         lambda: db.fetch(
             "SELECT * FROM incident_events WHERE incident_id = $1 ORDER BY sequence",
-            incident["incident_id"],
+            incident_id,
         ),
         lambda rows: any(r["entry_type"] == "exported" for r in rows),
     )
@@ -81,7 +112,7 @@ async def test_a_completed_export_appends_one_exported_entry_to_the_chain(
     assert str(exported[0]["source_event_id"]) == done["event_id"]
     head = await db.fetchrow(
         "SELECT timeline_head, timeline_length FROM incidents WHERE incident_id = $1",
-        incident["incident_id"],
+        incident_id,
     )
     links = [
         (
@@ -123,23 +154,9 @@ async def test_a_result_the_database_cannot_store_is_dead_lettered_and_the_next_
 ) -> None:
     """Fuzzing finding: such a result decoded, then failed the transaction of its batch on
     every delivery, so the export-results consumer never got past it."""
-    await produce(kafka_bootstrap, topics.killswitch_events, [trigger(tenant_id)], tenant_id)
-    incident = await eventually(
-        lambda: db.fetchrow("SELECT * FROM incidents WHERE tenant_id = $1", tenant_id),
-        lambda row: row is not None,
-    )
-    bad = json.dumps(_result(tenant_id, incident["incident_id"], **hostile)).encode()
-    good = _result(tenant_id, incident["incident_id"])
-    await produce(kafka_bootstrap, topics.export_results, [bad, good], tenant_id)
-    rows = await eventually(
-        lambda: db.fetch(
-            "SELECT data FROM incident_events WHERE incident_id = $1 AND entry_type = 'exported'",
-            incident["incident_id"],
-        ),
-        lambda rows: len(rows) >= 1,
-    )
-    assert [json.loads(r["data"])["export_id"] for r in rows] == [good["export_id"]]
-    (letter,) = await read_topic(kafka_bootstrap, topics.dlq, tenant_id, 1)
+    incident_id = await _open_incident(kafka_bootstrap, topics, db, tenant_id)
+    bad = json.dumps(_result(tenant_id, incident_id, **hostile)).encode()
+    letter = await _bad_then_good(kafka_bootstrap, topics, db, tenant_id, incident_id, bad)
     assert letter.value == bad
     assert dict(letter.headers)[DlqHeader.ERROR_CODE.value] == b"schema_violation"
 
@@ -162,22 +179,8 @@ async def test_a_result_that_keeps_failing_is_isolated_not_redelivered_for_ever(
         return original(incident, kind, at, source, data)
 
     monkeypatch.setattr(exported, "append", explode_on_boom)
-    await produce(kafka_bootstrap, topics.killswitch_events, [trigger(tenant_id)], tenant_id)
-    incident = await eventually(
-        lambda: db.fetchrow("SELECT * FROM incidents WHERE tenant_id = $1", tenant_id),
-        lambda row: row is not None,
-    )
-    bad = _result(tenant_id, incident["incident_id"], requested_by="boom")
-    good = _result(tenant_id, incident["incident_id"])
-    await produce(kafka_bootstrap, topics.export_results, [bad, good], tenant_id)
-    rows = await eventually(
-        lambda: db.fetch(
-            "SELECT data FROM incident_events WHERE incident_id = $1 AND entry_type = 'exported'",
-            incident["incident_id"],
-        ),
-        lambda rows: len(rows) >= 1,
-    )
-    assert [json.loads(r["data"])["export_id"] for r in rows] == [good["export_id"]]
-    (letter,) = await read_topic(kafka_bootstrap, topics.dlq, tenant_id, 1)
+    incident_id = await _open_incident(kafka_bootstrap, topics, db, tenant_id)
+    bad = _result(tenant_id, incident_id, requested_by="boom")
+    letter = await _bad_then_good(kafka_bootstrap, topics, db, tenant_id, incident_id, bad)
     assert json.loads(letter.value)["export_id"] == bad["export_id"]
     assert dict(letter.headers)[DlqHeader.ERROR_CODE.value] == b"processing_failed"
